@@ -1,0 +1,115 @@
+// The normalized, validated shapes every part of kpi-core works on. `definition.ts` turns a
+// parsed kpis.yaml into these; everything downstream trusts them. Times are epoch milliseconds,
+// durations are milliseconds.
+
+/** A time series in CDF: by externalId, or by its data-modeling instance (CogniteTimeSeries). */
+export type SeriesRef = { externalId: string } | { instanceId: { space: string; externalId: string } };
+
+/** A cleaning step, applied in order after de-duplication, status filter and non-finite drop. */
+export type CleanStep =
+  | { range: readonly [number, number] }
+  /** Hampel filter: drop a point farther than k·MAD·1.4826 from the median of the `window` points centred on it. */
+  | { spike: { window: number; k: number } }
+  /** Drop the points of a run of one unchanged value that lasts longer than `durationMs`. */
+  | { flatline: { durationMs: number } };
+
+export interface InputSpec {
+  /** The name the value expression uses. */
+  name: string;
+  series: SeriesRef;
+  clean: readonly CleanStep[];
+  /** Linear: longest segment still interpolated (default 1 h). Step: longest hold (default unlimited). */
+  maxGapMs: number | undefined;
+  /** Force step interpolation (otherwise the series' own isStep decides). */
+  step: boolean;
+  /** A counter (delta() applies resets). */
+  counter: boolean;
+}
+
+export type WindowSpec =
+  | { kind: "fixed"; everyMs: number; offsetMs: number }
+  | { kind: "calendar"; unit: "day" | "week" | "month"; offsetMs: number; timeZone: string };
+
+/** A half-open window [start, end), labelled by start. */
+export interface Window {
+  start: number;
+  end: number;
+}
+
+export type BinaryOperator = "+" | "-" | "*" | "/" | "<" | "<=" | ">" | ">=" | "==" | "!=";
+
+/** The value expression's syntax tree. Evaluated by our own code, never eval. */
+export type ExprNode =
+  | { type: "number"; value: number }
+  /** `windowSeconds`, the only bare identifier. */
+  | { type: "windowSeconds" }
+  | { type: "unary"; op: "-"; operand: ExprNode }
+  | { type: "binary"; op: BinaryOperator; left: ExprNode; right: ExprNode }
+  /** min/max/abs/round/if with scalar arguments. */
+  | { type: "scalarCall"; fn: "min" | "max" | "abs" | "round" | "if"; args: ExprNode[] }
+  /** A per-window aggregate of one named input, with constant extra arguments (percentile p, threshold c, unit). */
+  | { type: "aggregate"; fn: AggregateName; input: string; args: Array<number | string> };
+
+export type AggregateName =
+  | "twa"
+  | "integral"
+  | "coverage"
+  | "mean"
+  | "min"
+  | "max"
+  | "sum"
+  | "count"
+  | "first"
+  | "last"
+  | "stddev"
+  | "percentile"
+  | "timeAbove"
+  | "timeBelow"
+  | "timeEqual"
+  | "delta";
+
+export interface KpiDefinition {
+  /** The output time series. */
+  series: SeriesRef;
+  /** externalId or `space:externalId` of the output, for messages and sorting. */
+  key: string;
+  name: string | undefined;
+  description: string | undefined;
+  unit: string | undefined;
+  window: WindowSpec;
+  settleMs: number;
+  /** Start of the first window (epoch ms, aligned to the window grid by definition.ts). */
+  startMs: number;
+  inputs: readonly InputSpec[];
+  /** The expression as written. */
+  value: string;
+  expression: ExprNode;
+  /** Stable hash of everything that changes the KPI's numbers (not name/description). */
+  configHash: string;
+}
+
+/** Points of one series, sorted by timestamp, one per timestamp (last written wins). */
+export interface PointColumns {
+  readonly length: number;
+  readonly timestamps: Float64Array;
+  /** NaN where the point has no value. */
+  readonly values: Float64Array;
+  /** CDF status codes (0 Good, 1073741824 Uncertain, 2147483648 Bad, or any code in those classes). */
+  readonly statuses: Uint32Array;
+}
+
+/** One input of one KPI, as the engine receives it. */
+export interface InputSeries {
+  points: PointColumns;
+  /** The CDF time series' isStep. */
+  isStep: boolean;
+}
+
+export const STATUS_GOOD = 0;
+export const STATUS_UNCERTAIN = 1073741824;
+export const STATUS_BAD = 2147483648;
+
+/** One KPI datapoint the engine produces: a value, or Bad status and the reason there is none. */
+export type KpiDatapoint =
+  | { timestamp: number; value: number; status: "Good" }
+  | { timestamp: number; value: null; status: "Bad"; reason: string };
