@@ -1,0 +1,139 @@
+// The seams between the emulator's parts. The server (server.ts) owns HTTP, routing, auth and
+// ACL checks; each CDF resource lives in its own module and registers its routes through
+// `RouteRegistry`. A module reaches others only through `EmulatorContext`.
+
+import type { VirtualClock } from "./clock.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
+
+/** An ACL a route requires, as CDF names them (e.g. { acl: "functionsAcl", action: "WRITE" }). */
+export interface AclRequirement {
+  acl:
+    | "timeSeriesAcl"
+    | "rawAcl"
+    | "functionsAcl"
+    | "sessionsAcl"
+    | "filesAcl"
+    | "timeSeriesSubscriptionsAcl"
+    | "projectsAcl"
+    | "groupsAcl";
+  action: "READ" | "WRITE" | "LIST" | "CREATE" | "DELETE";
+}
+
+/** Who made a request: resolved by the server from the bearer token. */
+export interface Principal {
+  clientId: string;
+  /** Set when the token came from a session (function calls). */
+  sessionId?: number;
+  token: string;
+}
+
+export interface EmulatorRequest {
+  method: HttpMethod;
+  /** Path below `/api/v1/projects/{project}` (e.g. `/timeseries/data/list`), or the full path for raw routes. */
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Parsed JSON body (undefined when there is none or it is not JSON). */
+  body: unknown;
+  rawBody: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+  project: string;
+  /** Undefined only on routes registered with `auth: false`. */
+  principal: Principal | undefined;
+}
+
+export interface EmulatorResponse {
+  status?: number;
+  /** Serialized as JSON unless `raw` is set. */
+  body?: unknown;
+  raw?: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+export interface Route {
+  method: HttpMethod;
+  /** Express-style pattern relative to the project root, e.g. `/functions/:id/calls/:callId`. */
+  pattern: string;
+  /** ACLs the caller must hold (any one of them suffices). Omit for routes any valid token may call. */
+  acl?: AclRequirement[];
+  handler: (req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>;
+}
+
+/** A route outside `/api/v1/projects/{project}` (token endpoint, upload URLs, control API). */
+export interface RawRoute {
+  method: HttpMethod;
+  /** Absolute path pattern, e.g. `/_emulator/upload/:fileId`. */
+  pattern: string;
+  auth: false;
+  handler: (req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>;
+}
+
+export interface RouteRegistry {
+  add(route: Route): void;
+  addRaw(route: RawRoute): void;
+}
+
+/** CDF's error body: `{"error": {"code", "message", "missing"?, "duplicated"?}}`. Throw it from a handler. */
+export class CdfError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: { missing?: unknown[]; duplicated?: unknown[]; extra?: Record<string, unknown> } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A datapoint change, as the subscription feed needs it (ingestion order). */
+export type DatapointChange =
+  | {
+      kind: "upsert";
+      timeSeriesId: number;
+      points: Array<{ timestamp: number; value?: number | string | null; status?: { code: number } }>;
+    }
+  | { kind: "delete"; timeSeriesId: number; inclusiveBegin: number; exclusiveEnd?: number };
+
+export interface TimeSeriesInfo {
+  id: number;
+  externalId?: string;
+  instanceId?: { space: string; externalId: string };
+  isString: boolean;
+  isStep: boolean;
+}
+
+export interface EmulatorContext {
+  project: string;
+  clock: VirtualClock;
+  /** Public base URL of the server (`http://127.0.0.1:PORT`), known once listening. */
+  baseUrl(): string;
+  /** Issue a bearer token for a client or a session (function calls use session tokens). */
+  issueToken(principal: { clientId: string; sessionId?: number }): { accessToken: string; expiresAt: number };
+  /** Resolve time series by id / externalId / instanceId (undefined when unknown). */
+  findTimeSeries(
+    ref: { id?: number; externalId?: string; instanceId?: { space: string; externalId: string } },
+  ): TimeSeriesInfo | undefined;
+  /** Datapoint changes, in ingestion order, for subscriptions and fault injection. */
+  onDatapointChange(listener: (change: DatapointChange, principal: Principal | undefined) => void): void;
+  /** Per-function faults and settings read by the function runtime and scheduler. */
+  faults: FunctionFaults;
+  settings: EmulatorSettings;
+}
+
+export interface FunctionFaults {
+  /** externalId or id (as string) of a function -> fault settings. */
+  byFunction: Map<
+    string,
+    { failDeploy?: boolean; skipTickProbability?: number; crashAfterDatapointWrites?: number }
+  >;
+}
+
+export interface EmulatorSettings {
+  /** GET /functions/limits timeoutMinutes (CDF: 9 on Google, 10 on Azure/AWS). */
+  functionTimeoutMinutes: number;
+  /** Virtual-clock delays of Queued -> Deploying -> Ready. */
+  deployQueuedMs: number;
+  deployDeployingMs: number;
+  /** Lifetime of access tokens on the virtual clock. */
+  tokenLifetimeMs: number;
+}
