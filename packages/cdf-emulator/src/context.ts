@@ -69,9 +69,19 @@ export interface RawRoute {
   handler: (req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>;
 }
 
+/** State a module keeps: cleared by `POST /_emulator/reset`, persisted with `--data-dir`. */
+export interface EmulatorStore {
+  reset(): void;
+  /** Write this store's state below `dir` (its own files, e.g. `dir/datapoints/`). */
+  save?(dir: string): Promise<void>;
+  /** Read what `save` wrote (absent files mean empty). */
+  load?(dir: string): Promise<void>;
+}
+
 export interface RouteRegistry {
   add(route: Route): void;
   addRaw(route: RawRoute): void;
+  addStore(name: string, store: EmulatorStore): void;
 }
 
 /** CDF's error body: `{"error": {"code", "message", "missing"?, "duplicated"?}}`. Throw it from a handler. */
@@ -118,6 +128,8 @@ export interface EmulatorContext {
   /** Per-function faults and settings read by the function runtime and scheduler. */
   faults: FunctionFaults;
   settings: EmulatorSettings;
+  /** Counters for `GET /_emulator/stats` (the server adds requests per endpoint and status). */
+  stats: { datapointsInserted: number; datapointsReturned: number };
 }
 
 export interface FunctionFaults {

@@ -1,1 +1,12 @@
-export {};
+export * from "./model.js";
+export * from "./duration.js";
+export * from "./definition.js";
+export * from "./expression.js";
+export * from "./window.js";
+export * from "./plan.js";
+export * from "./points.js";
+export * from "./clean.js";
+export * from "./interpolate.js";
+export * from "./aggregates.js";
+export * from "./engine.js";
+export * from "./ports.js";
