@@ -1,0 +1,166 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { allocColumns, type Columns } from "../src/datapoints/columns.js";
+import { SeriesPoints } from "../src/datapoints/seriesPoints.js";
+import { sortBatch } from "../src/datapoints/sortBatch.js";
+
+function batchOf(points: Array<[number, number]>, status?: number[]): Columns {
+  const c = allocColumns(false, points.length, status !== undefined, false);
+  points.forEach(([t, v], i) => {
+    c.ts[i] = t;
+    c.num![i] = v;
+    if (status) c.status![i] = status[i]!;
+  });
+  c.length = points.length;
+  return sortBatch(c, false);
+}
+
+function readAll(s: SeriesPoints): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const c of s.chunks) for (let i = 0; i < c.length; i++) out.push([c.ts[i]!, c.num![i]!]);
+  return out;
+}
+
+describe("series storage", () => {
+  it("appends in-order batches across chunk boundaries", () => {
+    const s = new SeriesPoints(false, 4);
+    s.insert(batchOf([1, 2, 3, 4, 5, 6].map((t) => [t, t * 10])));
+    s.insert(batchOf([7, 8, 9].map((t) => [t, t * 10])));
+    expect(s.count).toBe(9);
+    expect(s.chunks.map((c) => c.length)).toEqual([4, 4, 1]);
+    expect(readAll(s).map(([t]) => t)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("overwrites a point at an existing timestamp in place", () => {
+    const s = new SeriesPoints(false);
+    s.insert(
+      batchOf([
+        [10, 1],
+        [20, 2],
+        [30, 3],
+      ]),
+    );
+    s.insert(batchOf([[20, 99]]));
+    expect(readAll(s)).toEqual([
+      [10, 1],
+      [20, 99],
+      [30, 3],
+    ]);
+    expect(s.count).toBe(3);
+  });
+
+  it("keeps the last of repeated timestamps within one batch", () => {
+    const s = new SeriesPoints(false);
+    s.insert(
+      batchOf([
+        [5, 1],
+        [3, 2],
+        [5, 3],
+      ]),
+    );
+    expect(readAll(s)).toEqual([
+      [3, 2],
+      [5, 3],
+    ]);
+  });
+
+  it("merges an out-of-order batch between existing points", () => {
+    const s = new SeriesPoints(false, 3);
+    s.insert(
+      batchOf([
+        [10, 1],
+        [20, 2],
+        [30, 3],
+        [40, 4],
+        [50, 5],
+      ]),
+    );
+    s.insert(
+      batchOf([
+        [15, 9],
+        [45, 8],
+        [5, 7],
+      ]),
+    );
+    expect(readAll(s)).toEqual([
+      [5, 7],
+      [10, 1],
+      [15, 9],
+      [20, 2],
+      [30, 3],
+      [40, 4],
+      [45, 8],
+      [50, 5],
+    ]);
+    expect(s.chunks.every((c) => c.length <= 3)).toBe(true);
+  });
+
+  it("deletes a half-open range [begin, end)", () => {
+    const s = new SeriesPoints(false, 2);
+    s.insert(batchOf([1, 2, 3, 4, 5, 6, 7].map((t) => [t, t])));
+    expect(s.deleteRange(2, 6)).toBe(4);
+    expect(readAll(s).map(([t]) => t)).toEqual([1, 6, 7]);
+    expect(s.count).toBe(3);
+  });
+
+  it("creates the status column only when a non-Good point arrives", () => {
+    const s = new SeriesPoints(false);
+    s.insert(batchOf([[1, 1]]));
+    expect(s.chunks[0]!.status).toBeNull();
+    s.insert(batchOf([[2, 2]], [2147483648]));
+    expect(Array.from(s.chunks[0]!.status!.subarray(0, 2))).toEqual([0, 2147483648]);
+  });
+
+  it("seek finds the first point at or after t and seekBefore the last point before t", () => {
+    const s = new SeriesPoints(false, 2);
+    s.insert(batchOf([10, 20, 30, 40, 50].map((t) => [t, t])));
+    const at = s.seek(25);
+    expect(s.chunks[at.chunk]!.ts[at.index]).toBe(30);
+    const before = s.seekBefore(30)!;
+    expect(s.chunks[before.chunk]!.ts[before.index]).toBe(20);
+    expect(s.seekBefore(10)).toBeUndefined();
+    expect(s.seek(51).chunk).toBe(s.chunks.length);
+  });
+
+  it("behaves like a sorted map under any sequence of upserts and deletes", () => {
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant("insert" as const),
+        points: fc.array(fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: -5, max: 5 })), {
+          maxLength: 30,
+        }),
+      }),
+      fc.record({
+        kind: fc.constant("delete" as const),
+        begin: fc.integer({ min: 0, max: 200 }),
+        width: fc.integer({ min: 0, max: 60 }),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), fc.integer({ min: 2, max: 9 }), (ops, capacity) => {
+        const s = new SeriesPoints(false, capacity);
+        const model = new Map<number, number>();
+        for (const o of ops) {
+          if (o.kind === "insert") {
+            s.insert(batchOf(o.points));
+            for (const [t, v] of o.points) model.set(t, v);
+          } else {
+            const removed = s.deleteRange(o.begin, o.begin + o.width);
+            let expected = 0;
+            for (const t of [...model.keys()]) {
+              if (t >= o.begin && t < o.begin + o.width) {
+                model.delete(t);
+                expected++;
+              }
+            }
+            expect(removed).toBe(expected);
+          }
+        }
+        const expected = [...model.entries()].sort((a, b) => a[0] - b[0]);
+        expect(readAll(s)).toEqual(expected);
+        expect(s.count).toBe(expected.length);
+        expect(s.chunks.every((c) => c.length > 0 && c.length <= capacity)).toBe(true);
+      }),
+    );
+  });
+});
