@@ -1,1 +1,187 @@
-export {};
+import { type PointColumns, STATUS_BAD, STATUS_UNCERTAIN } from "./model.js";
+
+export type StatusClass = "Good" | "Uncertain" | "Bad";
+
+/**
+ * The class of a CDF status code. CDF follows OPC UA: the top two bits of the 32-bit code
+ * are the severity (00 Good, 01 Uncertain, 1x Bad), so Good is every code below 0x40000000.
+ */
+export function statusClass(code: number): StatusClass {
+  if (code >= STATUS_BAD) return "Bad";
+  if (code >= STATUS_UNCERTAIN) return "Uncertain";
+  return "Good";
+}
+
+const TWO_POW_32 = 4294967296;
+// Radix digits of 16 bits: 3 passes cover 48 bits of milliseconds (~8900 years of range).
+const RADIX_BITS = 16;
+const RADIX_SIZE = 1 << RADIX_BITS;
+const RADIX_MAX_KEY = 2 ** 48;
+
+/**
+ * Collects points in arrival order into growable typed arrays, then sorts them by timestamp
+ * with duplicates resolved as CDF does: the last written point at a timestamp wins.
+ */
+export class PointColumnsBuilder {
+  private timestamps: Float64Array;
+  private values: Float64Array;
+  private statuses: Uint32Array;
+  private count = 0;
+
+  constructor(initialCapacity = 1024) {
+    const capacity = Math.max(16, Math.floor(initialCapacity));
+    this.timestamps = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.statuses = new Uint32Array(capacity);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** `value` NaN means the point has no value; `status` is a CDF status code (0 = Good). */
+  append(timestamp: number, value: number, status = 0): void {
+    if (this.count === this.timestamps.length) this.grow();
+    const i = this.count++;
+    this.timestamps[i] = timestamp;
+    this.values[i] = value;
+    this.statuses[i] = status;
+  }
+
+  build(): PointColumns {
+    const n = this.count;
+    const ts = this.timestamps;
+    let sorted = true;
+    let strictlyIncreasing = true;
+    for (let i = 1; i < n; i++) {
+      const d = ts[i]! - ts[i - 1]!;
+      if (d <= 0) {
+        strictlyIncreasing = false;
+        if (d < 0 || Number.isNaN(d)) {
+          sorted = false;
+          break;
+        }
+      }
+    }
+    if (strictlyIncreasing && sorted) {
+      return {
+        length: n,
+        timestamps: ts.slice(0, n),
+        values: this.values.slice(0, n),
+        statuses: this.statuses.slice(0, n),
+      };
+    }
+    const order = sorted ? identityOrder(n) : stableOrderByTimestamp(ts, n);
+    return this.gatherKeepingLast(order);
+  }
+
+  private grow(): void {
+    const capacity = this.timestamps.length * 2;
+    const timestamps = new Float64Array(capacity);
+    timestamps.set(this.timestamps);
+    const values = new Float64Array(capacity);
+    values.set(this.values);
+    const statuses = new Uint32Array(capacity);
+    statuses.set(this.statuses);
+    this.timestamps = timestamps;
+    this.values = values;
+    this.statuses = statuses;
+  }
+
+  /** `order` lists append indices sorted by timestamp, ties in append order. */
+  private gatherKeepingLast(order: Uint32Array): PointColumns {
+    const n = this.count;
+    const ts = this.timestamps;
+    let unique = 0;
+    for (let k = 0; k < n; k++) {
+      if (k + 1 === n || ts[order[k + 1]!] !== ts[order[k]!]) unique++;
+    }
+    const timestamps = new Float64Array(unique);
+    const values = new Float64Array(unique);
+    const statuses = new Uint32Array(unique);
+    let out = 0;
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      if (k + 1 < n && ts[order[k + 1]!] === ts[i]) continue;
+      timestamps[out] = ts[i]!;
+      values[out] = this.values[i]!;
+      statuses[out] = this.statuses[i]!;
+      out++;
+    }
+    return { length: unique, timestamps, values, statuses };
+  }
+}
+
+function identityOrder(n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}
+
+/**
+ * Append indices sorted by timestamp, stable. Integer millisecond timestamps (what CDF stores)
+ * go through an LSD radix sort, O(n) and stable by construction; anything else falls back to a
+ * comparison sort that breaks ties by append index.
+ */
+function stableOrderByTimestamp(ts: Float64Array, n: number): Uint32Array {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let integral = true;
+  for (let i = 0; i < n; i++) {
+    const t = ts[i]!;
+    if (t < min) min = t;
+    if (t > max) max = t;
+    if (!Number.isInteger(t)) integral = false;
+  }
+  if (!integral || !(max - min < RADIX_MAX_KEY)) {
+    const order = identityOrder(n);
+    return order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+  }
+  const low = new Uint32Array(n);
+  const high = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const key = ts[i]! - min;
+    const h = Math.floor(key / TWO_POW_32);
+    high[i] = h;
+    low[i] = key - h * TWO_POW_32;
+  }
+  const range = max - min;
+  const passes = range < RADIX_SIZE ? 1 : range < TWO_POW_32 ? 2 : 3;
+  let order: Uint32Array = identityOrder(n);
+  let scratch: Uint32Array = new Uint32Array(n);
+  const counts = new Uint32Array(RADIX_SIZE);
+  for (let pass = 0; pass < passes; pass++) {
+    const digits = pass === 2 ? high : low;
+    const shift = pass === 1 ? RADIX_BITS : 0;
+    counts.fill(0);
+    for (let k = 0; k < n; k++) counts[(digits[order[k]!]! >>> shift) & 0xffff]!++;
+    let sum = 0;
+    for (let d = 0; d < RADIX_SIZE; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      scratch[counts[(digits[i]! >>> shift) & 0xffff]!++] = i;
+    }
+    const swap = order;
+    order = scratch;
+    scratch = swap;
+  }
+  return order;
+}
+
+export interface PointInput {
+  timestamp: number;
+  /** null, undefined or NaN: the point has no value. */
+  value: number | null | undefined;
+  status?: number;
+}
+
+/** Builds PointColumns from point objects in written order (for tests and small inputs). */
+export function pointColumnsFrom(points: readonly PointInput[]): PointColumns {
+  const builder = new PointColumnsBuilder(points.length);
+  for (const p of points) builder.append(p.timestamp, p.value ?? Number.NaN, p.status ?? 0);
+  return builder.build();
+}
