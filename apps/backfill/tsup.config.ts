@@ -9,5 +9,7 @@ export default defineConfig({
   target: "node20",
   // One self-contained file per entry: the function bundle reuses this code later.
   noExternal: [/.*/],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
 });

@@ -1,2 +1,9 @@
 #!/usr/bin/env node
-console.log("kpi-backfill");
+import { runCli } from "./program.js";
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stderrIsTTY: process.stderr.isTTY === true,
+  env: process.env,
+});

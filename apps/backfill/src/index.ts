@@ -1,1 +1,17 @@
-export {};
+export { type CsvRecord, CsvRecordReader, CsvSyntaxError } from "./csvRecordReader.js";
+export { DataError } from "./dataError.js";
+export { type EvaluateIo, type EvaluateSummary, runEvaluate } from "./evaluate.js";
+export { type EvaluateFlags, type EvaluateOptions, resolveEvaluateOptions } from "./evaluateOptions.js";
+export { readLines } from "./lineReader.js";
+export type { PointSink, ReadStats } from "./pointSink.js";
+export { parsePointValue } from "./pointValue.js";
+export { type CliIo, runCli } from "./program.js";
+export { readCsvPoints } from "./readCsvPoints.js";
+export { readJsonlPoints } from "./readJsonlPoints.js";
+export { type PointFileFormat, pointFileFormat, readPointFile } from "./readPointFile.js";
+export { formatResultRow, type ResultFormat, resultHeader } from "./resultFormat.js";
+export { atomicFileOutput, type ResultOutput, streamOutput } from "./resultOutput.js";
+export { describeSeries, instanceSeriesKey, seriesKey } from "./seriesKey.js";
+export { parseStatusCode } from "./statusCode.js";
+export { parseTimestamp } from "./timestamp.js";
+export { UsageError } from "./usageError.js";

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { readLines } from "../src/lineReader.js";
+import { scratchDir } from "./scratchDir.js";
+
+const scratch = scratchDir();
+
+async function lines(path: string): Promise<string[]> {
+  const out: string[] = [];
+  let numbersInOrder = true;
+  await readLines(path, (line, n) => {
+    numbersInOrder &&= n === out.length + 1;
+    out.push(line);
+  });
+  expect(numbersInOrder).toBe(true);
+  return out;
+}
+
+describe("readLines", () => {
+  it("splits on LF and CRLF and drops a byte-order mark", async () => {
+    const path = scratch.file("a.csv", "\ufeffone\r\ntwo\nthree");
+    expect(await lines(path)).toEqual(["one", "two", "three"]);
+  });
+
+  it("does not report an empty line after the final newline", async () => {
+    expect(await lines(scratch.file("b.csv", "one\ntwo\n"))).toEqual(["one", "two"]);
+  });
+
+  it("reassembles lines and multi-byte characters split across 1 MiB chunks", async () => {
+    const expected = Array.from({ length: 60_000 }, (_, i) => `målepunkt-${i},ø€𝄞,${i * 7}`);
+    const path = scratch.file("big.csv", expected.join("\r\n"));
+    const got = await lines(path);
+    expect(got.length).toBe(expected.length);
+    expect(got).toEqual(expected);
+  });
+
+  it("reports the bytes it read", async () => {
+    const path = scratch.file("c.csv", "æøå\n");
+    let bytes = 0;
+    await readLines(
+      path,
+      () => {},
+      (n) => {
+        bytes += n;
+      },
+    );
+    expect(bytes).toBe(7);
+  });
+});
