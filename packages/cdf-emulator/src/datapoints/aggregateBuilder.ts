@@ -1,0 +1,336 @@
+// Aggregates over intervals, computed in one forward pass over the stored points (no copy of the
+// range), as docs.cognite.com/dev/concepts/aggregation defines them:
+// - count/sum/min/max/discreteVariance/minDatapoint/maxDatapoint: over the points in the interval
+//   (Good ones, or Uncertain too when treatUncertainAsBad is false).
+// - average: time-weighted, the integral of the interpolated function over the part of the
+//   interval where it is defined, divided by that duration. A continuous (non-step) series is
+//   interpolated linearly between neighbours at most 1 h apart, a step series holds each value
+//   until the next point at any distance; the last point before and the first after the interval
+//   take part in the segments that cross its edges. Nothing is extrapolated past the last point.
+// - interpolation / stepInterpolation: the function's value at the interval start (step: the last
+//   value at or before it).
+// - continuousVariance / totalVariation: of the interpolated function over the defined part.
+// - countGood/Uncertain/Bad: every stored point by its own status; durationGood/Uncertain/Bad: how
+//   long the previous stored point had that status (within the same 1 h rule).
+// An interval is returned only when at least one stored point lies in it.
+
+import type { Bucketing } from "./bucketing.js";
+import { STATUS_GOOD, statusCategory, statusSymbol } from "./statusCode.js";
+
+/** Neighbours further apart than this do not interpolate a continuous series (CDF's rule). */
+export const MAX_INTERPOLATION_GAP_MS = 3_600_000;
+
+export const AGGREGATE_NAMES = [
+  "average",
+  "max",
+  "maxDatapoint",
+  "min",
+  "minDatapoint",
+  "count",
+  "sum",
+  "interpolation",
+  "stepInterpolation",
+  "totalVariation",
+  "continuousVariance",
+  "discreteVariance",
+  "countGood",
+  "countUncertain",
+  "countBad",
+  "durationGood",
+  "durationUncertain",
+  "durationBad",
+] as const;
+
+export type AggregateName = (typeof AGGREGATE_NAMES)[number];
+
+export interface AggregateOptions {
+  aggregates: readonly AggregateName[];
+  bucketing: Bucketing;
+  isStep: boolean;
+  /** ignoreBadDataPoints: Bad (and, with treatUncertainAsBad, Uncertain) points do not exist. */
+  ignoreBad: boolean;
+  uncertainIsBad: boolean;
+  /** Maximum number of intervals to return. */
+  limit: number;
+}
+
+/** One stored point: value NaN when it has none. */
+export interface AggregatePoint {
+  t: number;
+  v: number;
+  code: number;
+}
+
+interface Bucket {
+  start: number;
+  end: number;
+  count: number;
+  sum: number;
+  mean: number;
+  m2: number;
+  min: number;
+  minT: number;
+  minCode: number;
+  max: number;
+  maxT: number;
+  maxCode: number;
+  countGood: number;
+  countUncertain: number;
+  countBad: number;
+  durationGood: number;
+  durationUncertain: number;
+  durationBad: number;
+  integral: number;
+  integralSq: number;
+  covered: number;
+  totalVariation: number;
+  interpolation: number | undefined;
+  stepInterpolation: number | undefined;
+}
+
+export type AggregateDatapoint = { timestamp: number } & Record<string, unknown>;
+
+export class AggregateBuilder {
+  readonly datapoints: AggregateDatapoint[] = [];
+  /** Start of the next interval with data when `limit` cut the result short. */
+  nextStart: number | undefined;
+  readonly #o: AggregateOptions;
+  readonly #pending: Bucket[] = [];
+  #opened = 0;
+  #stopping = false;
+  #lastKept: AggregatePoint | undefined;
+  #lastStored: AggregatePoint | undefined;
+
+  constructor(options: AggregateOptions) {
+    this.#o = options;
+  }
+
+  /** The stored point just before the range, and the last point before it that is not ignored. */
+  setPrevious(stored: AggregatePoint | undefined, kept: AggregatePoint | undefined): void {
+    this.#lastStored = stored;
+    this.#lastKept = kept;
+  }
+
+  /** Whether a point takes part at all (false: ignored as if it did not exist). */
+  isKept(code: number): boolean {
+    return !(this.#o.ignoreBad && this.#isBad(code));
+  }
+
+  /** Feed the next stored point of the range (ascending); false means: stop, the result is full. */
+  push(p: AggregatePoint): boolean {
+    const current = this.#pending[this.#pending.length - 1];
+    if (!this.#stopping && (current === undefined || p.t >= current.end)) {
+      if (this.#opened === this.#o.limit) {
+        this.#stopping = true;
+        this.nextStart = this.#o.bucketing.startOf(p.t);
+      } else {
+        this.#open(p);
+      }
+    }
+    this.#durationSegment(this.#lastStored, p);
+    this.#lastStored = p;
+    if (!this.#stopping) this.#countPoint(p);
+    if (!this.isKept(p.code)) return true;
+    this.#functionSegment(this.#lastKept, p);
+    this.#lastKept = p;
+    this.#completeBefore(p.t);
+    return !this.#stopping;
+  }
+
+  /** End of the range: the first stored and first kept point after it close the last intervals. */
+  finish(nextStored: AggregatePoint | undefined, nextKept: AggregatePoint | undefined): void {
+    if (!this.#stopping) {
+      this.#durationSegment(this.#lastStored, nextStored);
+      this.#functionSegment(this.#lastKept, nextKept);
+    }
+    this.#completeBefore(Number.POSITIVE_INFINITY);
+  }
+
+  #isBad(code: number): boolean {
+    if (code === STATUS_GOOD) return false;
+    const c = statusCategory(code);
+    return c === "bad" || (c === "uncertain" && this.#o.uncertainIsBad);
+  }
+
+  #open(p: AggregatePoint): void {
+    const start = this.#o.bucketing.startOf(p.t);
+    const last = this.#lastKept;
+    this.#opened++;
+    this.#pending.push({
+      start,
+      end: this.#o.bucketing.endOf(start),
+      count: 0,
+      sum: 0,
+      mean: 0,
+      m2: 0,
+      min: Number.POSITIVE_INFINITY,
+      minT: 0,
+      minCode: 0,
+      max: Number.NEGATIVE_INFINITY,
+      maxT: 0,
+      maxCode: 0,
+      countGood: 0,
+      countUncertain: 0,
+      countBad: 0,
+      durationGood: 0,
+      durationUncertain: 0,
+      durationBad: 0,
+      integral: 0,
+      integralSq: 0,
+      covered: 0,
+      totalVariation: 0,
+      interpolation: undefined,
+      stepInterpolation: last && this.#usable(last) ? last.v : undefined,
+    });
+  }
+
+  #usable(p: AggregatePoint): boolean {
+    return !this.#isBad(p.code) && Number.isFinite(p.v);
+  }
+
+  #countPoint(p: AggregatePoint): void {
+    const b = this.#pending[this.#pending.length - 1]!;
+    const category = statusCategory(p.code);
+    if (category === "good") b.countGood++;
+    else if (category === "uncertain") b.countUncertain++;
+    else b.countBad++;
+    if (!this.isKept(p.code) || !this.#usable(p)) return;
+    b.count++;
+    b.sum += p.v;
+    const delta = p.v - b.mean;
+    b.mean += delta / b.count;
+    b.m2 += delta * (p.v - b.mean);
+    if (p.v < b.min) {
+      b.min = p.v;
+      b.minT = p.t;
+      b.minCode = p.code;
+    }
+    if (p.v > b.max) {
+      b.max = p.v;
+      b.maxT = p.t;
+      b.maxCode = p.code;
+    }
+    if (p.t === b.start) {
+      b.interpolation = p.v;
+      b.stepInterpolation = p.v;
+    }
+  }
+
+  /** The interpolated function between consecutive kept points a < b, added to every open interval it crosses. */
+  #functionSegment(a: AggregatePoint | undefined, b: AggregatePoint | undefined): void {
+    if (!a || !b || this.#pending.length === 0) return;
+    if (this.#isBad(a.code) || !Number.isFinite(a.v)) return;
+    // ignoreBadDataPoints=false: the value before a Bad point holds until it (CDF's documented rule).
+    const constant = this.#o.isStep || this.#isBad(b.code) || !Number.isFinite(b.v);
+    if (!this.#o.isStep && b.t - a.t > MAX_INTERPOLATION_GAP_MS) return;
+    const slope = constant ? 0 : (b.v - a.v) / (b.t - a.t);
+    const at = (t: number): number => (constant ? a.v : a.v + slope * (t - a.t));
+    for (const k of this.#pending) {
+      if (k.start > a.t && k.start < b.t && k.interpolation === undefined) k.interpolation = at(k.start);
+      if (this.#o.isStep && this.#usable(b) && b.t >= k.start && b.t < k.end) {
+        k.totalVariation += Math.abs(b.v - a.v);
+      }
+      const x0 = Math.max(a.t, k.start);
+      const x1 = Math.min(b.t, k.end);
+      if (x1 <= x0) continue;
+      const f0 = at(x0);
+      const f1 = at(x1);
+      const d = x1 - x0;
+      k.integral += (d * (f0 + f1)) / 2;
+      k.integralSq += (d * (f0 * f0 + f0 * f1 + f1 * f1)) / 3;
+      k.covered += d;
+      if (!constant) k.totalVariation += Math.abs(f1 - f0);
+    }
+  }
+
+  #durationSegment(a: AggregatePoint | undefined, b: AggregatePoint | undefined): void {
+    if (!a || !b || this.#pending.length === 0) return;
+    if (!this.#o.isStep && b.t - a.t > MAX_INTERPOLATION_GAP_MS) return;
+    const category = statusCategory(a.code);
+    for (const k of this.#pending) {
+      const d = Math.min(b.t, k.end) - Math.max(a.t, k.start);
+      if (d <= 0) continue;
+      if (category === "good") k.durationGood += d;
+      else if (category === "uncertain") k.durationUncertain += d;
+      else k.durationBad += d;
+    }
+  }
+
+  #completeBefore(t: number): void {
+    while (this.#pending.length > 0 && this.#pending[0]!.end <= t) this.#emit(this.#pending.shift()!);
+    // The interval holding t stays open for the segment to the next kept point.
+  }
+
+  #emit(b: Bucket): void {
+    const out: AggregateDatapoint = { timestamp: b.start };
+    const hasValues = b.count > 0;
+    const average = b.covered > 0 ? b.integral / b.covered : hasValues ? b.mean : undefined;
+    for (const name of this.#o.aggregates) {
+      switch (name) {
+        case "average":
+          if (average !== undefined) out.average = average;
+          break;
+        case "max":
+          if (hasValues) out.max = b.max;
+          break;
+        case "min":
+          if (hasValues) out.min = b.min;
+          break;
+        case "maxDatapoint":
+          if (hasValues) out.maxDatapoint = datapointJson(b.maxT, b.max, b.maxCode);
+          break;
+        case "minDatapoint":
+          if (hasValues) out.minDatapoint = datapointJson(b.minT, b.min, b.minCode);
+          break;
+        case "count":
+          out.count = b.count;
+          break;
+        case "sum":
+          if (hasValues) out.sum = b.sum;
+          break;
+        case "interpolation":
+          if (b.interpolation !== undefined) out.interpolation = b.interpolation;
+          break;
+        case "stepInterpolation":
+          if (b.stepInterpolation !== undefined) out.stepInterpolation = b.stepInterpolation;
+          break;
+        case "totalVariation":
+          if (b.covered > 0 || hasValues) out.totalVariation = b.totalVariation;
+          break;
+        case "continuousVariance":
+          if (b.covered > 0)
+            out.continuousVariance = Math.max(0, b.integralSq / b.covered - average! * average!);
+          else if (hasValues) out.continuousVariance = 0;
+          break;
+        case "discreteVariance":
+          if (hasValues) out.discreteVariance = b.m2 / b.count;
+          break;
+        case "countGood":
+          out.countGood = b.countGood;
+          break;
+        case "countUncertain":
+          out.countUncertain = b.countUncertain;
+          break;
+        case "countBad":
+          out.countBad = b.countBad;
+          break;
+        case "durationGood":
+          out.durationGood = b.durationGood;
+          break;
+        case "durationUncertain":
+          out.durationUncertain = b.durationUncertain;
+          break;
+        case "durationBad":
+          out.durationBad = b.durationBad;
+          break;
+      }
+    }
+    this.datapoints.push(out);
+  }
+}
+
+function datapointJson(timestamp: number, value: number, code: number): Record<string, unknown> {
+  if (code === STATUS_GOOD) return { timestamp, value };
+  const symbol = statusSymbol(code);
+  return { timestamp, value, status: symbol === undefined ? { code } : { code, symbol } };
+}
