@@ -13,6 +13,11 @@ export interface ClockParticipant {
 export class VirtualClock {
   #now: number;
   readonly #participants: ClockParticipant[] = [];
+  /**
+   * Whether participants should wait for the work a wake-up starts (e.g. scheduled function
+   * calls) before the clock moves on. `set`/`advance` with `{ wait: false }` clear it for that move.
+   */
+  waitForWork = true;
 
   constructor(start: number = Date.UTC(2024, 0, 1)) {
     this.#now = start;
@@ -27,8 +32,18 @@ export class VirtualClock {
   }
 
   /** Move to `target`, stopping at every wake-up time on the way (moving backwards just jumps). */
-  async set(target: number): Promise<void> {
+  async set(target: number, options: { wait?: boolean } = {}): Promise<void> {
     if (!Number.isFinite(target)) throw new RangeError(`clock: ${target} is not a time in ms`);
+    const previous = this.waitForWork;
+    this.waitForWork = options.wait ?? true;
+    try {
+      await this.#moveTo(target);
+    } finally {
+      this.waitForWork = previous;
+    }
+  }
+
+  async #moveTo(target: number): Promise<void> {
     if (target <= this.#now) {
       this.#now = target;
       for (const p of this.#participants) await p.onTime(this.#now);
@@ -45,8 +60,8 @@ export class VirtualClock {
     }
   }
 
-  async advance(ms: number): Promise<void> {
+  async advance(ms: number, options: { wait?: boolean } = {}): Promise<void> {
     if (!(ms >= 0)) throw new RangeError(`clock: cannot advance by ${ms} ms (must be >= 0)`);
-    await this.set(this.#now + ms);
+    await this.set(this.#now + ms, options);
   }
 }

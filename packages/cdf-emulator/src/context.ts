@@ -60,12 +60,17 @@ export interface Route {
   handler: (req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>;
 }
 
-/** A route outside `/api/v1/projects/{project}` (token endpoint, upload URLs, control API). */
+/**
+ * A route outside `/api/v1/projects/{project}` (token endpoint, upload URLs, control API).
+ * `auth: true` makes the server resolve the bearer token first (e.g. `/api/v1/token/inspect`).
+ */
 export interface RawRoute {
   method: HttpMethod;
   /** Absolute path pattern, e.g. `/_emulator/upload/:fileId`. */
   pattern: string;
-  auth: false;
+  auth: boolean;
+  /** ACLs checked when `auth` is true (any one suffices). */
+  acl?: AclRequirement[];
   handler: (req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>;
 }
 
@@ -76,6 +81,8 @@ export interface EmulatorStore {
   save?(dir: string): Promise<void>;
   /** Read what `save` wrote (absent files mean empty). */
   load?(dir: string): Promise<void>;
+  /** Release what the store holds outside memory (child processes, timers) when the emulator closes. */
+  close?(): Promise<void>;
 }
 
 export interface RouteRegistry {
@@ -120,11 +127,17 @@ export interface EmulatorContext {
   /** Issue a bearer token for a client or a session (function calls use session tokens). */
   issueToken(principal: { clientId: string; sessionId?: number }): { accessToken: string; expiresAt: number };
   /** Resolve time series by id / externalId / instanceId (undefined when unknown). */
-  findTimeSeries(
-    ref: { id?: number; externalId?: string; instanceId?: { space: string; externalId: string } },
-  ): TimeSeriesInfo | undefined;
+  findTimeSeries(ref: {
+    id?: number;
+    externalId?: string;
+    instanceId?: { space: string; externalId: string };
+  }): TimeSeriesInfo | undefined;
   /** Datapoint changes, in ingestion order, for subscriptions and fault injection. */
   onDatapointChange(listener: (change: DatapointChange, principal: Principal | undefined) => void): void;
+  /** The datapoint store reports every insert/delete here; listeners run synchronously, in order. */
+  emitDatapointChange(change: DatapointChange, principal: Principal | undefined): void;
+  /** Time series deletions (the datapoint store drops the series' points, subscriptions their members). */
+  onTimeSeriesDeleted(listener: (id: number) => void): void;
   /** Per-function faults and settings read by the function runtime and scheduler. */
   faults: FunctionFaults;
   settings: EmulatorSettings;

@@ -1,0 +1,249 @@
+// The control API: what tests, benchmarks and the demo use to drive the emulator, in process
+// (`EmulatorControl`) and over HTTP below `/_emulator/` (no token needed: it is not CDF).
+// The virtual clock, faults (per path and per function), reset, stats, restricted clients,
+// data-model time series (which CDF creates through data modeling, out of scope here), save.
+
+import type { AuthService, ClientDefinition } from "./auth.js";
+import type { VirtualClock } from "./clock.js";
+import { CdfError, type EmulatorContext, type EmulatorRequest, type RouteRegistry } from "./context.js";
+import type { PathFault, PathFaultSpec, PathFaults } from "./pathFaults.js";
+import { objectBody, objectItem } from "./requestBody.js";
+import type { RequestStats } from "./server.js";
+import {
+  parseTimeSeriesCreate,
+  type TimeSeries,
+  type TimeSeriesCreate,
+  type TimeSeriesStore,
+} from "./timeseries.js";
+
+export interface FunctionFaultSpec {
+  /** externalId (or id as a string) of the function. */
+  function: string;
+  failDeploy?: boolean;
+  skipTickProbability?: number;
+  crashAfterDatapointWrites?: number;
+}
+
+export interface EmulatorStats {
+  /** `METHOD pattern` -> status -> count (e.g. `{"POST /timeseries/data/list": {"200": 12}}`). */
+  requests: RequestStats;
+  datapointsInserted: number;
+  datapointsReturned: number;
+}
+
+export interface EmulatorControl {
+  readonly clock: VirtualClock;
+  /** Virtual now, ms since the epoch. */
+  now(): number;
+  /** Jump to a time (ms or ISO 8601); moving forward fires every due wake-up in order. */
+  setClock(time: number | string, options?: { wait?: boolean }): Promise<number>;
+  /** Move forward by ms or a duration like "10m" / "1h" / "2d". */
+  advanceClock(by: number | string, options?: { wait?: boolean }): Promise<number>;
+  addFault(fault: PathFaultSpec): PathFault;
+  listFaults(): PathFault[];
+  addFunctionFault(fault: FunctionFaultSpec): void;
+  clearFaults(): void;
+  /** Clear every store, stats and faults; clients, tokens and the clock stay. */
+  reset(): Promise<void>;
+  stats(): EmulatorStats;
+  addClient(client: ClientDefinition): void;
+  /** A bearer token for a client (default: the emulator's own client), for `oidcTokenProvider`. */
+  token(clientId?: string): string;
+  /** Create time series directly, including data-model ones addressed by `instanceId`. */
+  createTimeSeries(items: Array<TimeSeriesCreate>): TimeSeries[];
+  /** Persist every store to the data dir now (no-op without one). */
+  save(): Promise<void>;
+}
+
+export interface ControlDeps {
+  ctx: EmulatorContext;
+  auth: AuthService;
+  pathFaults: PathFaults;
+  timeSeries: TimeSeriesStore;
+  defaultClientId: string;
+  resetStores(): Promise<void>;
+  requestStats(): RequestStats;
+  resetRequestStats(): void;
+  save(): Promise<void>;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+export function parseDuration(value: number | string, what: string): number {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  const match = typeof value === "string" ? DURATION.exec(value.trim()) : null;
+  if (!match)
+    throw new CdfError(
+      400,
+      `${what} must be ms or a duration like '90s', '10m', '1h', '2d' (got ${JSON.stringify(value)}).`,
+    );
+  return Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+}
+
+export function parseTime(value: number | string, what: string): number {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms))
+    throw new CdfError(
+      400,
+      `${what} must be ms since the epoch or an ISO 8601 time (got ${JSON.stringify(value)}).`,
+    );
+  return ms;
+}
+
+export function createControl(deps: ControlDeps): EmulatorControl {
+  const { ctx, auth, pathFaults, timeSeries } = deps;
+  return {
+    clock: ctx.clock,
+    now: () => ctx.clock.now(),
+    async setClock(time, options) {
+      await ctx.clock.set(parseTime(time, "clock set"), options);
+      return ctx.clock.now();
+    },
+    async advanceClock(by, options) {
+      const ms = parseDuration(by, "clock advance");
+      if (ms < 0) throw new CdfError(400, `clock advance must be >= 0 (got ${ms}); use set to move back.`);
+      await ctx.clock.advance(ms, options);
+      return ctx.clock.now();
+    },
+    addFault: (fault) => pathFaults.add(fault),
+    listFaults: () => pathFaults.list(),
+    addFunctionFault(fault) {
+      if (typeof fault.function !== "string" || fault.function.length === 0) {
+        throw new CdfError(
+          400,
+          "A function fault needs `function`: the function's externalId (or id as a string).",
+        );
+      }
+      const p = fault.skipTickProbability;
+      if (p !== undefined && !(p >= 0 && p <= 1))
+        throw new CdfError(400, `skipTickProbability must be between 0 and 1 (got ${p}).`);
+      const { function: key, ...settings } = fault;
+      ctx.faults.byFunction.set(key, { ...ctx.faults.byFunction.get(key), ...settings });
+    },
+    clearFaults() {
+      pathFaults.clear();
+      ctx.faults.byFunction.clear();
+    },
+    async reset() {
+      await deps.resetStores();
+      pathFaults.clear();
+      ctx.faults.byFunction.clear();
+      ctx.stats.datapointsInserted = 0;
+      ctx.stats.datapointsReturned = 0;
+      deps.resetRequestStats();
+    },
+    stats: () => ({
+      requests: deps.requestStats(),
+      datapointsInserted: ctx.stats.datapointsInserted,
+      datapointsReturned: ctx.stats.datapointsReturned,
+    }),
+    addClient: (client) => auth.addClient(client),
+    token(clientId = deps.defaultClientId) {
+      if (!auth.hasClient(clientId))
+        throw new CdfError(400, `No client '${clientId}'; add it with addClient first.`);
+      return auth.issueToken({ clientId }).accessToken;
+    },
+    createTimeSeries: (items) => timeSeries.create(items),
+    save: () => deps.save(),
+  };
+}
+
+/** `/_emulator/*` over HTTP, backed by the same `EmulatorControl`. */
+export function registerControlRoutes(
+  registry: RouteRegistry,
+  ctx: EmulatorContext,
+  control: EmulatorControl,
+): void {
+  const route = (
+    method: "GET" | "POST" | "DELETE",
+    pattern: string,
+    handler: (req: EmulatorRequest) => unknown,
+  ) =>
+    registry.addRaw({
+      method,
+      pattern: `/_emulator${pattern}`,
+      auth: false,
+      handler: async (req) => ({ body: await handler(req) }),
+    });
+
+  route("GET", "/health", () => ({ status: "ok", project: ctx.project, now: control.now() }));
+  route("GET", "/clock", () => ({ now: control.now() }));
+  route("POST", "/clock", async (req) => {
+    const body = objectBody(req.body, "POST /_emulator/clock");
+    const wait = body.wait === undefined ? undefined : body.wait === true;
+    const options = wait === undefined ? {} : { wait };
+    if (body.set !== undefined && body.advance === undefined) {
+      return { now: await control.setClock(body.set as number | string, options) };
+    }
+    if (body.advance !== undefined && body.set === undefined) {
+      return { now: await control.advanceClock(body.advance as number | string, options) };
+    }
+    throw new CdfError(
+      400,
+      'POST /_emulator/clock takes {"set": <ms or ISO time>} or {"advance": <ms or "10m">, "wait"?: boolean}.',
+    );
+  });
+  route("GET", "/faults", () => ({
+    paths: control.listFaults(),
+    functions: Object.fromEntries(ctx.faults.byFunction),
+  }));
+  route("POST", "/faults", (req) => {
+    const body = objectItem(req.body, "POST /_emulator/faults body");
+    if (typeof body.function === "string") {
+      control.addFunctionFault(body as unknown as FunctionFaultSpec);
+      return { function: body.function, ...ctx.faults.byFunction.get(body.function) };
+    }
+    if (typeof body.path === "string") return control.addFault(body as unknown as PathFaultSpec);
+    throw new CdfError(
+      400,
+      'POST /_emulator/faults takes {"path": "<glob or regex>", "status"?: 429|500|502|503, "probability"?, "count"?, "latencyMs"?, "drop"?} or {"function": "<externalId>", "failDeploy"?, "skipTickProbability"?, "crashAfterDatapointWrites"?}.',
+    );
+  });
+  route("DELETE", "/faults", () => {
+    control.clearFaults();
+    return {};
+  });
+  route("POST", "/reset", async () => {
+    await control.reset();
+    return {};
+  });
+  route("GET", "/stats", () => control.stats());
+  route("POST", "/clients", (req) => {
+    const body = objectItem(req.body, "POST /_emulator/clients body");
+    const client: ClientDefinition = {
+      clientId: body.clientId as string,
+      clientSecret: body.clientSecret as string,
+    };
+    if (body.capabilities !== undefined) {
+      if (!Array.isArray(body.capabilities))
+        throw new CdfError(400, "capabilities must be an array of CDF capabilities.");
+      client.capabilities = body.capabilities as ClientDefinition["capabilities"] & object;
+    }
+    control.addClient(client);
+    return { clientId: client.clientId };
+  });
+  route("POST", "/timeseries", (req) => {
+    const body = objectBody(req.body, "POST /_emulator/timeseries");
+    if (!Array.isArray(body.items) || body.items.length === 0) {
+      throw new CdfError(
+        400,
+        'POST /_emulator/timeseries takes {"items": [{"instanceId": {"space", "externalId"}, "isStep"?, ...}]}.',
+      );
+    }
+    const items = body.items.map((raw, i) => parseTimeSeriesCreate(raw, `items[${i}]`, true));
+    return { items: control.createTimeSeries(items) };
+  });
+  route("POST", "/save", async () => {
+    await control.save();
+    return {};
+  });
+}

@@ -1,0 +1,171 @@
+// `startEmulator`: builds the context every module shares, registers every module's routes on
+// one server, loads persisted state (`dataDir`), listens, and returns what a client needs
+// (base URL, token URL, client credentials, project) plus the in-process control handle.
+
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { AuthService, type ClientDefinition, registerAuthRoutes, TOKEN_PATH } from "./auth.js";
+import { VirtualClock } from "./clock.js";
+import type { DatapointChange, EmulatorContext, EmulatorSettings, Principal } from "./context.js";
+import { createControl, type EmulatorControl, parseTime, registerControlRoutes } from "./control.js";
+import { PathFaults } from "./pathFaults.js";
+import { registerRawRoutes } from "./raw.js";
+import { EmulatorServer } from "./server.js";
+import { registerTimeSeriesRoutes, type TimeSeriesStore, timeSeriesInfo } from "./timeseries.js";
+
+// TODO(E2/E3/E4 modules): wired below once their files exist.
+
+export interface EmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Default "emulator". */
+  project?: string;
+  /** Start of the virtual clock: ms or ISO 8601 (default 2024-01-01T00:00:00Z). A persisted clock wins. */
+  clock?: number | string;
+  /** Persist state here: loaded on start, saved on close and on `POST /_emulator/save`. */
+  dataDir?: string;
+  /** Extra clients (e.g. least-privilege ones); the default client always exists. */
+  clients?: ClientDefinition[];
+  settings?: Partial<EmulatorSettings>;
+}
+
+export interface Emulator {
+  /** `http://127.0.0.1:PORT`: give it to `new CogniteClient({ baseUrl })`. */
+  baseUrl: string;
+  /** OAuth2 client-credentials token endpoint. */
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  project: string;
+  control: EmulatorControl;
+  /** Saves to `dataDir` (when set), then stops the server. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CLIENT_ID = "emulator-client";
+export const DEFAULT_CLIENT_SECRET = "emulator-secret";
+
+const DEFAULT_SETTINGS: EmulatorSettings = {
+  functionTimeoutMinutes: 10,
+  deployQueuedMs: 5_000,
+  deployDeployingMs: 30_000,
+  tokenLifetimeMs: 3_600_000,
+};
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const project = options.project ?? "emulator";
+  const dataDir = options.dataDir;
+  const savedClock = dataDir ? await readClock(dataDir) : undefined;
+  // Start at the persisted time directly: moving the clock there would fire every tick in between.
+  const clock = new VirtualClock(
+    savedClock ?? (options.clock === undefined ? undefined : parseTime(options.clock, "clock")),
+  );
+
+  let baseUrl = "";
+  let timeSeries: TimeSeriesStore | undefined;
+  const changeListeners: Array<(change: DatapointChange, principal: Principal | undefined) => void> = [];
+  const deletedListeners: Array<(id: number) => void> = [];
+  const settings: EmulatorSettings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const ctxRef: { auth?: AuthService } = {};
+  const ctx: EmulatorContext = {
+    project,
+    clock,
+    baseUrl: () => baseUrl,
+    issueToken: (principal) => (ctxRef.auth as AuthService).issueToken(principal),
+    findTimeSeries: (ref) => {
+      const ts = timeSeries?.find(ref);
+      return ts ? timeSeriesInfo(ts) : undefined;
+    },
+    onDatapointChange: (listener) => {
+      changeListeners.push(listener);
+    },
+    emitDatapointChange: (change, principal) => {
+      for (const listener of changeListeners) listener(change, principal);
+    },
+    onTimeSeriesDeleted: (listener) => {
+      deletedListeners.push(listener);
+    },
+    faults: { byFunction: new Map() },
+    settings,
+    stats: { datapointsInserted: 0, datapointsReturned: 0 },
+  };
+  const auth = new AuthService(ctx, () => `${baseUrl}${TOKEN_PATH}`);
+  ctxRef.auth = auth;
+  auth.addClient({ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET });
+  for (const client of options.clients ?? []) auth.addClient(client);
+
+  const pathFaults = new PathFaults();
+  const server = new EmulatorServer(ctx, auth, pathFaults);
+  registerAuthRoutes(server, ctx, auth);
+  timeSeries = registerTimeSeriesRoutes(server, ctx);
+  timeSeries.onDeleted((id) => {
+    for (const listener of deletedListeners) listener(id);
+  });
+  registerRawRoutes(server, ctx);
+
+  const save = async (): Promise<void> => {
+    if (!dataDir) return;
+    await mkdir(dataDir, { recursive: true });
+    for (const store of server.stores().values()) await store.save?.(dataDir);
+    await auth.save(dataDir);
+    await writeClock(dataDir, clock.now());
+  };
+  const control = createControl({
+    ctx,
+    auth,
+    pathFaults,
+    timeSeries,
+    defaultClientId: DEFAULT_CLIENT_ID,
+    resetStores: async () => {
+      for (const store of server.stores().values()) store.reset();
+    },
+    requestStats: () => server.requestStats(),
+    resetRequestStats: () => server.resetStats(),
+    save,
+  });
+  registerControlRoutes(server, ctx, control);
+
+  if (dataDir) {
+    await auth.load(dataDir);
+    for (const store of server.stores().values()) await store.load?.(dataDir);
+  }
+
+  const host = options.host ?? "127.0.0.1";
+  const port = await server.listen(options.port ?? 0, host);
+  const publicHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  baseUrl = `http://${publicHost.includes(":") ? `[${publicHost}]` : publicHost}:${port}`;
+
+  let closed = false;
+  return {
+    baseUrl,
+    tokenUrl: `${baseUrl}${TOKEN_PATH}`,
+    clientId: DEFAULT_CLIENT_ID,
+    clientSecret: DEFAULT_CLIENT_SECRET,
+    project,
+    control,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      for (const store of server.stores().values()) await store.close?.();
+      await save();
+    },
+  };
+}
+
+async function readClock(dir: string): Promise<number | undefined> {
+  try {
+    const state = JSON.parse(await readFile(join(dir, "clock.json"), "utf8")) as { now: number };
+    return Number.isFinite(state.now) ? state.now : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeClock(dir: string, now: number): Promise<void> {
+  const file = join(dir, "clock.json");
+  await writeFile(`${file}.tmp`, JSON.stringify({ now, iso: new Date(now).toISOString() }));
+  await rename(`${file}.tmp`, file);
+}

@@ -1,0 +1,118 @@
+// Request faults injected by path pattern, before any handler runs: a 429/5xx answer, added
+// latency, or a dropped connection. They let tests prove that clients back off on 429, retry
+// what CDF allows them to retry, and survive a connection reset (which the SDK never retries).
+
+import { CdfError } from "./context.js";
+
+export interface PathFaultSpec {
+  /** A glob (`*` any characters, `?` one) matched against the whole path, or a regex written `/.../` or starting with `^`. */
+  path: string;
+  method?: string;
+  status?: 429 | 500 | 502 | 503;
+  /** Chance (0-1) that a matching request is hit; default 1. */
+  probability?: number;
+  /** Hit at most this many requests, then the fault is spent. */
+  count?: number;
+  latencyMs?: number;
+  /** Destroy the socket instead of answering. */
+  drop?: boolean;
+}
+
+export interface PathFault extends PathFaultSpec {
+  id: number;
+  hits: number;
+}
+
+export interface FaultDecision {
+  latencyMs: number;
+  status?: number;
+  drop: boolean;
+}
+
+const STATUS_MESSAGES: Record<number, string> = {
+  429: "Project exceeded maximum number='50' of concurrent requests. Please try again later.",
+  500: "Internal server error (injected by the emulator's fault control).",
+  502: "Bad gateway (injected by the emulator's fault control).",
+  503: "Service unavailable (injected by the emulator's fault control). Please try again later.",
+};
+
+export class PathFaults {
+  readonly #faults: Array<PathFault & { matcher: RegExp }> = [];
+  #nextId = 1;
+  readonly #random: () => number;
+
+  constructor(random: () => number = Math.random) {
+    this.#random = random;
+  }
+
+  add(spec: PathFaultSpec): PathFault {
+    if (typeof spec.path !== "string" || spec.path.length === 0) {
+      throw new CdfError(
+        400,
+        "A path fault needs `path`: a glob like '*/timeseries/data/list' or a regex like '^/api/.*/data$'.",
+      );
+    }
+    if (spec.status !== undefined && ![429, 500, 502, 503].includes(spec.status)) {
+      throw new CdfError(400, `Fault status must be 429, 500, 502 or 503 (got ${spec.status}).`);
+    }
+    if (spec.status === undefined && !spec.drop && !spec.latencyMs) {
+      throw new CdfError(400, "A path fault must do something: set `status`, `latencyMs` or `drop: true`.");
+    }
+    if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) {
+      throw new CdfError(400, `Fault probability must be between 0 and 1 (got ${spec.probability}).`);
+    }
+    let matcher: RegExp;
+    try {
+      matcher = toMatcher(spec.path);
+    } catch (e) {
+      throw new CdfError(400, `Fault path '${spec.path}' is not a valid regex: ${(e as Error).message}`);
+    }
+    const fault = { ...spec, id: this.#nextId++, hits: 0, matcher };
+    this.#faults.push(fault);
+    return publicFault(fault);
+  }
+
+  list(): PathFault[] {
+    return this.#faults.map(publicFault);
+  }
+
+  clear(): void {
+    this.#faults.length = 0;
+  }
+
+  /** Decide what happens to a request; each matching fault with budget left may fire. */
+  decide(method: string, paths: string[]): FaultDecision {
+    const decision: FaultDecision = { latencyMs: 0, drop: false };
+    for (const fault of this.#faults) {
+      if (fault.method && fault.method.toUpperCase() !== method) continue;
+      if (!paths.some((p) => fault.matcher.test(p))) continue;
+      if (fault.count !== undefined && fault.hits >= fault.count) continue;
+      if (fault.probability !== undefined && this.#random() >= fault.probability) continue;
+      fault.hits++;
+      decision.latencyMs += fault.latencyMs ?? 0;
+      if (fault.drop) decision.drop = true;
+      if (fault.status !== undefined && decision.status === undefined) decision.status = fault.status;
+    }
+    return decision;
+  }
+
+  static errorFor(status: number): CdfError {
+    return new CdfError(status, STATUS_MESSAGES[status] ?? `Injected fault ${status}.`);
+  }
+}
+
+function publicFault(fault: PathFault & { matcher: RegExp }): PathFault {
+  const { matcher: _matcher, ...rest } = fault;
+  return rest;
+}
+
+function toMatcher(pattern: string): RegExp {
+  if (pattern.startsWith("/") && pattern.endsWith("/") && pattern.length > 1)
+    return new RegExp(pattern.slice(1, -1));
+  if (pattern.startsWith("^")) return new RegExp(pattern);
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${escaped}$`);
+}
