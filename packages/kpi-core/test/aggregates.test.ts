@@ -231,11 +231,12 @@ describe("WindowAggregates", () => {
     const windows = [0, 1, 2, 3, 4].map((k) => ({ start: (k - 1) * S, end: k * S }));
     const expected = windows.map((w) => [aggregate(four, "twa", [], w), aggregate(four, "max", [], w)]);
     const view = new WindowAggregates(four);
-    const forward = windows.map((w) => (view.moveTo(w), [view.value("twa", []), view.value("max", [])]));
-    const backward = [...windows]
-      .reverse()
-      .map((w) => (view.moveTo(w), [view.value("twa", []), view.value("max", [])]))
-      .reverse();
+    const at = (w: Window) => {
+      view.moveTo(w);
+      return [view.value("twa", []), view.value("max", [])];
+    };
+    const forward = windows.map(at);
+    const backward = [...windows].reverse().map(at).reverse();
     expect(forward).toEqual(expected);
     expect(backward).toEqual(expected);
     expect(view.pointCount).toBe(1);
