@@ -1,0 +1,189 @@
+import { CogniteClient } from "@cognite/sdk";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Emulator, startEmulator } from "../src/index.js";
+
+let emulator: Emulator;
+let client: CogniteClient;
+let base: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, project: "raw-test" });
+  client = new CogniteClient({
+    appId: "raw-test",
+    project: emulator.project,
+    baseUrl: emulator.baseUrl,
+    oidcTokenProvider: async () => emulator.control.token(),
+  });
+  base = `/api/v1/projects/${emulator.project}/raw/dbs`;
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+beforeEach(async () => {
+  await emulator.control.reset();
+});
+
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ status: number; message: string; missing?: unknown[] }> {
+  try {
+    await promise;
+  } catch (e) {
+    return e as { status: number; message: string; missing?: unknown[] };
+  }
+  throw new Error("expected the request to fail");
+}
+
+describe("databases", () => {
+  it("creates, lists and deletes databases", async () => {
+    await client.raw.createDatabases([{ name: "kpi_state" }, { name: "other" }]);
+    expect((await client.raw.listDatabases().autoPagingToArray()).map((d) => d.name)).toEqual([
+      "kpi_state",
+      "other",
+    ]);
+    await client.raw.deleteDatabases([{ name: "other" }]);
+    expect((await client.raw.listDatabases().autoPagingToArray()).map((d) => d.name)).toEqual(["kpi_state"]);
+  });
+
+  it("pages databases with cursors", async () => {
+    await client.raw.createDatabases(Array.from({ length: 7 }, (_, i) => ({ name: `db${i}` })));
+    const first = await client.raw.listDatabases({ limit: 3 });
+    expect(first.items).toHaveLength(3);
+    expect(first.nextCursor).toBeDefined();
+    expect(await client.raw.listDatabases({ limit: 3 }).autoPagingToArray()).toHaveLength(7);
+  });
+
+  it("refuses to delete a database with tables unless recursive", async () => {
+    await client.raw.createTables("db", [{ name: "t" }], true);
+    const error = await failure(client.raw.deleteDatabases([{ name: "db" }]));
+    expect(error.status).toBe(400);
+    await client.raw.deleteDatabases([{ name: "db" }], { recursive: true });
+    expect(await client.raw.listDatabases().autoPagingToArray()).toEqual([]);
+  });
+
+  it("deleting an unknown database answers 404 with missing", async () => {
+    const error = await failure(client.raw.deleteDatabases([{ name: "ghost" }]));
+    expect(error.status).toBe(404);
+    expect(error.missing).toEqual([{ name: "ghost" }]);
+  });
+
+  it("rejects a database name longer than 32 characters", async () => {
+    const error = await failure(client.raw.createDatabases([{ name: "x".repeat(33) }]));
+    expect(error.status).toBe(400);
+  });
+});
+
+describe("tables", () => {
+  it("creating a table in a missing database answers 404 without ensureParent", async () => {
+    const error = await failure(client.raw.createTables("nodb", [{ name: "t" }]));
+    expect(error.status).toBe(404);
+  });
+
+  it("ensureParent creates the missing database", async () => {
+    await client.raw.createTables("newdb", [{ name: "t" }], true);
+    expect((await client.raw.listTables("newdb").autoPagingToArray()).map((t) => t.name)).toEqual(["t"]);
+  });
+
+  it("deletes tables", async () => {
+    await client.raw.createTables("db", [{ name: "a" }, { name: "b" }], true);
+    await client.raw.deleteTables("db", [{ name: "a" }]);
+    expect((await client.raw.listTables("db").autoPagingToArray()).map((t) => t.name)).toEqual(["b"]);
+  });
+});
+
+describe("rows", () => {
+  it("inserting into a missing table answers 404 without ensureParent", async () => {
+    const error = await failure(client.raw.insertRows("db", "t", [{ key: "k", columns: {} }]));
+    expect(error.status).toBe(404);
+  });
+
+  it("ensureParent creates database and table, and the row reads back with the virtual lastUpdatedTime", async () => {
+    await client.raw.insertRows(
+      "kpi_state",
+      "cursors",
+      [{ key: "sub:0", columns: { cursor: "abc", n: 3 } }],
+      true,
+    );
+    const row = await client.raw.retrieveRow("kpi_state", "cursors", "sub:0");
+    expect(row.columns).toEqual({ cursor: "abc", n: 3 });
+    expect(row.lastUpdatedTime.getTime()).toBe(emulator.control.now());
+  });
+
+  it("an insert replaces all columns of an existing row", async () => {
+    await client.raw.insertRows("db", "t", [{ key: "k", columns: { a: 1, b: 2 } }], true);
+    await client.raw.insertRows("db", "t", [{ key: "k", columns: { c: 3 } }]);
+    expect((await client.raw.retrieveRow("db", "t", "k")).columns).toEqual({ c: 3 });
+  });
+
+  it("a missing row answers 404", async () => {
+    await client.raw.createTables("db", [{ name: "t" }], true);
+    const error = await failure(client.raw.retrieveRow("db", "t", "nope"));
+    expect(error.status).toBe(404);
+  });
+
+  it("row keys with slashes and spaces round-trip", async () => {
+    await client.raw.insertRows("db", "t", [{ key: "kpi:a/b c", columns: { v: 1 } }], true);
+    expect((await client.raw.retrieveRow("db", "t", "kpi:a/b c")).key).toBe("kpi:a/b c");
+  });
+
+  it("accepts 10,000 rows in one request and rejects 10,001", async () => {
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, columns: { i } }));
+    await client.post(`${base}/db/tables/t/rows`, {
+      data: { items: rows(10_000) },
+      params: { ensureParent: true },
+    });
+    const error = await failure(client.post(`${base}/db/tables/t/rows`, { data: { items: rows(10_001) } }));
+    expect(error.status).toBe(400);
+  });
+
+  it("lists every row exactly once across cursor pages", async () => {
+    await client.raw.insertRows(
+      "db",
+      "t",
+      Array.from({ length: 55 }, (_, i) => ({ key: `r${i}`, columns: { i } })),
+      true,
+    );
+    const rows = await client.raw
+      .listRows("db", "t", { limit: 10 })
+      .autoPagingToArray({ limit: Number.POSITIVE_INFINITY });
+    expect(rows).toHaveLength(55);
+    expect(new Set(rows.map((r) => r.key)).size).toBe(55);
+  });
+
+  it("returns only the requested columns", async () => {
+    await client.raw.insertRows("db", "t", [{ key: "k", columns: { a: 1, b: 2, c: 3 } }], true);
+    const [row] = await client.raw.listRows("db", "t", { columns: ["a", "c"] }).autoPagingToArray();
+    expect(row?.columns).toEqual({ a: 1, c: 3 });
+  });
+
+  it("onlyRowKeys returns rows with no columns", async () => {
+    await client.raw.insertRows("db", "t", [{ key: "k", columns: { a: 1 } }], true);
+    const [row] = await client.raw.listRows("db", "t", { onlyRowKeys: true }).autoPagingToArray();
+    expect(row).toMatchObject({ key: "k", columns: {} });
+  });
+
+  it("minLastUpdatedTime is exclusive: rows written at that time are left out", async () => {
+    await client.raw.insertRows("db", "t", [{ key: "old", columns: {} }], true);
+    const written = emulator.control.now();
+    await emulator.control.advanceClock(1000);
+    await client.raw.insertRows("db", "t", [{ key: "new", columns: {} }]);
+    const rows = await client.raw.listRows("db", "t", { minLastUpdatedTime: written }).autoPagingToArray();
+    expect(rows.map((r) => r.key)).toEqual(["new"]);
+  });
+
+  it("deletes rows by key", async () => {
+    await client.raw.insertRows(
+      "db",
+      "t",
+      [
+        { key: "a", columns: {} },
+        { key: "b", columns: {} },
+      ],
+      true,
+    );
+    await client.raw.deleteRows("db", "t", [{ key: "a" }]);
+    expect((await client.raw.listRows("db", "t").autoPagingToArray()).map((r) => r.key)).toEqual(["b"]);
+  });
+});
