@@ -1,0 +1,201 @@
+// `/functions/{functionId}/call` and the call read endpoints (retrieve, list, byids, response, logs).
+
+import { z } from "zod";
+import { CdfError, type RouteRegistry } from "../context.js";
+import { functionFromPath } from "./functionRoutes.js";
+import type { CallRecord, FunctionsService } from "./functionsService.js";
+import { parseRequestBody } from "./requestBody.js";
+
+const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
+// openapi.json asks functionsAcl:RUN for a call; the emulator's ACL model has no RUN action
+// yet, so WRITE (which CDF also accepts for calling) is required.
+const RUN = [{ acl: "functionsAcl" as const, action: "WRITE" as const }];
+
+const callBody = z.object({
+  data: z.record(z.string(), z.unknown()).optional(),
+  nonce: z
+    .string({ error: "nonce is required: create a session (POST /sessions) and pass its nonce" })
+    .min(1),
+});
+const timeRange = z.strictObject({ min: z.number().int().optional(), max: z.number().int().optional() });
+const listBody = z.strictObject({
+  filter: z
+    .strictObject({
+      scheduleId: z.number().int().optional(),
+      status: z.enum(["Running", "Completed", "Failed", "Timeout"]).optional(),
+      startTime: timeRange.optional(),
+      endTime: timeRange.optional(),
+    })
+    .optional(),
+  limit: z.number().int().min(1).optional(),
+  cursor: z.string().optional(),
+});
+const byIdsBody = z.strictObject({
+  items: z
+    .array(z.strictObject({ id: z.number().int().positive() }))
+    .min(1)
+    .max(10000),
+  ignoreUnknownIds: z.boolean().optional(),
+});
+
+export function callBodyOf(call: CallRecord) {
+  return {
+    id: call.id,
+    functionId: call.functionId,
+    status: call.status,
+    startTime: call.startTime,
+    ...(call.endTime === undefined ? {} : { endTime: call.endTime }),
+    ...(call.error === undefined ? {} : { error: call.error }),
+    ...(call.scheduleId === undefined ? {} : { scheduleId: call.scheduleId }),
+    ...(call.scheduledTime === undefined ? {} : { scheduledTime: call.scheduledTime }),
+  };
+}
+
+function inRange(value: number | undefined, range: { min?: number; max?: number } | undefined): boolean {
+  if (!range) return true;
+  if (value === undefined) return false;
+  return (range.min === undefined || value >= range.min) && (range.max === undefined || value <= range.max);
+}
+
+/** Calls newest first; the cursor is the id below which the next page continues. */
+function callPage(calls: CallRecord[], cursor: string | undefined | null, limit: number) {
+  let below = Number.POSITIVE_INFINITY;
+  if (cursor) {
+    below = Number(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (!Number.isInteger(below)) {
+      throw new CdfError(
+        400,
+        `Invalid cursor '${cursor}': pass back a nextCursor exactly as the API returned it`,
+      );
+    }
+  }
+  const sorted = calls.filter((c) => c.id < below).sort((a, b) => b.id - a.id);
+  const page = sorted.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(callBodyOf),
+    ...(sorted.length > limit && last
+      ? { nextCursor: Buffer.from(String(last.id)).toString("base64url") }
+      : {}),
+  };
+}
+
+export function registerCallRoutes(registry: RouteRegistry, service: FunctionsService): void {
+  const callFromPath = (functionIdText: string | undefined, callIdText: string | undefined): CallRecord => {
+    const fn = functionFromPath(service, functionIdText);
+    const call = service.calls.get(Number(callIdText));
+    if (!call || call.functionId !== fn.id) {
+      throw new CdfError(404, `Function call with id ${callIdText} not found for function ${fn.id}`);
+    }
+    return call;
+  };
+
+  registry.add({
+    method: "POST",
+    pattern: "/functions/:functionId/call",
+    acl: RUN,
+    handler(req) {
+      const fn = functionFromPath(service, req.params.functionId);
+      const body = parseRequestBody(callBody, req.body, `POST /functions/${fn.id}/call`);
+      const call = service.callFunction(fn, body.data, body.nonce);
+      return { status: 201, body: callBodyOf(call) };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/functions/:functionId/calls",
+    acl: READ,
+    handler(req) {
+      const fn = functionFromPath(service, req.params.functionId);
+      const limitText = req.query.get("limit");
+      const limit = limitText === null ? 100 : Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new CdfError(400, `limit '${limitText}' must be a positive integer`);
+      const calls = [...service.calls.values()].filter((c) => c.functionId === fn.id);
+      return { body: callPage(calls, req.query.get("cursor"), limit) };
+    },
+  });
+
+  registry.add({
+    method: "POST",
+    pattern: "/functions/:functionId/calls/list",
+    acl: READ,
+    handler(req) {
+      const fn = functionFromPath(service, req.params.functionId);
+      const body = parseRequestBody(listBody, req.body, `POST /functions/${fn.id}/calls/list`);
+      const f = body.filter ?? {};
+      const calls = [...service.calls.values()].filter(
+        (c) =>
+          c.functionId === fn.id &&
+          (f.scheduleId === undefined || c.scheduleId === f.scheduleId) &&
+          (f.status === undefined || c.status === f.status) &&
+          inRange(c.startTime, f.startTime) &&
+          (f.endTime === undefined || inRange(c.endTime, f.endTime)),
+      );
+      return { body: callPage(calls, body.cursor, body.limit ?? 100) };
+    },
+  });
+
+  registry.add({
+    method: "POST",
+    pattern: "/functions/:functionId/calls/byids",
+    acl: READ,
+    handler(req) {
+      const fn = functionFromPath(service, req.params.functionId);
+      const body = parseRequestBody(byIdsBody, req.body, `POST /functions/${fn.id}/calls/byids`);
+      const found = (id: number) => {
+        const c = service.calls.get(id);
+        return c && c.functionId === fn.id ? c : undefined;
+      };
+      const missing = body.items.filter((i) => !found(i.id));
+      if (missing.length > 0 && !body.ignoreUnknownIds) {
+        throw new CdfError(400, "Function calls not found", { missing });
+      }
+      return {
+        body: {
+          items: body.items
+            .map((i) => found(i.id))
+            .filter((c): c is CallRecord => c !== undefined)
+            .map(callBodyOf),
+        },
+      };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/functions/:functionId/calls/:callId",
+    acl: READ,
+    handler(req) {
+      return { body: callBodyOf(callFromPath(req.params.functionId, req.params.callId)) };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/functions/:functionId/calls/:callId/response",
+    acl: READ,
+    handler(req) {
+      const call = callFromPath(req.params.functionId, req.params.callId);
+      const response = service.responseOf(call.id);
+      return {
+        body: {
+          callId: call.id,
+          functionId: call.functionId,
+          ...(response === undefined ? {} : { response }),
+        },
+      };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/functions/:functionId/calls/:callId/logs",
+    acl: READ,
+    handler(req) {
+      const call = callFromPath(req.params.functionId, req.params.callId);
+      return { body: { items: service.logsOf(call.id) } };
+    },
+  });
+}

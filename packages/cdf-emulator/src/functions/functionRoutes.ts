@@ -1,0 +1,250 @@
+// `/functions`: create, list, byids, retrieve, delete, limits, status (shapes from openapi.json).
+
+import { z } from "zod";
+import { CdfError, type EmulatorContext, type RouteRegistry } from "../context.js";
+import { FUNCTION_LIMITS, FUNCTION_RUNTIMES } from "./functionLimits.js";
+import type { FunctionRecord, FunctionsService } from "./functionsService.js";
+import { parseRequestBody } from "./requestBody.js";
+
+const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
+const WRITE = [{ acl: "functionsAcl" as const, action: "WRITE" as const }];
+
+const RUNTIME_VERSIONS: Record<string, string> = {
+  py310: "Python 3.10",
+  py311: "Python 3.11",
+  py312: "Python 3.12",
+  py313: "Python 3.13",
+};
+
+const { cpuCores, memoryGb } = FUNCTION_LIMITS;
+const createFunctionBody = z.object({
+  items: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(140),
+        externalId: z.string().min(1).max(255).optional(),
+        description: z.string().max(500).optional(),
+        fileId: z.number().int().positive(),
+        owner: z.string().max(128).optional(),
+        functionPath: z.string().min(1).max(500).optional(),
+        metadata: z
+          .record(
+            z.string().max(FUNCTION_LIMITS.metadataKeyLength),
+            z.string().max(FUNCTION_LIMITS.metadataValueLength),
+          )
+          .refine((m) => Object.keys(m).length <= FUNCTION_LIMITS.metadataPairs, {
+            message: `at most ${FUNCTION_LIMITS.metadataPairs} key-value pairs`,
+          })
+          .optional(),
+        secrets: z
+          .record(z.string(), z.string())
+          .refine((m) => Object.keys(m).length <= FUNCTION_LIMITS.secrets, {
+            message: `at most ${FUNCTION_LIMITS.secrets} secrets`,
+          })
+          .optional(),
+        envVars: z
+          .record(z.string(), z.string())
+          .refine((m) => Object.keys(m).length <= 100, { message: "at most 100 environment variables" })
+          .optional(),
+        cpu: z.number().min(cpuCores.min).max(cpuCores.max).optional(),
+        memory: z.number().min(memoryGb.min).max(memoryGb.max).optional(),
+        runtime: z.enum(FUNCTION_RUNTIMES).optional(),
+        indexUrl: z.string().optional(),
+        extraIndexUrls: z.array(z.string()).optional(),
+      }),
+    )
+    .min(1)
+    .max(1),
+});
+
+const functionRef = z.union([
+  z.strictObject({ id: z.number().int().positive() }),
+  z.strictObject({ externalId: z.string().min(1) }),
+]);
+const refsBody = z.strictObject({
+  items: z.array(functionRef).min(1).max(10),
+  ignoreUnknownIds: z.boolean().optional(),
+});
+const timeRange = z.strictObject({ min: z.number().int().optional(), max: z.number().int().optional() });
+const listBody = z.strictObject({
+  filter: z
+    .strictObject({
+      name: z.string().optional(),
+      owner: z.string().optional(),
+      fileId: z.number().int().optional(),
+      status: z.enum(["Queued", "Deploying", "Ready", "Failed"]).optional(),
+      externalIdPrefix: z.string().optional(),
+      createdTime: timeRange.optional(),
+      metadata: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
+  limit: z.number().int().min(1).optional(),
+});
+
+/** The Function shape: secrets are write-only in CDF, so their values come back masked. */
+export function functionBody(fn: FunctionRecord) {
+  return {
+    id: fn.id,
+    name: fn.name,
+    ...(fn.externalId === undefined ? {} : { externalId: fn.externalId }),
+    ...(fn.description === undefined ? {} : { description: fn.description }),
+    fileId: fn.fileId,
+    ...(fn.owner === undefined ? {} : { owner: fn.owner }),
+    functionPath: fn.functionPath,
+    createdTime: fn.createdTime,
+    status: fn.status,
+    ...(fn.metadata === undefined ? {} : { metadata: fn.metadata }),
+    ...(fn.secrets === undefined
+      ? {}
+      : { secrets: Object.fromEntries(Object.keys(fn.secrets).map((k) => [k, "***"])) }),
+    ...(fn.envVars === undefined ? {} : { envVars: fn.envVars }),
+    cpu: fn.cpu,
+    memory: fn.memory,
+    runtime: fn.runtime,
+    runtimeVersion: RUNTIME_VERSIONS[fn.runtime],
+    ...(fn.error === undefined ? {} : { error: fn.error }),
+    ...(fn.lastCalled === undefined ? {} : { lastCalled: fn.lastCalled }),
+  };
+}
+
+/** The function named by a `:functionId` path parameter, or CDF's 404. */
+export function functionFromPath(service: FunctionsService, idText: string | undefined): FunctionRecord {
+  const id = Number(idText);
+  const fn = Number.isInteger(id) ? service.functions.get(id) : undefined;
+  if (!fn) throw new CdfError(404, `Function with id ${idText} not found`);
+  return fn;
+}
+
+function resolveRefs(service: FunctionsService, body: z.infer<typeof refsBody>): FunctionRecord[] {
+  const missing = body.items.filter((ref) => !service.findFunction(ref));
+  if (missing.length > 0 && !body.ignoreUnknownIds)
+    throw new CdfError(400, "Functions not found", { missing });
+  return body.items
+    .map((ref) => service.findFunction(ref))
+    .filter((f): f is FunctionRecord => f !== undefined);
+}
+
+function parseLimit(text: string | null, where: string): number {
+  if (text === null) return 100;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new CdfError(400, `${where}: limit '${text}' must be a positive integer`);
+  }
+  return limit;
+}
+
+export function registerFunctionCrudRoutes(
+  registry: RouteRegistry,
+  ctx: EmulatorContext,
+  service: FunctionsService,
+): void {
+  registry.add({
+    method: "POST",
+    pattern: "/functions",
+    acl: WRITE,
+    async handler(req) {
+      const body = parseRequestBody(createFunctionBody, req.body, "POST /functions");
+      const {
+        indexUrl: _indexUrl,
+        extraIndexUrls: _extra,
+        ...input
+      } = body.items[0] as (typeof body.items)[0];
+      const fn = await service.createFunction(input);
+      return { status: 201, body: { items: [functionBody(fn)] } };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/functions",
+    acl: READ,
+    handler(req) {
+      const limit = parseLimit(req.query.get("limit"), "GET /functions");
+      return { body: { items: [...service.functions.values()].slice(0, limit).map(functionBody) } };
+    },
+  });
+
+  registry.add({
+    method: "POST",
+    pattern: "/functions/list",
+    acl: READ,
+    handler(req) {
+      const body = parseRequestBody(listBody, req.body, "POST /functions/list");
+      const f = body.filter ?? {};
+      const items = [...service.functions.values()].filter(
+        (fn) =>
+          (f.name === undefined || fn.name === f.name) &&
+          (f.owner === undefined || fn.owner === f.owner) &&
+          (f.fileId === undefined || fn.fileId === f.fileId) &&
+          (f.status === undefined || fn.status === f.status) &&
+          (f.externalIdPrefix === undefined || (fn.externalId ?? "").startsWith(f.externalIdPrefix)) &&
+          (f.createdTime?.min === undefined || fn.createdTime >= f.createdTime.min) &&
+          (f.createdTime?.max === undefined || fn.createdTime <= f.createdTime.max) &&
+          Object.entries(f.metadata ?? {}).every(([k, v]) => fn.metadata?.[k] === v),
+      );
+      return { body: { items: items.slice(0, body.limit ?? 100).map(functionBody) } };
+    },
+  });
+
+  registry.add({
+    method: "POST",
+    pattern: "/functions/byids",
+    acl: READ,
+    handler(req) {
+      const body = parseRequestBody(refsBody, req.body, "POST /functions/byids");
+      return { body: { items: resolveRefs(service, body).map(functionBody) } };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/functions/:functionId",
+    acl: READ,
+    handler(req) {
+      return { body: functionBody(functionFromPath(service, req.params.functionId)) };
+    },
+  });
+
+  registry.add({
+    method: "POST",
+    pattern: "/functions/delete",
+    acl: WRITE,
+    handler(req) {
+      const body = parseRequestBody(refsBody, req.body, "POST /functions/delete");
+      // CDF deletes the function's schedules with it, but not its code file (facts.md).
+      for (const fn of resolveRefs(service, body)) service.deleteFunction(fn);
+      return { body: {} };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/functions/limits",
+    acl: READ,
+    handler() {
+      return {
+        body: {
+          timeoutMinutes: ctx.settings.functionTimeoutMinutes,
+          cpuCores: FUNCTION_LIMITS.cpuCores,
+          memoryGb: FUNCTION_LIMITS.memoryGb,
+          runtimes: [...FUNCTION_RUNTIMES],
+          responseSizeMb: FUNCTION_LIMITS.responseSizeMb,
+        },
+      };
+    },
+  });
+
+  // Functions are always activated in the emulator (CDF activates them once per project).
+  registry.add({
+    method: "GET",
+    pattern: "/functions/status",
+    acl: READ,
+    handler: () => ({ body: { status: "activated" } }),
+  });
+  registry.add({
+    method: "POST",
+    pattern: "/functions/status",
+    acl: WRITE,
+    handler: () => ({ status: 202, body: { status: "activated" } }),
+  });
+}

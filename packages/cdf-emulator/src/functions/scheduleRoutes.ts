@@ -1,0 +1,201 @@
+// `/functions/schedules`: create, list, retrieve, byids, delete, input_data.
+
+import { z } from "zod";
+import { CdfError, type RouteRegistry } from "../context.js";
+import { describeCronExpression } from "./cronExpression.js";
+import type { FunctionsService, ScheduleRecord } from "./functionsService.js";
+import { parseRequestBody } from "./requestBody.js";
+
+const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
+const WRITE = [{ acl: "functionsAcl" as const, action: "WRITE" as const }];
+
+const createBody = z.object({
+  items: z
+    .array(
+      z
+        .strictObject({
+          name: z.string().min(1).max(140),
+          description: z.string().max(500).optional(),
+          cronExpression: z.string().min(1).max(1024),
+          functionId: z.number().int().positive().optional(),
+          functionExternalId: z.string().min(1).optional(),
+          data: z.record(z.string(), z.unknown()).optional(),
+          nonce: z
+            .string({ error: "nonce is required: create a session (POST /sessions) and pass its nonce" })
+            .min(1),
+        })
+        .refine((s) => s.functionId !== undefined || s.functionExternalId !== undefined, {
+          message: "give functionId or functionExternalId",
+        }),
+    )
+    .min(1)
+    .max(1),
+});
+const timeRange = z.strictObject({ min: z.number().int().optional(), max: z.number().int().optional() });
+const listBody = z.strictObject({
+  filter: z
+    .strictObject({
+      name: z.string().optional(),
+      // openapi.json spells these with a capital F; the SDKs send functionId.
+      FunctionId: z.number().int().optional(),
+      FunctionExternalId: z.string().optional(),
+      functionId: z.number().int().optional(),
+      functionExternalId: z.string().optional(),
+      createdTime: timeRange.optional(),
+      cronExpression: z.string().optional(),
+    })
+    .optional(),
+  limit: z.number().int().min(1).optional(),
+});
+const idsBody = z.strictObject({
+  items: z
+    .array(z.strictObject({ id: z.number().int().positive() }))
+    .min(1)
+    .max(10000),
+  ignoreUnknownIds: z.boolean().optional(),
+});
+
+/** The FunctionSchedule shape: `data` and `nonce` are write-only (read data via input_data). */
+export function scheduleBody(s: ScheduleRecord) {
+  return {
+    id: s.id,
+    name: s.name,
+    ...(s.description === undefined ? {} : { description: s.description }),
+    createdTime: s.createdTime,
+    cronExpression: s.cronExpression,
+    when: describeCronExpression(s.cronExpression),
+    functionId: s.functionId,
+    ...(s.functionExternalId === undefined ? {} : { functionExternalId: s.functionExternalId }),
+    sessionId: String(s.sessionId),
+  };
+}
+
+export function registerScheduleRoutes(registry: RouteRegistry, service: FunctionsService): void {
+  const scheduleFromPath = (idText: string | undefined): ScheduleRecord => {
+    const s = service.schedules.get(Number(idText));
+    if (!s) throw new CdfError(404, `Function schedule with id ${idText} not found`);
+    return s;
+  };
+  const resolve = (body: z.infer<typeof idsBody>): ScheduleRecord[] => {
+    const missing = body.items.filter((i) => !service.schedules.has(i.id));
+    if (missing.length > 0 && !body.ignoreUnknownIds) {
+      throw new CdfError(400, "Function schedules not found", { missing });
+    }
+    return body.items
+      .map((i) => service.schedules.get(i.id))
+      .filter((s): s is ScheduleRecord => s !== undefined);
+  };
+
+  registry.add({
+    method: "POST",
+    pattern: "/functions/schedules",
+    acl: WRITE,
+    handler(req) {
+      const body = parseRequestBody(createBody, req.body, "POST /functions/schedules");
+      const item = body.items[0] as (typeof body.items)[0];
+      const ref =
+        item.functionId !== undefined ? { id: item.functionId } : { externalId: item.functionExternalId };
+      const fn = service.findFunction(ref);
+      if (!fn) {
+        throw new CdfError(
+          400,
+          `Function ${JSON.stringify(ref)} not found: create the function before its schedule`,
+        );
+      }
+      if (
+        item.functionId !== undefined &&
+        item.functionExternalId !== undefined &&
+        fn.externalId !== item.functionExternalId
+      ) {
+        throw new CdfError(
+          400,
+          `functionId ${item.functionId} and functionExternalId '${item.functionExternalId}' name different functions`,
+        );
+      }
+      const schedule = service.createSchedule({
+        name: item.name,
+        cronExpression: item.cronExpression,
+        fn,
+        nonce: item.nonce,
+        ...(item.description === undefined ? {} : { description: item.description }),
+        ...(item.data === undefined ? {} : { data: item.data }),
+      });
+      return { status: 201, body: { items: [scheduleBody(schedule)] } };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/functions/schedules",
+    acl: READ,
+    handler(req) {
+      const limitText = req.query.get("limit");
+      const limit = limitText === null ? 100 : Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new CdfError(400, `limit '${limitText}' must be a positive integer`);
+      return { body: { items: [...service.schedules.values()].slice(0, limit).map(scheduleBody) } };
+    },
+  });
+
+  registry.add({
+    method: "POST",
+    pattern: "/functions/schedules/list",
+    acl: READ,
+    handler(req) {
+      const body = parseRequestBody(listBody, req.body, "POST /functions/schedules/list");
+      const f = body.filter ?? {};
+      const functionId = f.functionId ?? f.FunctionId;
+      const functionExternalId = f.functionExternalId ?? f.FunctionExternalId;
+      const items = [...service.schedules.values()].filter(
+        (s) =>
+          (f.name === undefined || s.name === f.name) &&
+          (functionId === undefined || s.functionId === functionId) &&
+          (functionExternalId === undefined || s.functionExternalId === functionExternalId) &&
+          (f.cronExpression === undefined || s.cronExpression === f.cronExpression) &&
+          (f.createdTime?.min === undefined || s.createdTime >= f.createdTime.min) &&
+          (f.createdTime?.max === undefined || s.createdTime <= f.createdTime.max),
+      );
+      return { body: { items: items.slice(0, body.limit ?? 100).map(scheduleBody) } };
+    },
+  });
+
+  registry.add({
+    method: "POST",
+    pattern: "/functions/schedules/byids",
+    acl: READ,
+    handler(req) {
+      const body = parseRequestBody(idsBody, req.body, "POST /functions/schedules/byids");
+      return { body: { items: resolve(body).map(scheduleBody) } };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/functions/schedules/:scheduleId",
+    acl: READ,
+    handler(req) {
+      return { body: scheduleBody(scheduleFromPath(req.params.scheduleId)) };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/functions/schedules/:scheduleId/input_data",
+    acl: READ,
+    handler(req) {
+      const s = scheduleFromPath(req.params.scheduleId);
+      return { body: { id: s.id, ...(s.data === undefined ? {} : { data: s.data }) } };
+    },
+  });
+
+  registry.add({
+    method: "POST",
+    pattern: "/functions/schedules/delete",
+    acl: WRITE,
+    handler(req) {
+      const body = parseRequestBody(idsBody, req.body, "POST /functions/schedules/delete");
+      for (const s of resolve(body)) service.deleteSchedule(s);
+      return { body: {} };
+    },
+  });
+}

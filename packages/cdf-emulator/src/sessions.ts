@@ -1,0 +1,272 @@
+// Sessions (`/sessions`): the way CDF lets a function call or schedule act as a client.
+// A caller creates a session and gets a one-time nonce; the functions service binds the nonce
+// (a call or a schedule), and from then on mints tokens for the session. The nonce is short
+// lived (facts.md: "valid for about one minute"), measured here on the virtual clock.
+
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry } from "./context.js";
+import { pageOf } from "./functions/listCursor.js";
+import { parseRequestBody } from "./functions/requestBody.js";
+
+/** How long a nonce can be bound after the session is created (CDF: about one minute). */
+export const NONCE_LIFETIME_MS = 60_000;
+
+export type SessionType = "CLIENT_CREDENTIALS" | "TOKEN_EXCHANGE" | "ONESHOT_TOKEN_EXCHANGE";
+export type SessionStatus = "READY" | "ACTIVE" | "CANCELLED" | "EXPIRED" | "REVOKED" | "ACCESS_LOST";
+
+export interface SessionRecord {
+  id: number;
+  type: SessionType;
+  status: SessionStatus;
+  /** The client whose capabilities the session's tokens carry. */
+  clientId: string;
+  creationTime: number;
+  nonce: string;
+  nonceExpiresAt: number;
+  nonceBound: boolean;
+}
+
+export interface SessionStore extends EmulatorStore {
+  /**
+   * Bind a nonce for `purpose` (e.g. "function call"): the session becomes ACTIVE and the nonce
+   * can never be used again. Throws CDF's 400 for an unknown, used, expired or revoked nonce.
+   */
+  bindNonce(nonce: string, purpose: string): SessionRecord;
+  get(id: number): SessionRecord | undefined;
+  /** A bearer token acting as the session; throws when the session was revoked. */
+  issueSessionToken(sessionId: number): string;
+  /** Revoke (used when a schedule is deleted: CDF ends the schedule's session with it). */
+  revoke(sessionId: number): void;
+}
+
+const createSessionsBody = z.object({
+  items: z
+    .array(
+      z.union([
+        z.strictObject({ clientId: z.string().min(1), clientSecret: z.string().min(1) }),
+        z.strictObject({ tokenExchange: z.literal(true) }),
+        z.strictObject({ oneshotTokenExchange: z.literal(true) }),
+      ]),
+    )
+    .min(1)
+    .max(1),
+});
+const sessionIdsBody = z.object({
+  items: z
+    .array(z.object({ id: z.number().int().positive() }))
+    .min(1)
+    .max(1000),
+});
+const revokeBody = z.object({ items: z.array(z.object({ id: z.number() })).min(1) });
+const listStatusValues = ["ready", "active", "cancelled", "revoked", "access_lost"] as const;
+
+/**
+ * Client-secret check. E1's auth module owns the clients; until the context offers a check,
+ * we accept any non-empty secret for a client id the token issuer knows.
+ */
+function checkClientCredentials(ctx: EmulatorContext, clientId: string, clientSecret: string): void {
+  const verify = (ctx as { verifyClientCredentials?: (id: string, secret: string) => boolean })
+    .verifyClientCredentials;
+  const valid = verify ? verify.call(ctx, clientId, clientSecret) : true;
+  if (!valid) {
+    throw new CdfError(
+      401,
+      `Could not create a session: client credentials for clientId '${clientId}' were rejected by the identity provider; check the client id and secret`,
+    );
+  }
+}
+
+function publicSession(s: SessionRecord) {
+  return {
+    id: s.id,
+    type: s.type,
+    status: s.status,
+    creationTime: s.creationTime,
+    ...(s.type === "CLIENT_CREDENTIALS" ? { clientId: s.clientId } : {}),
+  };
+}
+
+export function registerSessionRoutes(registry: RouteRegistry, ctx: EmulatorContext): SessionStore {
+  let sessions = new Map<number, SessionRecord>();
+  let byNonce = new Map<string, SessionRecord>();
+  let nextId = 1;
+
+  const find = (id: number): SessionRecord => {
+    const s = sessions.get(id);
+    if (!s) throw new CdfError(400, `Session ${id} not found`, { missing: [{ id }] });
+    return s;
+  };
+
+  const store: SessionStore = {
+    bindNonce(nonce, purpose) {
+      const s = byNonce.get(nonce);
+      if (!s) {
+        throw new CdfError(
+          400,
+          `Could not bind the session for the ${purpose}: the nonce is not valid; create a new session (POST /sessions) and pass its nonce`,
+        );
+      }
+      if (s.status === "REVOKED") {
+        throw new CdfError(400, `Could not bind the session for the ${purpose}: session ${s.id} was revoked`);
+      }
+      if (s.nonceBound) {
+        throw new CdfError(
+          400,
+          `Could not bind the session for the ${purpose}: the nonce of session ${s.id} was already used; a nonce can be used once, create a new session`,
+        );
+      }
+      if (ctx.clock.now() > s.nonceExpiresAt) {
+        throw new CdfError(
+          400,
+          `Could not bind the session for the ${purpose}: the nonce of session ${s.id} expired ${NONCE_LIFETIME_MS / 1000} s after the session was created; create a new session right before using it`,
+        );
+      }
+      s.nonceBound = true;
+      s.status = "ACTIVE";
+      return s;
+    },
+    get: (id) => sessions.get(id),
+    issueSessionToken(sessionId) {
+      const s = sessions.get(sessionId);
+      if (!s || s.status === "REVOKED") {
+        throw new Error(`session ${sessionId} is ${s ? "revoked" : "unknown"}: cannot issue a token for it`);
+      }
+      return ctx.issueToken({ clientId: s.clientId, sessionId: s.id }).accessToken;
+    },
+    revoke(sessionId) {
+      const s = sessions.get(sessionId);
+      if (s) s.status = "REVOKED";
+    },
+    reset() {
+      sessions = new Map();
+      byNonce = new Map();
+      nextId = 1;
+    },
+    async save(dir) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(
+        join(dir, "sessions.json"),
+        JSON.stringify({ nextId, sessions: [...sessions.values()] }),
+      );
+    },
+    async load(dir) {
+      let text: string;
+      try {
+        text = await readFile(join(dir, "sessions.json"), "utf8");
+      } catch {
+        return;
+      }
+      const saved = JSON.parse(text) as { nextId: number; sessions: SessionRecord[] };
+      store.reset();
+      nextId = saved.nextId;
+      for (const s of saved.sessions) {
+        sessions.set(s.id, s);
+        byNonce.set(s.nonce, s);
+      }
+    },
+  };
+  registry.addStore("sessions", store);
+
+  registry.add({
+    method: "POST",
+    pattern: "/sessions",
+    acl: [{ acl: "sessionsAcl", action: "CREATE" }],
+    handler(req) {
+      const body = parseRequestBody(createSessionsBody, req.body, "POST /sessions");
+      const item = body.items[0];
+      let type: SessionType;
+      let clientId: string;
+      if (item && "clientId" in item) {
+        checkClientCredentials(ctx, item.clientId, item.clientSecret);
+        type = "CLIENT_CREDENTIALS";
+        clientId = item.clientId;
+      } else {
+        type = item && "oneshotTokenExchange" in item ? "ONESHOT_TOKEN_EXCHANGE" : "TOKEN_EXCHANGE";
+        clientId = req.principal?.clientId ?? "";
+      }
+      const now = ctx.clock.now();
+      const session: SessionRecord = {
+        id: nextId++,
+        type,
+        status: "READY",
+        clientId,
+        creationTime: now,
+        nonce: randomBytes(24).toString("base64url"),
+        nonceExpiresAt: now + NONCE_LIFETIME_MS,
+        nonceBound: false,
+      };
+      sessions.set(session.id, session);
+      byNonce.set(session.nonce, session);
+      return {
+        body: {
+          items: [
+            {
+              id: session.id,
+              type,
+              status: session.status,
+              nonce: session.nonce,
+              ...(type === "CLIENT_CREDENTIALS" ? { clientId } : {}),
+            },
+          ],
+        },
+      };
+    },
+  });
+
+  registry.add({
+    method: "GET",
+    pattern: "/sessions",
+    acl: [{ acl: "sessionsAcl", action: "LIST" }],
+    handler(req) {
+      const status = req.query.get("status");
+      if (status !== null && !(listStatusValues as readonly string[]).includes(status)) {
+        throw new CdfError(400, `Invalid status '${status}': use one of ${listStatusValues.join(", ")}`);
+      }
+      const limitText = req.query.get("limit");
+      const limit = limitText === null ? 25 : Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw new CdfError(400, `Invalid limit '${limitText}': must be an integer from 1 to 1000`);
+      }
+      const all = [...sessions.values()].filter((s) => status === null || s.status === status.toUpperCase());
+      const page = pageOf(all, req.query.get("cursor"), limit);
+      return { body: { ...page, items: page.items.map(publicSession) } };
+    },
+  });
+
+  registry.add({
+    method: "POST",
+    pattern: "/sessions/byids",
+    acl: [{ acl: "sessionsAcl", action: "LIST" }],
+    handler(req) {
+      const body = parseRequestBody(sessionIdsBody, req.body, "POST /sessions/byids");
+      const missing = body.items.filter((i) => !sessions.has(i.id));
+      if (missing.length > 0) throw new CdfError(400, "Sessions not found", { missing });
+      return { body: { items: body.items.map((i) => publicSession(find(i.id))) } };
+    },
+  });
+
+  registry.add({
+    method: "POST",
+    pattern: "/sessions/revoke",
+    acl: [{ acl: "sessionsAcl", action: "DELETE" }],
+    handler(req) {
+      const body = parseRequestBody(revokeBody, req.body, "POST /sessions/revoke");
+      const missing = body.items.filter((i) => !sessions.has(i.id));
+      if (missing.length > 0) throw new CdfError(400, "Sessions not found", { missing });
+      return {
+        body: {
+          items: body.items.map((i) => {
+            const s = find(i.id);
+            s.status = "REVOKED";
+            return publicSession(s);
+          }),
+        },
+      };
+    },
+  });
+
+  return store;
+}
