@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { STATUS_BAD } from "../src/model.js";
+import { FixedClock, InMemoryDatapointStore, InMemoryStateStore } from "../src/ports.js";
+
+const flow = { externalId: "pump-01:flow" };
+const dm = { instanceId: { space: "plant", externalId: "pump-01:flow" } };
+
+function storeWith(): InMemoryDatapointStore {
+  const store = new InMemoryDatapointStore();
+  store.insert(
+    flow,
+    [10, 20, 30, 40, 50].map((t) => ({ timestamp: t, value: t / 10 })),
+  );
+  return store;
+}
+
+describe("InMemoryDatapointStore as a DatapointSource", () => {
+  it("reads the range plus the last point before it and the first at or after its end", async () => {
+    const { points } = await storeWith().read(flow, { start: 25, end: 40 });
+    expect([...points.timestamps]).toEqual([20, 30, 40]);
+    expect([...points.values]).toEqual([2, 3, 4]);
+  });
+
+  it("reads no outside points when there are none", async () => {
+    const { points } = await storeWith().read(flow, { start: 0, end: 100 });
+    expect([...points.timestamps]).toEqual([10, 20, 30, 40, 50]);
+  });
+
+  it("reports the series' isStep", async () => {
+    const store = new InMemoryDatapointStore();
+    store.insert(flow, [{ timestamp: 1, value: 1 }], { isStep: true });
+    expect((await store.read(flow, { start: 0, end: 10 })).isStep).toBe(true);
+  });
+
+  it("keeps the later of two inserted points at one timestamp, status included", async () => {
+    const store = storeWith();
+    store.insert(flow, [{ timestamp: 20, value: null, status: STATUS_BAD }]);
+    const { points } = await store.read(flow, { start: 20, end: 21 });
+    // [before 10, inside 20, after 30]
+    expect(points.statuses[1]).toBe(STATUS_BAD);
+    expect(points.values[1]).toBeNaN();
+  });
+
+  it("tells instanceId and externalId series apart", async () => {
+    const store = storeWith();
+    store.insert(dm, [{ timestamp: 10, value: 99 }]);
+    expect((await store.read(dm, { start: 0, end: 100 })).points.values[0]).toBe(99);
+    expect((await store.read(flow, { start: 0, end: 11 })).points.values[0]).toBe(1);
+  });
+
+  it("rejects reading a series that does not exist, naming it", async () => {
+    await expect(new InMemoryDatapointStore().read(flow, { start: 0, end: 1 })).rejects.toThrow(
+      /time series externalId:pump-01:flow does not exist/,
+    );
+  });
+});
+
+describe("InMemoryDatapointStore as a DatapointSink", () => {
+  it("stores Good datapoints with their value and Bad ones with Bad status and no value", async () => {
+    const store = new InMemoryDatapointStore();
+    const out = { externalId: "kpi:flow" };
+    await store.write(out, [
+      { timestamp: 0, value: 1.5, status: "Good" },
+      { timestamp: 3600, value: null, status: "Bad", reason: "no points" },
+    ]);
+    expect(store.points(out)).toEqual([
+      { timestamp: 0, value: 1.5, status: 0 },
+      { timestamp: 3600, value: Number.NaN, status: STATUS_BAD },
+    ]);
+  });
+
+  it("overwrites a datapoint at the same timestamp, so writing twice is idempotent", async () => {
+    const store = new InMemoryDatapointStore();
+    const out = { externalId: "kpi:flow" };
+    await store.write(out, [{ timestamp: 0, value: 1, status: "Good" }]);
+    await store.write(out, [{ timestamp: 0, value: 2, status: "Good" }]);
+    await store.write(out, [{ timestamp: 0, value: 2, status: "Good" }]);
+    expect(store.points(out)).toEqual([{ timestamp: 0, value: 2, status: 0 }]);
+  });
+
+  it("deletes the half-open range [start, end)", async () => {
+    const store = storeWith();
+    await store.delete(flow, { start: 20, end: 40 });
+    expect(store.points(flow).map((p) => p.timestamp)).toEqual([10, 40, 50]);
+  });
+
+  it("deleting from a series that does not exist does nothing", async () => {
+    const store = new InMemoryDatapointStore();
+    await store.delete(flow, { start: 0, end: 1 });
+    expect(store.points(flow)).toEqual([]);
+  });
+});
+
+describe("InMemoryStateStore", () => {
+  it("has no state for a KPI never stored", async () => {
+    expect(await new InMemoryStateStore().getKpiState("kpi:a")).toBeUndefined();
+  });
+
+  it("returns the stored KPI state as a copy", async () => {
+    const store = new InMemoryStateStore();
+    const state = {
+      configHash: "abc",
+      lastFinalizedStart: 3600,
+      lastRun: { at: 1, windowsWritten: 2, badWindows: 0, backlog: 0 },
+    };
+    await store.putKpiState("kpi:a", state);
+    state.configHash = "changed";
+    const read = await store.getKpiState("kpi:a");
+    expect(read).toEqual({
+      configHash: "abc",
+      lastFinalizedStart: 3600,
+      lastRun: { at: 1, windowsWritten: 2, badWindows: 0, backlog: 0 },
+    });
+    read!.configHash = "changed again";
+    expect((await store.getKpiState("kpi:a"))!.configHash).toBe("abc");
+  });
+
+  it("keeps subscription cursors per subscription and partition", async () => {
+    const store = new InMemoryStateStore();
+    expect(await store.getCursor("sub", 0)).toBeUndefined();
+    await store.putCursor("sub", 0, "c0");
+    await store.putCursor("sub", 1, "c1");
+    await store.putCursor("other", 0, "o0");
+    expect(await store.getCursor("sub", 0)).toBe("c0");
+    expect(await store.getCursor("sub", 1)).toBe("c1");
+    expect(await store.getCursor("other", 0)).toBe("o0");
+  });
+});
+
+describe("FixedClock", () => {
+  it("says the time it was given until it is moved", () => {
+    const clock = new FixedClock(1000);
+    expect(clock.now()).toBe(1000);
+    clock.advance(500);
+    expect(clock.now()).toBe(1500);
+    clock.set(42);
+    expect(clock.now()).toBe(42);
+  });
+});
