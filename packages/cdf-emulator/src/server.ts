@@ -115,10 +115,16 @@ export class EmulatorServer implements RouteRegistry {
     let response: EmulatorResponse;
     try {
       const projectPath = path.startsWith(PROJECT_PREFIX) ? projectRelative(path) : undefined;
+      const raw = this.#rawRoutes.match(method, path);
+      const project =
+        raw.found || !projectPath ? undefined : this.#projectRoutes.match(method, projectPath.rest);
+      const pattern = raw.found?.route.pattern ?? project?.found?.route.pattern;
+      if (pattern !== undefined) statsKey = `${method} ${pattern}`;
+
       const decision = this.faults.decide(method, projectPath ? [path, projectPath.rest] : [path]);
       if (decision.latencyMs > 0) await sleep(decision.latencyMs);
       if (decision.drop) {
-        this.#count(`${method} ${projectPath ? projectPath.rest : path}`, "dropped");
+        this.#count(statsKey, "dropped");
         req.socket.destroy();
         return;
       }
@@ -126,28 +132,24 @@ export class EmulatorServer implements RouteRegistry {
       if (!METHODS.includes(method as HttpMethod))
         throw new CdfError(405, `Method ${method} is not supported.`);
 
-      const raw = this.#rawRoutes.match(method, path);
       if (raw.found) {
         const route = raw.found.route;
-        statsKey = `${method} ${route.pattern}`;
         const principal = route.auth ? this.auth.authenticate(req.headers.authorization) : undefined;
         if (principal) this.auth.authorize(principal, route.acl);
         const body = await readBody(req);
         response = await route.handler(
           this.#request(req, method as HttpMethod, path, raw.found.params, url, body, principal),
         );
-      } else if (projectPath) {
-        const match = this.#projectRoutes.match(method, projectPath.rest);
-        if (!match.found) {
-          throw match.methodMismatch
+      } else if (projectPath && project) {
+        if (!project.found) {
+          throw project.methodMismatch
             ? new CdfError(405, `${method} is not allowed on ${projectPath.rest}.`)
             : new CdfError(
                 404,
                 `${method} ${projectPath.rest} is not an endpoint this emulator serves (see packages/cdf-emulator/README.md for the emulated API).`,
               );
         }
-        const route = match.found.route;
-        statsKey = `${method} ${route.pattern}`;
+        const route = project.found.route;
         const principal = this.auth.authenticate(req.headers.authorization);
         if (projectPath.project !== this.ctx.project) {
           throw new CdfError(
@@ -162,7 +164,7 @@ export class EmulatorServer implements RouteRegistry {
             req,
             method as HttpMethod,
             projectPath.rest,
-            match.found.params,
+            project.found.params,
             url,
             body,
             principal,

@@ -169,7 +169,9 @@ describe("rows", () => {
     const written = emulator.control.now();
     await emulator.control.advanceClock(1000);
     await client.raw.insertRows("db", "t", [{ key: "new", columns: {} }]);
-    const rows = await client.raw.listRows("db", "t", { minLastUpdatedTime: written }).autoPagingToArray();
+    const rows = await client.raw
+      .listRows("db", "t", { minLastUpdatedTime: new Date(written) })
+      .autoPagingToArray();
     expect(rows.map((r) => r.key)).toEqual(["new"]);
   });
 
