@@ -84,11 +84,9 @@ const inputSchema = z
   .strictObject({
     ...seriesFields,
     clean: z.array(cleanStepSchema).optional().meta({ description: "Cleaning steps, applied in order." }),
-    maxGap: durationSchema
-      .optional()
-      .meta({
-        description: "Longest interpolated segment (linear, default 1h) or hold (step, default unlimited).",
-      }),
+    maxGap: durationSchema.optional().meta({
+      description: "Longest interpolated segment (linear, default 1h) or hold (step, default unlimited).",
+    }),
     step: z
       .boolean()
       .optional()
