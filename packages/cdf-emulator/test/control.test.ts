@@ -1,0 +1,154 @@
+import { CogniteClient } from "@cognite/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ClockParticipant, type Emulator, startEmulator } from "../src/index.js";
+
+let emulator: Emulator;
+let client: CogniteClient;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, project: "control-test", clock: "2024-01-01T00:00:00Z" });
+  client = new CogniteClient({
+    appId: "control-test",
+    project: emulator.project,
+    baseUrl: emulator.baseUrl,
+    oidcTokenProvider: async () => emulator.control.token(),
+  });
+  await client.authenticate();
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+async function control(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${emulator.baseUrl}/_emulator${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe("clock", () => {
+  it("GET /clock reports the virtual now", async () => {
+    const { body } = await control("GET", "/clock");
+    expect(body.now).toBe(emulator.control.now());
+  });
+
+  it("set accepts an ISO time and returns the new now", async () => {
+    const { body } = await control("POST", "/clock", { set: "2024-06-01T12:00:00Z" });
+    expect(body.now).toBe(Date.parse("2024-06-01T12:00:00Z"));
+  });
+
+  it("advance accepts ms and durations", async () => {
+    await control("POST", "/clock", { set: 0 });
+    expect((await control("POST", "/clock", { advance: 90_000 })).body.now).toBe(90_000);
+    expect((await control("POST", "/clock", { advance: "10m" })).body.now).toBe(90_000 + 600_000);
+  });
+
+  it("advancing stops at every participant wake-up in order", async () => {
+    await emulator.control.setClock(0);
+    const seen: number[] = [];
+    const tick: ClockParticipant = {
+      nextWakeup: (now) => (now < 3000 ? Math.floor(now / 1000) * 1000 + 1000 : undefined),
+      onTime: (now) => {
+        if (now % 1000 === 0 && now > 0 && now <= 3000) seen.push(now);
+      },
+    };
+    emulator.control.clock.register(tick);
+    await control("POST", "/clock", { advance: 5000 });
+    expect(seen).toEqual([1000, 2000, 3000]);
+  });
+
+  it("wait: false reaches participants as clock.waitForWork = false", async () => {
+    const observed: boolean[] = [];
+    emulator.control.clock.register({
+      nextWakeup: () => undefined,
+      onTime: () => void observed.push(emulator.control.clock.waitForWork),
+    });
+    await control("POST", "/clock", { advance: 1, wait: false });
+    await control("POST", "/clock", { advance: 1 });
+    expect(observed).toEqual([false, true]);
+    expect(emulator.control.clock.waitForWork).toBe(true);
+  });
+
+  it("a body with neither set nor advance answers 400 explaining the shape", async () => {
+    const { status, body } = await control("POST", "/clock", { jump: 5 });
+    expect(status).toBe(400);
+    expect(JSON.stringify(body)).toContain("advance");
+  });
+});
+
+describe("faults", () => {
+  it("POST /faults with a path adds a fault that GET /faults lists and DELETE clears", async () => {
+    const added = await control("POST", "/faults", { path: "*/timeseries", status: 500, count: 3 });
+    expect(added.body).toMatchObject({ path: "*/timeseries", status: 500, count: 3, hits: 0 });
+    expect(((await control("GET", "/faults")).body.paths as unknown[]).length).toBe(1);
+    await control("DELETE", "/faults");
+    expect((await control("GET", "/faults")).body.paths).toEqual([]);
+  });
+
+  it("POST /faults with a function stores the function's fault settings in the context", async () => {
+    await control("POST", "/faults", { function: "kpi-fn", failDeploy: true, skipTickProbability: 0.5 });
+    await control("POST", "/faults", { function: "kpi-fn", crashAfterDatapointWrites: 2 });
+    expect((await control("GET", "/faults")).body.functions).toEqual({
+      "kpi-fn": { failDeploy: true, skipTickProbability: 0.5, crashAfterDatapointWrites: 2 },
+    });
+    await control("DELETE", "/faults");
+  });
+
+  it("an invalid status is refused", async () => {
+    expect((await control("POST", "/faults", { path: "*", status: 404 })).status).toBe(400);
+  });
+});
+
+describe("reset and stats", () => {
+  it("stats count CDF requests per endpoint pattern and status, not control API calls", async () => {
+    await control("POST", "/reset");
+    await client.timeseries.create([{ externalId: "a" }]);
+    await client.timeseries.create([{ externalId: "a" }]).catch(() => undefined);
+    await client.raw.insertRows("db", "t", [{ key: "k", columns: {} }], true);
+    const { body } = await control("GET", "/stats");
+    const requests = body.requests as Record<string, Record<string, number>>;
+    expect(requests["POST /timeseries"]).toEqual({ "201": 1, "409": 1 });
+    expect(requests["POST /raw/dbs/:db/tables/:table/rows"]).toEqual({ "200": 1 });
+    expect(body).toMatchObject({ datapointsInserted: 0, datapointsReturned: 0 });
+    expect(Object.keys(requests).filter((k) => k.includes("_emulator"))).toEqual([]);
+  });
+
+  it("reset clears stores and stats but keeps clients, tokens and the clock", async () => {
+    await client.timeseries.create([{ externalId: "before-reset" }]);
+    const now = emulator.control.now();
+    await control("POST", "/reset");
+    expect(await client.timeseries.list().autoPagingToArray()).toEqual([]);
+    expect(emulator.control.now()).toBe(now);
+    expect(Object.keys((await control("GET", "/stats")).body.requests as object)).toEqual([
+      "POST /timeseries/list",
+    ]);
+  });
+});
+
+describe("time series and health", () => {
+  it("POST /timeseries creates a data-model series addressed by instanceId", async () => {
+    const { status, body } = await control("POST", "/timeseries", {
+      items: [{ instanceId: { space: "plant", externalId: "p1:flow" }, isStep: true }],
+    });
+    expect(status).toBe(200);
+    expect(body.items).toMatchObject([
+      { instanceId: { space: "plant", externalId: "p1:flow" }, isStep: true },
+    ]);
+    const [found] = await client.timeseries.retrieve([
+      { instanceId: { space: "plant", externalId: "p1:flow" } },
+    ]);
+    expect(found?.isStep).toBe(true);
+  });
+
+  it("GET /health answers ok with the project", async () => {
+    const { body } = await control("GET", "/health");
+    expect(body).toMatchObject({ status: "ok", project: "control-test" });
+  });
+});
