@@ -64,11 +64,13 @@ export class PointColumnsBuilder {
       }
     }
     if (strictlyIncreasing && sorted) {
+      // Views, not copies (10M points = 160 MB): later appends only write past n or into
+      // grown arrays, so the built columns never change under the caller.
       return {
         length: n,
-        timestamps: ts.slice(0, n),
-        values: this.values.slice(0, n),
-        statuses: this.statuses.slice(0, n),
+        timestamps: ts.subarray(0, n),
+        values: this.values.subarray(0, n),
+        statuses: this.statuses.subarray(0, n),
       };
     }
     const order = sorted ? identityOrder(n) : stableOrderByTimestamp(ts, n);

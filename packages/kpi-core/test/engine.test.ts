@@ -186,6 +186,13 @@ describe("computeWindows", () => {
     );
   });
 
+  it("throws naming the KPI when the expression uses a name that is not one of its inputs", () => {
+    const k = { ...kpi("twa(flow)"), expression: parseExpression("twa(other)", ["other"]) };
+    expect(() => computeWindows(k, hours(1), new Map([["flow", ramp]]))).toThrow(
+      /KPI kpi:test: the value expression uses "other", which is not one of its inputs \(flow\)/,
+    );
+  });
+
   it("rejects an empty window", () => {
     expect(() => computeWindows(kpi("twa(flow)"), [{ start: H, end: H }], new Map([["flow", ramp]]))).toThrow(
       /window \[3600000, 3600000\) is empty/,

@@ -112,6 +112,20 @@ describe("PointColumnsBuilder", () => {
     expect(p.values[0]).toBe(99);
   });
 
+  it("columns already built do not change when the builder receives more points", () => {
+    const b = new PointColumnsBuilder(4);
+    b.append(1, 10);
+    b.append(2, 20);
+    const first = b.build();
+    b.append(3, 30);
+    b.append(0, 0);
+    b.append(2, 99);
+    const second = b.build();
+    expect([...first.timestamps]).toEqual([1, 2]);
+    expect([...first.values]).toEqual([10, 20]);
+    expect([...second.values]).toEqual([0, 10, 99, 30]);
+  });
+
   it("builds an empty series", () => {
     expect(new PointColumnsBuilder().build().length).toBe(0);
   });
