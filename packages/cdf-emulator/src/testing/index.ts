@@ -17,3 +17,5 @@ export {
   formatViolations,
 } from "./contractRecorder.js";
 export { findOpenApiSpec, loadOpenApiSpec, type OpenApiDocument } from "./openApiSpec.js";
+export { createTestClient, type EmulatorEndpoint, fetchEmulatorToken } from "./testClient.js";
+export { createTestEmulator, type TestEmulator } from "./testEmulator.js";
