@@ -1,0 +1,94 @@
+import { CogniteClient } from "@cognite/sdk";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Emulator } from "../src/index.js";
+import { failure, projectPath } from "./fixtures/functionKit.js";
+import { startFunctionsEmulator as startEmulator } from "./fixtures/startFunctionsEmulator.js";
+
+let emulator: Emulator;
+let client: CogniteClient;
+const path = (p: string) => projectPath(emulator, p);
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, project: "sessions-test" });
+  client = new CogniteClient({
+    appId: "sessions-test",
+    project: emulator.project,
+    baseUrl: emulator.baseUrl,
+    oidcTokenProvider: async () => emulator.control.token(),
+  });
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+beforeEach(async () => {
+  await emulator.control.reset();
+});
+
+describe("sessions", () => {
+  it("creates a READY session with a nonce from client credentials", async () => {
+    const [session] = await client.sessions.create([
+      { clientId: emulator.clientId, clientSecret: emulator.clientSecret },
+    ]);
+    expect(session).toMatchObject({
+      status: "READY",
+      type: "CLIENT_CREDENTIALS",
+      clientId: emulator.clientId,
+    });
+    expect(typeof session?.nonce).toBe("string");
+    expect(typeof session?.id).toBe("number");
+  });
+
+  it("creates a session by token exchange, without a clientId in the answer", async () => {
+    const [session] = await client.sessions.create([{ tokenExchange: true }]);
+    expect(session).toMatchObject({ status: "READY", type: "TOKEN_EXCHANGE" });
+    expect(session).not.toHaveProperty("clientId");
+  });
+
+  it("accepts exactly one item per request", async () => {
+    const error = await failure(client.sessions.create([{ tokenExchange: true }, { tokenExchange: true }]));
+    expect(error.status).toBe(400);
+  });
+
+  it("retrieves sessions by id with their creation time on the virtual clock", async () => {
+    const [session] = await client.sessions.create([{ tokenExchange: true }]);
+    const [found] = await client.sessions.retrieve([{ id: session?.id as number }]);
+    expect(found).toMatchObject({ id: session?.id, status: "READY" });
+    expect(new Date(found?.creationTime as unknown as string | number).getTime()).toBe(
+      emulator.control.now(),
+    );
+  });
+
+  it("names unknown ids in missing", async () => {
+    const error = await failure(client.sessions.retrieve([{ id: 999 }]));
+    expect(error.status).toBe(400);
+    expect(error.missing).toEqual([{ id: 999 }]);
+  });
+
+  it("lists sessions filtered by status and revokes them", async () => {
+    const [a] = await client.sessions.create([{ tokenExchange: true }]);
+    const [b] = await client.sessions.create([{ tokenExchange: true }]);
+    const revoked = await client.sessions.revoke([{ id: a?.id as number }]);
+    expect(revoked.map((s) => [s.id, s.status])).toEqual([[a?.id, "REVOKED"]]);
+    const ready = await client.get<{ items: Array<{ id: number }> }>(path("/sessions"), {
+      params: { status: "ready" },
+    });
+    expect(ready.data.items.map((s) => s.id)).toEqual([b?.id]);
+  });
+
+  it("requires sessionsAcl CREATE", async () => {
+    emulator.control.addClient({
+      clientId: "no-sessions",
+      clientSecret: "x",
+      capabilities: [{ sessionsAcl: { actions: ["LIST"], scope: { all: {} } } }],
+    });
+    const limited = new CogniteClient({
+      appId: "sessions-test",
+      project: emulator.project,
+      baseUrl: emulator.baseUrl,
+      oidcTokenProvider: async () => emulator.control.token("no-sessions"),
+    });
+    expect((await failure(limited.sessions.create([{ tokenExchange: true }]))).status).toBe(403);
+  });
+});
