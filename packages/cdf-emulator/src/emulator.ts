@@ -8,12 +8,15 @@ import { AuthService, type ClientDefinition, registerAuthRoutes, TOKEN_PATH } fr
 import { VirtualClock } from "./clock.js";
 import type { DatapointChange, EmulatorContext, EmulatorSettings, Principal } from "./context.js";
 import { createControl, type EmulatorControl, parseTime, registerControlRoutes } from "./control.js";
+import { createDatapointStore, registerDatapointRoutes } from "./datapoints/index.js";
+import { registerFileRoutes } from "./files.js";
+import { registerFunctionRoutes } from "./functions/index.js";
 import { PathFaults } from "./pathFaults.js";
 import { registerRawRoutes } from "./raw.js";
 import { EmulatorServer } from "./server.js";
+import { registerSessionRoutes } from "./sessions.js";
+import { registerSubscriptionRoutes } from "./subscriptions.js";
 import { registerTimeSeriesRoutes, type TimeSeriesStore, timeSeriesInfo } from "./timeseries.js";
-
-// TODO(E2/E3/E4 modules): wired below once their files exist.
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -104,6 +107,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     for (const listener of deletedListeners) listener(id);
   });
   registerRawRoutes(server, ctx);
+  registerDatapointRoutes(server, ctx, createDatapointStore(ctx));
+  const sessions = registerSessionRoutes(server, ctx);
+  const files = registerFileRoutes(server, ctx);
+  registerFunctionRoutes(server, ctx, { sessions, files });
+  registerSubscriptionRoutes(server, ctx);
 
   const save = async (): Promise<void> => {
     if (!dataDir) return;
