@@ -4,13 +4,7 @@ import { aggregate } from "../src/aggregates.js";
 import { computeWindows } from "../src/engine.js";
 import { parseExpression } from "../src/expression.js";
 import { prepareInput } from "../src/interpolate.js";
-import {
-  type InputSeries,
-  type InputSpec,
-  type KpiDefinition,
-  STATUS_BAD,
-  type Window,
-} from "../src/model.js";
+import type { InputSeries, InputSpec, KpiDefinition, Window } from "../src/model.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import { InMemoryDatapointStore } from "../src/ports.js";
 
