@@ -15,7 +15,7 @@
 // An interval is returned only when at least one stored point lies in it.
 
 import type { Bucketing } from "./bucketing.js";
-import { STATUS_GOOD, statusCategory, statusSymbol } from "./statusCode.js";
+import { STATUS_GOOD, statusCategory, statusObject } from "./statusCode.js";
 
 /** Neighbours further apart than this do not interpolate a continuous series (CDF's rule). */
 export const MAX_INTERPOLATION_GAP_MS = 3_600_000;
@@ -330,7 +330,5 @@ export class AggregateBuilder {
 }
 
 function datapointJson(timestamp: number, value: number, code: number): Record<string, unknown> {
-  if (code === STATUS_GOOD) return { timestamp, value };
-  const symbol = statusSymbol(code);
-  return { timestamp, value, status: symbol === undefined ? { code } : { code, symbol } };
+  return code === STATUS_GOOD ? { timestamp, value } : { timestamp, value, status: statusObject(code) };
 }

@@ -1,10 +1,18 @@
-// One raw page of /timeseries/data/list, serialized straight from the columns: the JSON text of
-// 100k points is built by concatenation instead of JSON.stringify over 100k objects, since this
-// is the emulator's hot path (see docs/datapoints.md, Performance).
+// One raw page of /timeseries/data/list as JSON text. This is the emulator's hot path: measured
+// on 100k points, one JSON.stringify over same-shaped {timestamp, value} objects beats building
+// the text by string concatenation by 1.5-2x (V8's stringify fast path writes numbers straight
+// into one buffer; concatenation builds ropes and converts each number separately). See
+// docs/datapoints.md, Performance.
 
 import type { Columns } from "./columns.js";
 import type { PointPosition, SeriesPoints } from "./seriesPoints.js";
-import { STATUS_GOOD, statusCategory, statusJson } from "./statusCode.js";
+import { STATUS_GOOD, statusCategory, statusObject } from "./statusCode.js";
+
+interface RawPoint {
+  timestamp: number;
+  value?: number | string;
+  status?: { code: number; symbol?: string };
+}
 
 export interface RawQuery {
   start: number;
@@ -43,21 +51,21 @@ export function readPointBefore(
   if (!series) return "";
   const before = series.seekBefore(t);
   const p = before && findKept(series.chunks, before, -1, skipper(q));
-  return p ? pointJson(series.chunks[p.chunk]!, p.index, q.includeStatus) : "";
+  return p ? JSON.stringify(pointObject(series.chunks[p.chunk]!, p.index, q.includeStatus)) : "";
 }
 
 export function readRawPage(series: SeriesPoints | undefined, q: RawQuery): RawPage {
   if (!series || series.count === 0) return { json: "", count: 0, next: undefined };
   const chunks = series.chunks;
   const skip = skipper(q);
-  const parts: string[] = [];
+  const out: RawPoint[] = [];
   let count = 0;
   let next: number | undefined;
 
   if (q.includeOutsidePoints) {
     const before = series.seekBefore(q.start);
     const p = before && findKept(chunks, before, -1, skip);
-    if (p) parts.push(pointJson(chunks[p.chunk]!, p.index, q.includeStatus));
+    if (p) out.push(pointObject(chunks[p.chunk]!, p.index, q.includeStatus));
   }
 
   const pos: PointPosition = series.seek(q.start);
@@ -66,29 +74,19 @@ export function readRawPage(series: SeriesPoints | undefined, q: RawQuery): RawP
     const ts = chunk.ts;
     const status = chunk.status;
     const i0 = c === pos.chunk ? pos.index : 0;
-    // Fast path: a chunk with only Good points and values, copied with the loop the JIT likes best.
     if (!status && !chunk.noValue && chunk.num) {
+      // Fast path: only Good points with finite values; every object has the same shape.
       const num = chunk.num;
-      let i = i0;
-      let s = "";
-      const n = chunk.length;
-      for (; i < n; i++) {
+      for (let i = i0; i < chunk.length; i++) {
         const t = ts[i]!;
-        if (t >= q.end) break;
+        if (t >= q.end) break scan;
         if (count === q.limit) {
           next = t;
-          break;
+          break scan;
         }
-        s +=
-          (count === 0 && parts.length === 0 ? '{"timestamp":' : ',{"timestamp":') +
-          t +
-          ',"value":' +
-          num[i]! +
-          "}";
+        out.push({ timestamp: t, value: num[i]! });
         count++;
       }
-      if (s) parts.push(parts.length === 0 ? s : s.slice(1));
-      if (i < n) break;
       continue;
     }
     for (let i = i0; i < chunk.length; i++) {
@@ -99,7 +97,7 @@ export function readRawPage(series: SeriesPoints | undefined, q: RawQuery): RawP
         next = t;
         break scan;
       }
-      parts.push(pointJson(chunk, i, q.includeStatus));
+      out.push(pointObject(chunk, i, q.includeStatus));
       count++;
     }
   }
@@ -108,9 +106,9 @@ export function readRawPage(series: SeriesPoints | undefined, q: RawQuery): RawP
     // The first point at or after `end`, even when the limit cut the range short (CDF: up to limit + 2).
     const after = series.seek(q.end);
     const p = findKept(chunks, after, 1, skip);
-    if (p) parts.push(pointJson(chunks[p.chunk]!, p.index, q.includeStatus));
+    if (p) out.push(pointObject(chunks[p.chunk]!, p.index, q.includeStatus));
   }
-  return { json: parts.join(","), count, next };
+  return { json: out.length === 0 ? "" : JSON.stringify(out).slice(1, -1), count, next };
 }
 
 function findKept(
@@ -132,17 +130,17 @@ function findKept(
   return undefined;
 }
 
-function pointJson(chunk: Columns, i: number, includeStatus: boolean): string {
-  let s = '{"timestamp":' + chunk.ts[i]!;
+function pointObject(chunk: Columns, i: number, includeStatus: boolean): RawPoint {
+  const p: RawPoint = { timestamp: chunk.ts[i]! };
   if (chunk.str) {
     const v = chunk.str[i];
-    if (v !== null && v !== undefined) s += ',"value":' + JSON.stringify(v);
+    if (v !== null && v !== undefined) p.value = v;
   } else if (!chunk.noValue?.[i]) {
     const v = chunk.num![i]!;
     // Bad points may hold NaN/Infinity, which JSON has no literal for: CDF sends them as strings.
-    s += ',"value":' + (Number.isFinite(v) ? v : '"' + v + '"');
+    p.value = Number.isFinite(v) ? v : String(v);
   }
   const code = chunk.status ? chunk.status[i]! : STATUS_GOOD;
-  if (includeStatus && code !== STATUS_GOOD) s += ',"status":' + statusJson(code);
-  return s + "}";
+  if (includeStatus && code !== STATUS_GOOD) p.status = statusObject(code);
+  return p;
 }

@@ -76,7 +76,7 @@ export function parseStatus(status: unknown, where: string): number {
 }
 
 /** `{code, symbol?}` for a response; CDF omits the status of Good points. */
-export function statusJson(code: number): string {
+export function statusObject(code: number): { code: number; symbol?: string } {
   const symbol = statusSymbol(code);
-  return symbol === undefined ? `{"code":${code}}` : `{"code":${code},"symbol":"${symbol}"}`;
+  return symbol === undefined ? { code } : { code, symbol };
 }

@@ -1,0 +1,235 @@
+// `pnpm bench`: insert and read back N points (default 10 million) through the real SDK against
+// the emulator running in a child process, and report points/s each way, request counts and the
+// emulator's CPU share. Goal (issue #3): >= 2 million points/s served on raw list pages.
+//
+//   node --import tsx bench/run.ts [--points 10000000] [--series 10] [--concurrency 4] [--json]
+
+import { execSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { CogniteClient } from "@cognite/sdk";
+import { allocColumns } from "../src/datapoints/columns.js";
+import { readRawPage } from "../src/datapoints/readRawPage.js";
+import { SeriesPoints } from "../src/datapoints/seriesPoints.js";
+
+const PAGE = 100_000;
+const T0 = Date.UTC(2020, 0, 1);
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i === -1) return fallback;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`--${name} must be a positive integer, got ${process.argv[i + 1]}`);
+  return n;
+}
+
+const totalPoints = option("points", 10_000_000);
+const seriesCount = option("series", 10);
+const concurrency = option("concurrency", 4);
+const perSeries = Math.ceil(totalPoints / seriesCount);
+
+const ticksPerSecond = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
+function processCpuSeconds(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks (after the ")" of comm).
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+function clientCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function startChild(): Promise<{
+  baseUrl: string;
+  project: string;
+  token: string;
+  pid: number;
+  stop: () => void;
+}> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", join(here, "emulatorProcess.ts")], {
+    cwd: join(here, ".."),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once("line", resolve);
+    child.once("exit", (code) =>
+      reject(new Error(`emulator process exited with ${code} before it was ready`)),
+    );
+  });
+  const info = JSON.parse(line) as { baseUrl: string; project: string; token: string; pid: number };
+  return { ...info, stop: () => child.kill("SIGTERM") };
+}
+
+async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]!();
+      }
+    }),
+  );
+  return results;
+}
+
+/** Serializing one 100k-point page: the emulator's way (JSON.stringify of objects) vs hand concatenation. */
+function serializationMicrobench(): { concatMs: number; stringifyMs: number } {
+  const s = new SeriesPoints(false);
+  const c = allocColumns(false, PAGE, false, false);
+  for (let i = 0; i < PAGE; i++) {
+    c.ts[i] = T0 + i * 1000;
+    c.num![i] = Math.sin(i) * 100;
+  }
+  c.length = PAGE;
+  s.insert(c);
+  const query = {
+    start: T0,
+    end: T0 + PAGE * 1000,
+    limit: PAGE,
+    includeOutsidePoints: false,
+    includeStatus: false,
+    ignoreBad: true,
+    uncertainIsBad: true,
+  };
+  // Best of 15 rounds each, interleaved, so that load from other processes hurts both alike.
+  let stringifyMs = Number.POSITIVE_INFINITY;
+  let concatMs = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 15; r++) {
+    let t = performance.now();
+    readRawPage(s, query);
+    stringifyMs = Math.min(stringifyMs, performance.now() - t);
+    t = performance.now();
+    let text = "";
+    for (let i = 0; i < PAGE; i++) text += `,{"timestamp":${c.ts[i]},"value":${c.num![i]}}`;
+    if (text.length === 0) throw new Error("unreachable");
+    concatMs = Math.min(concatMs, performance.now() - t);
+  }
+  return { concatMs, stringifyMs };
+}
+
+async function main(): Promise<void> {
+  const micro = serializationMicrobench();
+  const child = await startChild();
+  const client = new CogniteClient({
+    appId: "bench",
+    project: child.project,
+    baseUrl: child.baseUrl,
+    oidcTokenProvider: async () => child.token,
+  });
+  try {
+    const externalIds = Array.from({ length: seriesCount }, (_, i) => `bench:${i}`);
+    for (let i = 0; i < externalIds.length; i += 1000) {
+      await client.timeseries.create(externalIds.slice(i, i + 1000).map((externalId) => ({ externalId })));
+    }
+
+    // Insert: 100k-point requests, one series per request, `concurrency` in flight.
+    const insertTasks: Array<() => Promise<void>> = [];
+    for (const externalId of externalIds) {
+      for (let from = 0; from < perSeries; from += PAGE) {
+        const n = Math.min(PAGE, perSeries - from);
+        insertTasks.push(async () => {
+          const datapoints = new Array(n);
+          for (let i = 0; i < n; i++)
+            datapoints[i] = { timestamp: T0 + (from + i) * 1000, value: (from + i) % 977 };
+          await client.datapoints.insert([{ externalId, datapoints }]);
+        });
+      }
+    }
+    let cpu0 = processCpuSeconds(child.pid);
+    let client0 = clientCpuSeconds();
+    let t0 = performance.now();
+    await pool(insertTasks, concurrency);
+    const insertSeconds = (performance.now() - t0) / 1000;
+    const insertEmulatorCpu = processCpuSeconds(child.pid) - cpu0;
+    const insertClientCpu = clientCpuSeconds() - client0;
+
+    // Read: raw pages of 100k via cursors, `concurrency` series in parallel.
+    let readRequests = 0;
+    let readPoints = 0;
+    const path = `/api/v1/projects/${child.project}/timeseries/data/list`;
+    const readTasks = externalIds.map((externalId) => async () => {
+      let cursor: string | undefined;
+      do {
+        const res = await client.post<{ items: Array<{ datapoints: unknown[]; nextCursor?: string }> }>(
+          path,
+          {
+            data: {
+              items: [
+                {
+                  externalId,
+                  start: T0,
+                  end: T0 + perSeries * 1000,
+                  limit: PAGE,
+                  ...(cursor ? { cursor } : {}),
+                },
+              ],
+            },
+          },
+        );
+        readRequests++;
+        const item = res.data.items[0]!;
+        readPoints += item.datapoints.length;
+        cursor = item.nextCursor;
+      } while (cursor);
+    });
+    cpu0 = processCpuSeconds(child.pid);
+    client0 = clientCpuSeconds();
+    t0 = performance.now();
+    await pool(readTasks, concurrency);
+    const readSeconds = (performance.now() - t0) / 1000;
+    const readEmulatorCpu = processCpuSeconds(child.pid) - cpu0;
+    const readClientCpu = clientCpuSeconds() - client0;
+    if (readPoints !== perSeries * seriesCount) {
+      throw new Error(`read back ${readPoints} points, inserted ${perSeries * seriesCount}`);
+    }
+
+    const result = {
+      machine: `${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}`,
+      points: readPoints,
+      series: seriesCount,
+      concurrency,
+      insert: {
+        requests: insertTasks.length,
+        seconds: round(insertSeconds),
+        pointsPerSecond: Math.round(readPoints / insertSeconds),
+        emulatorCpuSeconds: round(insertEmulatorCpu),
+        emulatorCpuShare: round(insertEmulatorCpu / insertSeconds),
+        clientCpuSeconds: round(insertClientCpu),
+        emulatorPointsPerCpuSecond: Math.round(readPoints / insertEmulatorCpu),
+      },
+      read: {
+        requests: readRequests,
+        seconds: round(readSeconds),
+        pointsPerSecond: Math.round(readPoints / readSeconds),
+        emulatorCpuSeconds: round(readEmulatorCpu),
+        emulatorCpuShare: round(readEmulatorCpu / readSeconds),
+        clientCpuSeconds: round(readClientCpu),
+        emulatorPointsPerCpuSecond: Math.round(readPoints / readEmulatorCpu),
+      },
+      serialization100k: { concatMs: round(micro.concatMs), stringifyMs: round(micro.stringifyMs) },
+      goal: "read.emulatorPointsPerCpuSecond >= 2,000,000",
+    };
+    if (process.argv.includes("--json")) {
+      console.log(JSON.stringify(result));
+    } else {
+      console.log(JSON.stringify(result, null, 2));
+    }
+  } finally {
+    child.stop();
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+await main();
