@@ -104,6 +104,18 @@ describe("validating request bodies", () => {
     ]);
   });
 
+  it("accepts a Bad datapoint without value, which two overlapping oneOf branches both match", () => {
+    const body = {
+      items: [{ externalId: "a", datapoints: [{ timestamp: 1, status: { code: 2147483648 } }] }],
+    };
+    expect(validator.validateRequest("POST", `${base}/timeseries/data`, body)).toEqual([]);
+  });
+
+  it("still rejects a body that matches no oneOf branch", () => {
+    const body = { items: [{ externalId: "a", datapoints: [{ timestamp: 1, value: { nested: true } }] }] };
+    expect(validator.validateRequest("POST", `${base}/timeseries/data`, body)).not.toEqual([]);
+  });
+
   it("validates query parameters, coerced from text to their declared type", () => {
     expect(validator.validateRequest("GET", `${base}/timeseries/subscriptions?limit=100`, undefined)).toEqual(
       [],

@@ -98,6 +98,25 @@ function readableErrors(errors: ErrorObject[] | null | undefined, label: string)
   return [...new Set(lines)].slice(0, 10);
 }
 
+/**
+ * Cognite's document writes `oneOf` where its branches overlap: a Bad datapoint without `value`
+ * matches both NumericalDatapoint and StringDatapoint, and `{ "remove": [...] }` matches both
+ * branches of a subscription's timeSeriesIds patch (neither branch requires its keys). Read
+ * literally, such valid bodies fail "must match exactly one schema", so `oneOf` is validated as
+ * `anyOf`: a body must still match at least one branch.
+ */
+function oneOfAsAnyOf(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(oneOfAsAnyOf);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    // Examples are data, not schemas: leave them alone (and skip the work).
+    if (key === "example" || key === "examples" || key === "x-code-samples") continue;
+    out[key === "oneOf" ? "anyOf" : key] = oneOfAsAnyOf(value);
+  }
+  return out;
+}
+
 export function createContractValidator(options: ContractValidatorOptions = {}): ContractValidator {
   const spec: OpenApiDocument = loadOpenApiSpec(options.specPath);
   const deviations = options.knownDeviations ?? [];
@@ -135,7 +154,7 @@ export function createContractValidator(options: ContractValidatorOptions = {}):
         ajv.addFormat(f, true);
       }
       ajv.addFormat("[a-zA-Z0-9_-]+\\.proto", true);
-      ajv.addSchema(spec as object, specId);
+      ajv.addSchema(oneOfAsAnyOf(spec) as object, specId);
     }
     return ajv;
   }
