@@ -147,6 +147,14 @@ describe("time series and health", () => {
     expect(found?.isStep).toBe(true);
   });
 
+  it("a data-model series created by the control API takes datapoints addressed by instanceId", async () => {
+    const instanceId = { space: "plant", externalId: "p2:flow" };
+    emulator.control.createTimeSeries([{ instanceId }]);
+    await client.datapoints.insert([{ instanceId, datapoints: [{ timestamp: 5000, value: 2.5 }] }]);
+    const [result] = await client.datapoints.retrieve({ items: [{ instanceId }], start: 0, end: 10_000 });
+    expect(result?.datapoints.map((d) => [d.timestamp.getTime(), d.value])).toEqual([[5000, 2.5]]);
+  });
+
   it("GET /health answers ok with the project", async () => {
     const { body } = await control("GET", "/health");
     expect(body).toMatchObject({ status: "ok", project: "control-test" });

@@ -316,6 +316,21 @@ describe("delete", () => {
     expect(await client.timeseries.list().autoPagingToArray()).toEqual([]);
   });
 
+  it("takes the series' datapoints with it", async () => {
+    await client.timeseries.create([{ externalId: "with-data" }]);
+    await client.datapoints.insert([
+      { externalId: "with-data", datapoints: [{ timestamp: 1000, value: 1 }] },
+    ]);
+    await client.timeseries.delete([{ externalId: "with-data" }]);
+    await client.timeseries.create([{ externalId: "with-data" }]);
+    const [result] = await client.datapoints.retrieve({
+      items: [{ externalId: "with-data" }],
+      start: 0,
+      end: 10_000,
+    });
+    expect(result?.datapoints).toEqual([]);
+  });
+
   it("frees the externalId for a new series", async () => {
     const [first] = await client.timeseries.create([{ externalId: "again" }]);
     await client.timeseries.delete([{ externalId: "again" }]);
