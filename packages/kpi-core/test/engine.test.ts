@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseKpiConfig } from "../src/definition.js";
 import { computeWindows } from "../src/engine.js";
 import { parseExpression } from "../src/expression.js";
 import {
@@ -10,6 +11,7 @@ import {
   type Window,
 } from "../src/model.js";
 import { type PointInput, pointColumnsFrom } from "../src/points.js";
+import { windowContaining } from "../src/window.js";
 
 const M = 60_000;
 const H = 3_600_000;
@@ -204,5 +206,48 @@ describe("computeWindows", () => {
     const forward = computeWindows(kpi("twa(flow)"), windows, new Map([["flow", ramp]]));
     const backward = computeWindows(kpi("twa(flow)"), [...windows].reverse(), new Map([["flow", ramp]]));
     expect(backward.reverse()).toEqual(forward);
+  });
+});
+
+describe("computeWindows with a kpis.yaml definition", () => {
+  it("computes energy per unit over the 23-hour production day of the Oslo spring-forward", () => {
+    const [energyPerUnit] = parseKpiConfig({
+      defaults: { timeZone: "Europe/Oslo", settle: "5m" },
+      kpis: [
+        {
+          externalId: "kpi:line-1:energy-per-unit-1d",
+          window: { every: "1d", offset: "6h" },
+          start: "2024-01-01T05:00:00Z",
+          inputs: {
+            power: { externalId: "line-1:power-kw" },
+            units: { externalId: "line-1:produced", counter: true },
+          },
+          value: 'integral(power, "h") / delta(units)',
+        },
+      ],
+    });
+    // 2024-03-30 06:00 CET (05:00Z) to 2024-03-31 06:00 CEST (04:00Z): 23 hours.
+    const day = windowContaining(energyPerUnit!.window, Date.parse("2024-03-30T12:00:00Z"));
+    expect(day).toEqual({
+      start: Date.parse("2024-03-30T05:00:00Z"),
+      end: Date.parse("2024-03-31T04:00:00Z"),
+    });
+    // 100 kW all day: 2300 kWh. The counter gains 10 an hour, from 1000 an hour before the day to
+    // 1230 at its last hour (22:00 after the start): 230 units. 2300 / 230 = 10 kWh per unit.
+    const power = series(
+      Array.from({ length: 100 }, (_, k) => [day.start - 2 * H + k * 30 * M, 100] as [number, number]),
+    );
+    const units = series(
+      Array.from({ length: 30 }, (_, k) => [day.start + (k - 1) * H, 1000 + 10 * k] as [number, number]),
+    );
+    const out = computeWindows(
+      energyPerUnit!,
+      [day],
+      new Map([
+        ["power", power],
+        ["units", units],
+      ]),
+    );
+    expect(out).toEqual([{ timestamp: day.start, value: 10, status: "Good" }]);
   });
 });
