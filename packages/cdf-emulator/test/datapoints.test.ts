@@ -1,16 +1,6 @@
 import { CogniteClient } from "@cognite/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDatapointStore, registerDatapointRoutes } from "../src/datapoints/index.js";
 import { type Emulator, startEmulator } from "../src/index.js";
-import { EmulatorServer } from "../src/server.js";
-
-// TEMPORARY: until emulator.ts (E1) registers the datapoint module, register it on listen.
-const listen = EmulatorServer.prototype.listen;
-EmulatorServer.prototype.listen = function (this: EmulatorServer, ...args: Parameters<typeof listen>) {
-  if (!this.stores().has("datapoints"))
-    registerDatapointRoutes(this, this.ctx, createDatapointStore(this.ctx));
-  return listen.apply(this, args);
-};
 
 const T0 = Date.UTC(2024, 0, 1);
 const MIN = 60_000;
