@@ -152,7 +152,8 @@ describe("time series and health", () => {
     emulator.control.createTimeSeries([{ instanceId }]);
     await client.datapoints.insert([{ instanceId, datapoints: [{ timestamp: 5000, value: 2.5 }] }]);
     const [result] = await client.datapoints.retrieve({ items: [{ instanceId }], start: 0, end: 10_000 });
-    expect(result?.datapoints.map((d) => [d.timestamp.getTime(), d.value])).toEqual([[5000, 2.5]]);
+    const points = (result?.datapoints ?? []) as Array<{ timestamp: Date; value?: number }>;
+    expect(points.map((d) => [d.timestamp.getTime(), d.value])).toEqual([[5000, 2.5]]);
   });
 
   it("GET /health answers ok with the project", async () => {
