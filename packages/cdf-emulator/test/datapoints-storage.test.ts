@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { allocColumns, type Columns } from "../src/datapoints/columns.js";
+import { DatapointStore } from "../src/datapoints/datapointStore.js";
 import { SeriesPoints } from "../src/datapoints/seriesPoints.js";
 import { sortBatch } from "../src/datapoints/sortBatch.js";
 
@@ -162,5 +166,56 @@ describe("series storage", () => {
         expect(s.chunks.every((c) => c.length > 0 && c.length <= capacity)).toBe(true);
       }),
     );
+  });
+});
+
+describe("persistence", () => {
+  it("save then load restores values, statuses, missing values and strings exactly", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dp-store-"));
+    try {
+      const store = new DatapointStore();
+      const numeric = allocColumns(false, 3, true, true);
+      numeric.ts.set([1, 2, 3]);
+      numeric.num!.set([1.5, Number.NaN, -0.25]);
+      numeric.status!.set([0, 2147483648, 1073741824]);
+      numeric.noValue!.set([0, 1, 0]);
+      numeric.length = 3;
+      store.getOrCreate(7, false).insert(numeric);
+      const strings = allocColumns(true, 2, false, false);
+      strings.ts.set([10, 20]);
+      strings.str![0] = "on";
+      strings.str![1] = "off";
+      strings.length = 2;
+      store.getOrCreate(8, true).insert(strings);
+      await store.save(dir);
+
+      const loaded = new DatapointStore();
+      await loaded.load(dir);
+      expect(loaded.totalPoints).toBe(5);
+      const n = loaded.get(7)!.chunks[0]!;
+      expect(Array.from(n.ts.subarray(0, 3))).toEqual([1, 2, 3]);
+      expect(Array.from(n.num!.subarray(0, 3))).toEqual([1.5, Number.NaN, -0.25]);
+      expect(Array.from(n.status!.subarray(0, 3))).toEqual([0, 2147483648, 1073741824]);
+      expect(Array.from(n.noValue!.subarray(0, 3))).toEqual([0, 1, 0]);
+      const s = loaded.get(8)!;
+      expect(s.isString).toBe(true);
+      expect(s.chunks[0]!.str!.slice(0, 2)).toEqual(["on", "off"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("loading a directory without saved datapoints leaves the store empty", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dp-empty-"));
+    try {
+      const store = new DatapointStore();
+      const one = allocColumns(false, 1, false, false);
+      one.length = 1;
+      store.getOrCreate(1, false).insert(one);
+      await store.load(dir);
+      expect(store.totalPoints).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

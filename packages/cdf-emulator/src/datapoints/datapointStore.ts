@@ -78,10 +78,11 @@ export class DatapointStore implements EmulatorStore {
   async load(dir: string): Promise<void> {
     const root = join(dir, "datapoints");
     let text: string;
+    this.#series.clear();
     try {
       text = await readFile(join(root, "manifest.json"), "utf8");
     } catch {
-      return; // nothing saved yet
+      return; // nothing saved: absent files mean empty
     }
     const { version, series } = JSON.parse(text) as { version: number; series: SeriesManifest[] };
     if (version !== FORMAT_VERSION) {
@@ -90,7 +91,6 @@ export class DatapointStore implements EmulatorStore {
       );
     }
     const present = new Set(await readdir(root));
-    this.#series.clear();
     for (const m of series) {
       const need = (name: string) => {
         if (!present.has(name)) throw new Error(`${join(root, name)} is missing (listed in manifest.json)`);
