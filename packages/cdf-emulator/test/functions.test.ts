@@ -1,6 +1,6 @@
 import { CogniteClient } from "@cognite/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Emulator } from "../src/index.js";
+import { type Emulator, startEmulator } from "../src/index.js";
 import {
   type CallBody,
   call,
@@ -16,7 +16,6 @@ import {
   uploadFile,
   zipOf,
 } from "./fixtures/functionKit.js";
-import { startFunctionsEmulator as startEmulator } from "./fixtures/startFunctionsEmulator.js";
 
 let emulator: Emulator;
 let client: CogniteClient;

@@ -1,8 +1,7 @@
 import { CogniteClient } from "@cognite/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Emulator } from "../src/index.js";
+import { type Emulator, startEmulator } from "../src/index.js";
 import { failure, projectPath } from "./fixtures/functionKit.js";
-import { startFunctionsEmulator as startEmulator } from "./fixtures/startFunctionsEmulator.js";
 
 let emulator: Emulator;
 let client: CogniteClient;
