@@ -248,7 +248,8 @@ export class WindowAggregates {
 
   /**
    * Counter increase from the last point before the window (however old: maxGap does not apply)
-   * to the last point inside. For counters, a decrease is a reset to zero, so it adds the new value.
+   * to the last point inside. A decrease is a reset to zero, so it adds the new value: design.md
+   * defines delta() this way for every input (`counter: true` marks intent and feeds planning).
    */
   private delta(): number | undefined {
     const { lo, hi } = this;
@@ -256,7 +257,6 @@ export class WindowAggregates {
     const from = lo > 0 ? lo - 1 : lo;
     if (hi - from < 2) return undefined;
     const v = this.input.values;
-    if (!this.input.counter) return v[hi - 1]! - v[from]!;
     let total = 0;
     for (let i = from + 1; i < hi; i++) {
       const d = v[i]! - v[i - 1]!;

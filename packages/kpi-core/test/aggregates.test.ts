@@ -187,8 +187,8 @@ describe("delta", () => {
   it("reaches back to the last point before the window however old", () => {
     expect(of("delta", [], w4, counter(true, -1000 * D))).toBe(18);
   });
-  it("is last minus reference for an input that is not a counter", () => {
-    expect(of("delta", [], w4, counter(false))).toBe(-2);
+  it("applies the reset rule whether or not the input is marked as a counter", () => {
+    expect(of("delta", [], w4, counter(false))).toBe(18);
   });
   it("uses pairs inside the window when there is no point before it", () => {
     const p = input(
