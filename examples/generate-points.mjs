@@ -36,7 +36,11 @@ function mulberry32(seed) {
 }
 const random = mulberry32(20240331);
 
-const osloHour = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Oslo", hour: "numeric", hourCycle: "h23" });
+const osloHour = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "Europe/Oslo",
+  hour: "numeric",
+  hourCycle: "h23",
+});
 const producing = (t) => {
   const hour = Number(osloHour.format(new Date(t)));
   return hour >= 6 && hour < 22;
@@ -80,6 +84,6 @@ for (let t = FROM; t <= TO; t += 15 * MINUTE) {
   row("line-1:produced", t, units, "", false);
 }
 
-const out = join(dirname(fileURLToPath(import.meta.url)), "points.csv");
+const out = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "points.csv");
 writeFileSync(out, `${rows.join("\n")}\n`);
 console.log(`wrote ${rows.length - 1} rows to ${out}`);

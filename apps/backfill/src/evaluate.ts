@@ -89,6 +89,7 @@ export async function runEvaluate(options: EvaluateOptions, io: EvaluateIo): Pro
   try {
     for (const [i, path] of options.inputs.entries()) {
       await readPointFile(path, formats[i]!, sink, stats, () => progress.update(path, stats));
+      progress.update(path, stats, true);
     }
   } finally {
     progress.done();
@@ -185,10 +186,23 @@ async function loadKpis(path: string): Promise<KpiDefinition[]> {
     }
     throw error;
   }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new DataError(
+      `${path}: not KPI definitions; expected a YAML mapping with "kpis:" (and optional "defaults:"), is this the right file?`,
+    );
+  }
   try {
     return parseKpiConfig(raw, path);
   } catch (error) {
-    if (error instanceof KpiConfigError) throw new DataError(error.message);
+    // A reason can quote the offending value; a whole mis-pasted document is no help on a terminal.
+    if (error instanceof KpiConfigError) {
+      throw new DataError(
+        error.message
+          .split("\n")
+          .map((line) => (line.length > 400 ? `${line.slice(0, 400)}...` : line))
+          .join("\n"),
+      );
+    }
     throw error;
   }
 }

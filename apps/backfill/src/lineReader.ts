@@ -22,7 +22,6 @@ export async function readLines(
   let lineNumber = 0;
   let first = true;
   for await (const chunk of stream as AsyncIterable<string>) {
-    onBytes?.(Buffer.byteLength(chunk));
     let text = rest + chunk;
     if (first) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -37,6 +36,8 @@ export async function readLines(
       newline = text.indexOf("\n", from);
     }
     rest = text.slice(from);
+    // After the chunk's lines, so a progress line shows the rows of the bytes it reports.
+    onBytes?.(Buffer.byteLength(chunk));
   }
   if (rest.length > 0) {
     onLine(rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest, ++lineNumber);

@@ -6,8 +6,8 @@ import type { ReadStats } from "./pointSink.js";
 const INTERVAL_MS = 250;
 
 export interface ReadProgress {
-  /** Called as reading advances; cheap when nothing is due. */
-  update(file: string, stats: ReadStats): void;
+  /** Called as reading advances; cheap when nothing is due. `force` shows it regardless (end of a file). */
+  update(file: string, stats: ReadStats, force?: boolean): void;
   /** Clears the progress line. */
   done(): void;
 }
@@ -22,9 +22,9 @@ export function readProgress(
   let lastAt = 0;
   let shown = false;
   return {
-    update(file, stats) {
+    update(file, stats, force = false) {
       const at = now();
-      if (at - lastAt < INTERVAL_MS) return;
+      if (!force && at - lastAt < INTERVAL_MS) return;
       lastAt = at;
       const megabytes = stats.bytes / 1e6;
       const seconds = Math.max((at - startedAt) / 1000, 1e-3);
