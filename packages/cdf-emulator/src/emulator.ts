@@ -16,6 +16,7 @@ import { registerRawRoutes } from "./raw.js";
 import { EmulatorServer } from "./server.js";
 import { registerSessionRoutes } from "./sessions.js";
 import { registerSubscriptionRoutes } from "./subscriptions.js";
+import type { ContractHook } from "./testing/contractRecorder.js";
 import { registerTimeSeriesRoutes, type TimeSeriesStore, timeSeriesInfo } from "./timeseries.js";
 
 export interface EmulatorOptions {
@@ -32,6 +33,8 @@ export interface EmulatorOptions {
   /** Extra clients (e.g. least-privilege ones); the default client always exists. */
   clients?: ClientDefinition[];
   settings?: Partial<EmulatorSettings>;
+  /** Tests: called once per /api/v1 exchange to validate it against Cognite's OpenAPI document. */
+  contractHook?: ContractHook;
 }
 
 export interface Emulator {
@@ -100,7 +103,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const client of options.clients ?? []) auth.addClient(client);
 
   const pathFaults = new PathFaults();
-  const server = new EmulatorServer(ctx, auth, pathFaults);
+  const server = new EmulatorServer(ctx, auth, pathFaults, options.contractHook);
   registerAuthRoutes(server, ctx, auth);
   timeSeries = registerTimeSeriesRoutes(server, ctx);
   timeSeries.onDeleted((id) => {

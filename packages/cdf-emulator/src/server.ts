@@ -22,6 +22,7 @@ import {
 } from "./context.js";
 import { PathFaults } from "./pathFaults.js";
 import { Router } from "./router.js";
+import type { ContractHook } from "./testing/contractRecorder.js";
 
 const PROJECT_PREFIX = "/api/v1/projects/";
 const METHODS: HttpMethod[] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
@@ -43,6 +44,8 @@ export class EmulatorServer implements RouteRegistry {
     readonly ctx: EmulatorContext,
     readonly auth: AuthService,
     readonly faults: PathFaults,
+    /** Tests: sees every /api/v1 exchange to validate it against Cognite's OpenAPI document. */
+    readonly contractHook?: ContractHook,
   ) {}
 
   add(route: Route): void {
@@ -113,6 +116,7 @@ export class EmulatorServer implements RouteRegistry {
     const path = url.pathname;
     let statsKey = `${method} (no route)`;
     let response: EmulatorResponse;
+    let requestJson: unknown;
     try {
       const projectPath = path.startsWith(PROJECT_PREFIX) ? projectRelative(path) : undefined;
       const raw = this.#rawRoutes.match(method, path);
@@ -137,6 +141,7 @@ export class EmulatorServer implements RouteRegistry {
         const principal = route.auth ? this.auth.authenticate(req.headers.authorization) : undefined;
         if (principal) this.auth.authorize(principal, route.acl);
         const body = await readBody(req);
+        requestJson = body.json;
         response = await route.handler(
           this.#request(req, method as HttpMethod, path, raw.found.params, url, body, principal),
         );
@@ -159,6 +164,7 @@ export class EmulatorServer implements RouteRegistry {
         }
         this.auth.authorize(principal, route.acl);
         const body = await readBody(req);
+        requestJson = body.json;
         response = await route.handler(
           this.#request(
             req,
@@ -184,6 +190,15 @@ export class EmulatorServer implements RouteRegistry {
     const status = response.status ?? 200;
     // The control API is not CDF traffic; counting it would blur request stats of benchmarks.
     if (!path.startsWith("/_emulator/")) this.#count(statsKey, String(status));
+    if (this.contractHook && path.startsWith("/api/v1/")) {
+      this.contractHook.onExchange(
+        method,
+        req.url ?? path,
+        requestJson,
+        status,
+        response.body ?? response.raw,
+      );
+    }
     send(res, status, response, requestId);
   }
 

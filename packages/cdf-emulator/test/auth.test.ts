@@ -1,6 +1,9 @@
 import { CogniteClient } from "@cognite/sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
+import { createContractRecorder } from "../src/testing/index.js";
+
+const contract = createContractRecorder();
 
 let emulator: Emulator;
 
@@ -17,6 +20,9 @@ beforeAll(async () => {
     ],
   });
 });
+
+// Every /api/v1 exchange must match Cognite's OpenAPI document.
+afterEach(() => contract.assertNoViolations());
 
 afterAll(async () => {
   await emulator.close();

@@ -1,12 +1,20 @@
 import { CogniteClient } from "@cognite/sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ClockParticipant, type Emulator, startEmulator } from "../src/index.js";
+import { createContractRecorder } from "../src/testing/index.js";
+
+const contract = createContractRecorder();
 
 let emulator: Emulator;
 let client: CogniteClient;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, project: "control-test", clock: "2024-01-01T00:00:00Z" });
+  emulator = await startEmulator({
+    port: 0,
+    contractHook: contract,
+    project: "control-test",
+    clock: "2024-01-01T00:00:00Z",
+  });
   client = new CogniteClient({
     appId: "control-test",
     project: emulator.project,
@@ -15,6 +23,9 @@ beforeAll(async () => {
   });
   await client.authenticate();
 });
+
+// Every /api/v1 exchange must match Cognite's OpenAPI document.
+afterEach(() => contract.assertNoViolations());
 
 afterAll(async () => {
   await emulator.close();

@@ -1,13 +1,28 @@
 import { CogniteClient } from "@cognite/sdk";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
+import { createContractRecorder, createContractValidator } from "../src/testing/index.js";
+
+const contract = createContractRecorder(
+  createContractValidator({
+    knownDeviations: [
+      {
+        operation: "POST /raw/dbs/{dbName}/tables/{tableName}/rows",
+        direction: "response",
+        error: /^response 400 body \(root\)/,
+        reason:
+          "openapi.json gives 400 the unwrapped MissingField shape; CDF wraps every error in {error: {code, message}}",
+      },
+    ],
+  }),
+);
 
 let emulator: Emulator;
 let client: CogniteClient;
 let base: string;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, project: "raw-test" });
+  emulator = await startEmulator({ port: 0, contractHook: contract, project: "raw-test" });
   client = new CogniteClient({
     appId: "raw-test",
     project: emulator.project,
@@ -16,6 +31,9 @@ beforeAll(async () => {
   });
   base = `/api/v1/projects/${emulator.project}/raw/dbs`;
 });
+
+// Every /api/v1 exchange must match Cognite's OpenAPI document.
+afterEach(() => contract.assertNoViolations());
 
 afterAll(async () => {
   await emulator.close();
