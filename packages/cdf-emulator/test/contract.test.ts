@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createContractValidator, specRelativePath } from "../src/testing/contract.js";
 import { createContractRecorder } from "../src/testing/contractRecorder.js";
 import { findOpenApiSpec } from "../src/testing/openApiSpec.js";
+import { createTestEmulator } from "../src/testing/testEmulator.js";
 
 const validator = createContractValidator();
 const base = "/api/v1/projects/demo";
@@ -231,5 +232,40 @@ describe("recording exchanges", () => {
       error: { code: 404, message: "no" },
     });
     expect(recorder.violations).toEqual([]);
+  });
+});
+
+describe("the test emulator", () => {
+  it("validates every SDK exchange: a conforming suite records exchanges and no violation", async () => {
+    const t = await createTestEmulator({ project: "contract-ok" });
+    try {
+      await t.client.timeseries.create([{ externalId: "a" }]);
+      await t.client.timeseries.list().autoPagingToArray();
+      expect(t.contract.exchanges).toBeGreaterThanOrEqual(2);
+      expect(() => t.assertContract()).not.toThrow();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("fails the test when a response breaks the document (here: a document that requires a field the emulator omits)", async () => {
+    const spec = JSON.parse(readFileSync(findOpenApiSpec(), "utf8"));
+    spec.components.schemas.SubscriptionDTO.required.push("fieldCdfNeverSends");
+    const dir = mkdtempSync(join(tmpdir(), "strict-spec-"));
+    writeFileSync(join(dir, "openapi.json"), JSON.stringify(spec));
+    const t = await createTestEmulator({
+      project: "contract-bad",
+      contract: { specPath: join(dir, "openapi.json") },
+    });
+    try {
+      await t.client.post(`/api/v1/projects/contract-bad/timeseries/subscriptions`, {
+        data: { items: [{ externalId: "s", partitionCount: 1 }] },
+      });
+      expect(() => t.assertContract()).toThrow(
+        /POST \/api\/v1\/projects\/contract-bad\/timeseries\/subscriptions -> 201 \(response\):\n.*missing required property "fieldCdfNeverSends"/,
+      );
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -3,20 +3,8 @@ import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { VirtualClock } from "../src/clock.js";
 import type { DatapointChange, EmulatorContext, TimeSeriesInfo } from "../src/context.js";
-// TEMPORARY: until emulator.ts (E1) registers the subscription and datapoint modules, register them on listen.
-import { createDatapointStore, registerDatapointRoutes } from "../src/datapoints/index.js";
-import { EmulatorServer } from "../src/server.js";
 import { SubscriptionStore } from "../src/subscriptions/subscriptionStore.js";
-import { registerSubscriptionRoutes } from "../src/subscriptions.js";
-import { createTestEmulator, type TestEmulator } from "../src/testing/index.js";
-
-const listen = EmulatorServer.prototype.listen;
-EmulatorServer.prototype.listen = function (this: EmulatorServer, ...args: Parameters<typeof listen>) {
-  if (!this.stores().has("datapoints"))
-    registerDatapointRoutes(this, this.ctx, createDatapointStore(this.ctx));
-  if (!this.stores().has("subscriptions")) registerSubscriptionRoutes(this, this.ctx);
-  return listen.apply(this, args);
-};
+import { createTestClient, createTestEmulator, type TestEmulator } from "../src/testing/index.js";
 
 const T0 = Date.UTC(2024, 5, 1);
 const HOUR = 3_600_000;
@@ -214,7 +202,6 @@ describe("subscription definitions", () => {
   });
 
   it("requires timeSeriesSubscriptionsAcl WRITE to create (403 for a reader)", async () => {
-    const { createTestClient } = await import("../src/testing/index.js");
     const reader = createTestClient(t.emulator, {
       clientId: "sub-reader",
       clientSecret: "sub-reader-secret",

@@ -23,7 +23,7 @@ export interface TestEmulator {
 }
 
 export async function createTestEmulator(
-  options: EmulatorOptions & { contract?: ContractValidatorOptions } = {},
+  options: Omit<EmulatorOptions, "contractHook"> & { contract?: ContractValidatorOptions } = {},
 ): Promise<TestEmulator> {
   const { contract: contractOptions, ...emulatorOptions } = options;
   const contract = createContractRecorder(createContractValidator(contractOptions));
