@@ -464,13 +464,12 @@ export class FunctionsService implements EmulatorStore {
         running.writeRequests++;
       }
       if (running.writeRequests >= crashAfter) {
-        // Let the current request finish writing (listeners run inside it), then crash.
-        setImmediate(() =>
-          this.#stop(
-            call,
-            "Failed",
-            `The call crashed (emulator fault injection: crashAfterDatapointWrites ${crashAfter})`,
-          ),
+        // Listeners run inside the write request after its points are stored: killing now keeps
+        // exactly N writes, as the process never sees the answer and cannot send another request.
+        this.#stop(
+          call,
+          "Failed",
+          `The call crashed (emulator fault injection: crashAfterDatapointWrites ${crashAfter})`,
         );
       }
     }
