@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { allocColumns, type Columns } from "../src/datapoints/columns.js";
 import { DatapointStore } from "../src/datapoints/datapointStore.js";
+import { readRawPage } from "../src/datapoints/readRawPage.js";
 import { SeriesPoints } from "../src/datapoints/seriesPoints.js";
 import { sortBatch } from "../src/datapoints/sortBatch.js";
 
@@ -217,5 +218,40 @@ describe("persistence", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("raw pages", () => {
+  it("a page is the points in [start, end) up to limit, with the next timestamp when cut (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: -50, max: 300 }), { maxLength: 80 }),
+        fc.boolean(),
+        fc.integer({ min: -60, max: 310 }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 2, max: 9 }),
+        (times, fractional, start, width, limit, capacity) => {
+          const value = (t: number) => (fractional && t % 3 === 0 ? t / 4 : t * 1000 - 7);
+          const s = new SeriesPoints(false, capacity);
+          s.insert(batchOf(times.map((t) => [t, value(t)])));
+          const page = readRawPage(s, {
+            start,
+            end: start + width,
+            limit,
+            includeOutsidePoints: false,
+            includeStatus: false,
+            ignoreBad: true,
+            uncertainIsBad: true,
+          });
+          const inRange = [...times].sort((a, b) => a - b).filter((t) => t >= start && t < start + width);
+          const expected = inRange.slice(0, limit).map((t) => ({ timestamp: t, value: value(t) }));
+          expect(page.json === "" ? [] : JSON.parse(`[${page.json}]`)).toEqual(expected);
+          expect(page.count).toBe(expected.length);
+          expect(page.next).toBe(inRange[limit]);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

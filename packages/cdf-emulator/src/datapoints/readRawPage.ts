@@ -5,6 +5,7 @@
 // docs/datapoints.md, Performance.
 
 import type { Columns } from "./columns.js";
+import { readIntegerPage } from "./readIntegerPage.js";
 import type { PointPosition, SeriesPoints } from "./seriesPoints.js";
 import { STATUS_GOOD, statusCategory, statusObject } from "./statusCode.js";
 
@@ -56,6 +57,8 @@ export function readPointBefore(
 
 export function readRawPage(series: SeriesPoints | undefined, q: RawQuery): RawPage {
   if (!series || series.count === 0) return { json: "", count: 0, next: undefined };
+  const integers = readIntegerPage(series, q);
+  if (integers) return integers;
   const chunks = series.chunks;
   const skip = skipper(q);
   const out: RawPoint[] = [];
