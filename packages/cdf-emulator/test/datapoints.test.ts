@@ -1,6 +1,7 @@
 import { CogniteClient } from "@cognite/sdk";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
+import { createContractRecorder, createContractValidator } from "../src/testing/index.js";
 
 const T0 = Date.UTC(2024, 0, 1);
 const MIN = 60_000;
@@ -10,9 +11,40 @@ const UNCERTAIN = 1073741824;
 
 let emulator: Emulator;
 let client: CogniteClient;
+const validationErrors = [
+  "/timeseries/data",
+  "/timeseries/data/list",
+  "/timeseries/data/latest",
+  "/timeseries/data/delete",
+].map((path) => ({
+  operation: `POST ${path}`,
+  direction: "response" as const,
+  error: /^response 400 body \/error: missing required property "missing"$/,
+  reason:
+    "openapi.json gives every 400 of the datapoint endpoints the NotFoundResponse shape (missing required); CDF's validation errors (limits, types, ranges) carry only {code, message}",
+}));
+const contract = createContractRecorder(
+  createContractValidator({
+    knownDeviations: [
+      ...validationErrors,
+      {
+        operation: "POST /timeseries/data/latest",
+        direction: "request",
+        error: /^request body \/items\/\d+\/before: must be string$/,
+        reason:
+          "openapi.json types `before` as a string only; @cognite/sdk 10.5.0 sends ms numbers (its LatestDataBeforeRequest allows number | Date | string), which CDF accepts",
+      },
+    ],
+  }),
+);
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, project: "dp-test", clock: "2024-06-01T00:00:00Z" });
+  emulator = await startEmulator({
+    port: 0,
+    project: "dp-test",
+    clock: "2024-06-01T00:00:00Z",
+    contractHook: contract,
+  });
   client = new CogniteClient({
     appId: "datapoints-test",
     project: emulator.project,
@@ -20,6 +52,9 @@ beforeAll(async () => {
     oidcTokenProvider: async () => emulator.control.token(),
   });
 });
+
+// Every /api/v1 exchange must match Cognite's OpenAPI document.
+afterEach(() => contract.assertNoViolations());
 
 afterAll(async () => {
   await emulator.close();
@@ -163,14 +198,14 @@ describe("insert limits and errors", () => {
     expect(err.message).toMatch(/100001 datapoints; at most 100000/);
     const [item] = await list({ items: [{ externalId: "flow" }], start: T0, end: T0 + 200_000 });
     expect(item!.datapoints).toEqual([]);
-  });
+  }, 30_000);
 
   it("accepts exactly 100,000 points", async () => {
     await series("flow");
     const many = Array.from({ length: 100_000 }, (_, i) => ({ timestamp: T0 + i, value: i }));
     await post("/timeseries/data", { items: [{ externalId: "flow", datapoints: many }] });
     expect(emulator.control.stats().datapointsInserted).toBe(100_000);
-  });
+  }, 30_000);
 
   it("unknown series fail the whole request with 400 and missing, nothing written", async () => {
     await series("known");
@@ -385,7 +420,7 @@ describe("list ranges, limits and cursors", () => {
     });
     // The longest series has 100 + 99 x 7 = 793 points: 8 pages of 100.
     expect(requests).toBe(8);
-  });
+  }, 60_000);
 
   it("the items' limits may not add up to more than 100,000 raw points", async () => {
     await series("a");
