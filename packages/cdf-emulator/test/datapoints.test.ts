@@ -177,6 +177,14 @@ describe("insert and read back", () => {
     ]);
   });
 
+  it("a data-model time series is addressed by instanceId", async () => {
+    const instanceId = { space: "plant", externalId: "pump-01:flow" };
+    const [ts] = emulator.control.createTimeSeries([{ instanceId }]);
+    await post("/timeseries/data", { items: [{ instanceId, datapoints: points([T0, 4]) }] });
+    const [item] = await list({ items: [{ instanceId }], start: T0, end: T0 + 1 });
+    expect(item).toMatchObject({ id: ts!.id, instanceId, datapoints: [{ timestamp: T0, value: 4 }] });
+  });
+
   it("counts inserted and returned datapoints in the emulator's stats", async () => {
     await series("flow");
     await client.datapoints.insert([
