@@ -15,7 +15,7 @@
 // An interval is returned only when at least one stored point lies in it.
 
 import type { Bucketing } from "./bucketing.js";
-import { STATUS_GOOD, statusCategory, statusObject } from "./statusCode.js";
+import { STATUS_GOOD, statusObject } from "./statusCode.js";
 
 /** Neighbours further apart than this do not interpolate a continuous series (CDF's rule). */
 export const MAX_INTERPOLATION_GAP_MS = 3_600_000;
@@ -147,9 +147,10 @@ export class AggregateBuilder {
   }
 
   #isBad(code: number): boolean {
-    if (code === STATUS_GOOD) return false;
-    const c = statusCategory(code);
-    return c === "bad" || (c === "uncertain" && this.#o.uncertainIsBad);
+    if (code === 0) return false; // Good
+    // The two severity bits: 1 Uncertain, 2 Bad (statusCode.ts); inlined on this per-point path.
+    const severity = code >>> 30;
+    return severity >= 2 || (severity === 1 && this.#o.uncertainIsBad);
   }
 
   #open(p: AggregatePoint): void {
@@ -190,9 +191,9 @@ export class AggregateBuilder {
 
   #countPoint(p: AggregatePoint): void {
     const b = this.#pending[this.#pending.length - 1]!;
-    const category = statusCategory(p.code);
-    if (category === "good") b.countGood++;
-    else if (category === "uncertain") b.countUncertain++;
+    const severity = p.code >>> 30;
+    if (severity === 0) b.countGood++;
+    else if (severity === 1) b.countUncertain++;
     else b.countBad++;
     if (!this.isKept(p.code) || !this.#usable(p)) return;
     b.count++;
@@ -224,17 +225,18 @@ export class AggregateBuilder {
     const constant = this.#o.isStep || this.#isBad(b.code) || !Number.isFinite(b.v);
     if (!this.#o.isStep && b.t - a.t > MAX_INTERPOLATION_GAP_MS) return;
     const slope = constant ? 0 : (b.v - a.v) / (b.t - a.t);
-    const at = (t: number): number => (constant ? a.v : a.v + slope * (t - a.t));
+    // No closures here: this runs once per point, and transpilers wrap each closure creation.
     for (const k of this.#pending) {
-      if (k.start > a.t && k.start < b.t && k.interpolation === undefined) k.interpolation = at(k.start);
+      if (k.start > a.t && k.start < b.t && k.interpolation === undefined)
+        k.interpolation = a.v + slope * (k.start - a.t);
       if (this.#o.isStep && this.#usable(b) && b.t >= k.start && b.t < k.end) {
         k.totalVariation += Math.abs(b.v - a.v);
       }
       const x0 = Math.max(a.t, k.start);
       const x1 = Math.min(b.t, k.end);
       if (x1 <= x0) continue;
-      const f0 = at(x0);
-      const f1 = at(x1);
+      const f0 = a.v + slope * (x0 - a.t);
+      const f1 = a.v + slope * (x1 - a.t);
       const d = x1 - x0;
       k.integral += (d * (f0 + f1)) / 2;
       k.integralSq += (d * (f0 * f0 + f0 * f1 + f1 * f1)) / 3;
@@ -246,12 +248,12 @@ export class AggregateBuilder {
   #durationSegment(a: AggregatePoint | undefined, b: AggregatePoint | undefined): void {
     if (!a || !b || this.#pending.length === 0) return;
     if (!this.#o.isStep && b.t - a.t > MAX_INTERPOLATION_GAP_MS) return;
-    const category = statusCategory(a.code);
+    const severity = a.code >>> 30;
     for (const k of this.#pending) {
       const d = Math.min(b.t, k.end) - Math.max(a.t, k.start);
       if (d <= 0) continue;
-      if (category === "good") k.durationGood += d;
-      else if (category === "uncertain") k.durationUncertain += d;
+      if (severity === 0) k.durationGood += d;
+      else if (severity === 1) k.durationUncertain += d;
       else k.durationBad += d;
     }
   }
