@@ -1,14 +1,21 @@
 import { CogniteClient } from "@cognite/sdk";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
-import { failure, projectPath } from "./fixtures/functionKit.js";
+import { failure, functionsContract, projectPath } from "./fixtures/functionKit.js";
+
+const contract = functionsContract();
+afterEach(() => contract.assertNoViolations());
 
 let emulator: Emulator;
 let client: CogniteClient;
 const path = (p: string) => projectPath(emulator, p);
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, project: "files-test" });
+  emulator = await startEmulator({
+    contractHook: contract,
+    port: 0,
+    project: "files-test",
+  });
   client = new CogniteClient({
     appId: "files-test",
     project: emulator.project,

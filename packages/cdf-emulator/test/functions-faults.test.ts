@@ -2,9 +2,19 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CogniteClient } from "@cognite/sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
-import { call, deploy, finished, getFunction, projectPath } from "./fixtures/functionKit.js";
+import {
+  call,
+  deploy,
+  finished,
+  functionsContract,
+  getFunction,
+  projectPath,
+} from "./fixtures/functionKit.js";
+
+const contract = functionsContract();
+afterEach(() => contract.assertNoViolations());
 
 const settings = { deployQueuedMs: 1_000, deployDeployingMs: 2_000 };
 
@@ -36,7 +46,12 @@ describe("crashAfterDatapointWrites", () => {
   let client: CogniteClient;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0, project: "functions-faults", settings });
+    emulator = await startEmulator({
+      contractHook: contract,
+      port: 0,
+      project: "functions-faults",
+      settings,
+    });
     client = sdkClient(emulator);
   });
 
@@ -89,13 +104,25 @@ describe("persistence", () => {
   });
 
   it("a Ready function, its schedule and its past calls survive a restart, and it can be called again", async () => {
-    const first = await startEmulator({ port: 0, project: "persist", settings, dataDir });
+    const first = await startEmulator({
+      contractHook: contract,
+      port: 0,
+      project: "persist",
+      settings,
+      dataDir,
+    });
     const client1 = sdkClient(first);
     const fn = await deploy(first, client1, "kept", { "handler.py": "def handle(data):\n    return data\n" });
     const before = await finished(first, client1, fn.id, (await call(first, client1, fn.id, { n: 1 })).id);
     await first.close();
 
-    const second = await startEmulator({ port: 0, project: "persist", settings, dataDir });
+    const second = await startEmulator({
+      contractHook: contract,
+      port: 0,
+      project: "persist",
+      settings,
+      dataDir,
+    });
     try {
       const client2 = sdkClient(second);
       expect((await getFunction(second, client2, fn.id)).status).toBe("Ready");

@@ -1,5 +1,5 @@
 import { CogniteClient } from "@cognite/sdk";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
 import {
   type CallBody,
@@ -10,12 +10,16 @@ import {
   deploy,
   failure,
   finished,
+  functionsContract,
   getFunction,
   nonce,
   projectPath,
   uploadFile,
   zipOf,
 } from "./fixtures/functionKit.js";
+
+const contract = functionsContract();
+afterEach(() => contract.assertNoViolations());
 
 let emulator: Emulator;
 let client: CogniteClient;
@@ -28,6 +32,7 @@ def handle(data):
 
 beforeAll(async () => {
   emulator = await startEmulator({
+    contractHook: contract,
     port: 0,
     project: "functions-test",
     settings: {
@@ -364,6 +369,7 @@ describe("running-call cap", () => {
 
   beforeAll(async () => {
     capped = await startEmulator({
+      contractHook: contract,
       port: 0,
       project: "functions-cap",
       settings: {

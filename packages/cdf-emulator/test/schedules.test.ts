@@ -1,6 +1,6 @@
 import { CogniteClient } from "@cognite/sdk";
 import fc from "fast-check";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   CronSyntaxError,
   describeCronExpression,
@@ -9,7 +9,17 @@ import {
   parseCronExpression,
 } from "../src/functions/cronExpression.js";
 import { type Emulator, startEmulator } from "../src/index.js";
-import { type CallBody, deploy, failure, nonce, projectPath } from "./fixtures/functionKit.js";
+import {
+  type CallBody,
+  deploy,
+  failure,
+  functionsContract,
+  nonce,
+  projectPath,
+} from "./fixtures/functionKit.js";
+
+const contract = functionsContract();
+afterEach(() => contract.assertNoViolations());
 
 const utc = (iso: string) => Date.parse(iso);
 
@@ -131,6 +141,7 @@ def handle(data, function_call_info):
 
   beforeAll(async () => {
     emulator = await startEmulator({
+      contractHook: contract,
       port: 0,
       project: "schedules-test",
       settings: { deployQueuedMs: 1_000, deployDeployingMs: 2_000 },
