@@ -45,8 +45,8 @@ interface ItemPlan {
   q: Query;
 }
 
-/** The response body as JSON text (built by hand: see readRawPage). */
-export function listDatapoints(ctx: EmulatorContext, store: DatapointStore, body: unknown): string {
+/** The response body as JSON bytes (assembled from pages that are already JSON: see readRawPage). */
+export function listDatapoints(ctx: EmulatorContext, store: DatapointStore, body: unknown): Buffer {
   const b = (body ?? {}) as Query & { items?: unknown; ignoreUnknownIds?: unknown };
   if (!Array.isArray(b.items) || b.items.length === 0 || b.items.length > MAX_LIST_ITEMS) {
     throw new CdfError(400, `items: must be an array of 1 to ${MAX_LIST_ITEMS} queries`);
@@ -115,13 +115,17 @@ export function listDatapoints(ctx: EmulatorContext, store: DatapointStore, body
     );
   }
 
-  const out: string[] = [];
-  for (const plan of plans)
-    out.push(plan.aggregates ? aggregateItem(ctx, store, plan) : rawItem(ctx, store, plan));
-  return `{"items":[${out.join(",")}]}`;
+  const out: Buffer[] = [Buffer.from('{"items":[')];
+  for (const [k, plan] of plans.entries()) {
+    if (k > 0) out.push(Buffer.from(","));
+    if (plan.aggregates) out.push(Buffer.from(aggregateItem(ctx, store, plan)));
+    else out.push(...rawItem(ctx, store, plan));
+  }
+  out.push(Buffer.from("]}"));
+  return Buffer.concat(out);
 }
 
-function rawItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan): string {
+function rawItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan): Buffer[] {
   const { q, where } = p;
   let start = p.start;
   if (q.cursor !== undefined) {
@@ -145,7 +149,11 @@ function rawItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan): stri
     page.next !== undefined && q.includeOutsidePoints !== true
       ? `,"nextCursor":"${encodeCursor({ kind: "raw", next: page.next })}"`
       : "";
-  return `${seriesHeaderJson(p.info)},"datapoints":[${page.json}]${cursor}}`;
+  return [
+    Buffer.from(`${seriesHeaderJson(p.info)},"datapoints":[`),
+    typeof page.json === "string" ? Buffer.from(page.json) : page.json,
+    Buffer.from(`]${cursor}}`),
+  ];
 }
 
 function aggregateItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan): string {

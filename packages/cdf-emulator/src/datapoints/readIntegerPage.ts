@@ -72,7 +72,7 @@ export function readIntegerPage(series: SeriesPoints, q: RawQuery): RawPage | un
       buf[p++] = 125; // }
     }
   }
-  return { json: buf.toString("latin1", 0, p), count, next };
+  return { json: buf.subarray(0, p), count, next };
 }
 
 function writeInteger(buf: Buffer, at: number, value: number): number {

@@ -26,8 +26,8 @@ export interface RawQuery {
 }
 
 export interface RawPage {
-  /** The datapoints array's contents, without brackets. */
-  json: string;
+  /** The datapoints array's contents, without brackets (bytes straight from readIntegerPage). */
+  json: string | Buffer;
   count: number;
   /** Timestamp of the next point in range when the limit cut the page short. */
   next: number | undefined;
