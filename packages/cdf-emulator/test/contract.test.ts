@@ -117,6 +117,23 @@ describe("validating request bodies", () => {
     expect(validator.validateRequest("POST", `${base}/timeseries/data`, body)).not.toEqual([]);
   });
 
+  it("accepts `before` in ms for latest, which the document types as string only (built-in deviation)", () => {
+    const body = { items: [{ externalId: "a", before: 1717200000000 }] };
+    expect(validator.validateRequest("POST", `${base}/timeseries/data/latest`, body)).toEqual([]);
+  });
+
+  it("does not require readOnly properties in a request (a new Function has no id yet)", () => {
+    const body = { items: [{ name: "kpi", fileId: 1 }] };
+    expect(validator.validateRequest("POST", `${base}/functions`, body)).toEqual([]);
+  });
+
+  it("still requires readOnly properties in the response", () => {
+    const errors = validator.validateResponse("POST", `${base}/functions`, 201, {
+      items: [{ name: "kpi", fileId: 1 }],
+    });
+    expect(errors.join("\n")).toMatch(/missing required property "id"/);
+  });
+
   it("validates query parameters, coerced from text to their declared type", () => {
     expect(validator.validateRequest("GET", `${base}/timeseries/subscriptions?limit=100`, undefined)).toEqual(
       [],
@@ -161,6 +178,14 @@ describe("validating response bodies", () => {
     expect(validator.validateResponse("POST", path, 409, { message: "exists" })).toEqual([
       'response 409 body (root): missing required property "error"',
     ]);
+  });
+
+  it("accepts CDF's generic error at a status documented with a narrower error (400 without `missing`)", () => {
+    const body = { error: { code: 400, message: "At most 100000 datapoints per request" } };
+    expect(validator.validateResponse("POST", `${base}/timeseries/data`, 400, body)).toEqual([]);
+    expect(
+      validator.validateResponse("POST", `${base}/timeseries/data`, 400, { message: "no envelope" }),
+    ).not.toEqual([]);
   });
 
   it("ignores paths outside the API (the control API)", () => {
