@@ -3,12 +3,14 @@ import { access, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
   computeWindows,
+  describeSeries,
   type InputSeries,
   KpiConfigError,
   type KpiDefinition,
   type PointColumns,
   PointColumnsBuilder,
   parseKpiConfig,
+  seriesLookupKey,
   windowsBetween,
 } from "@kpi-pipeline/kpi-core";
 import { parse as parseYaml, YAMLParseError } from "yaml";
@@ -19,7 +21,6 @@ import { type PointFileFormat, pointFileFormat, readPointFile } from "./readPoin
 import { readProgress } from "./readProgress.js";
 import { formatResultRow, resultHeader } from "./resultFormat.js";
 import { atomicFileOutput, type ResultOutput, streamOutput } from "./resultOutput.js";
-import { describeSeries, seriesKey } from "./seriesKey.js";
 import { UsageError } from "./usageError.js";
 
 /** The process around a run, injected so tests run it in-process. */
@@ -69,7 +70,7 @@ export async function runEvaluate(options: EvaluateOptions, io: EvaluateIo): Pro
   const collected = new Map<string, CollectedSeries>();
   for (const kpi of kpis) {
     for (const input of kpi.inputs) {
-      const key = seriesKey(input.series);
+      const key = seriesLookupKey(input.series);
       if (!collected.has(key)) collected.set(key, { builder: new PointColumnsBuilder(), rows: 0 });
     }
   }
@@ -113,7 +114,7 @@ export async function runEvaluate(options: EvaluateOptions, io: EvaluateIo): Pro
       const inputs = new Map<string, InputSeries>();
       for (const input of kpi.inputs) {
         // Point files carry no isStep; a step input says `step: true` in kpis.yaml.
-        inputs.set(input.name, { points: columns.get(seriesKey(input.series))!, isStep: false });
+        inputs.set(input.name, { points: columns.get(seriesLookupKey(input.series))!, isStep: false });
       }
       const kpiWindows = windowsBetween(kpi.window, Math.max(options.from, kpi.startMs), options.to);
       for (const datapoint of computeWindows(kpi, kpiWindows, inputs)) {
@@ -215,7 +216,7 @@ function findMissingInputs(
   const missing: string[] = [];
   for (const kpi of kpis) {
     for (const input of kpi.inputs) {
-      if (collected.get(seriesKey(input.series))!.rows === 0) {
+      if (collected.get(seriesLookupKey(input.series))!.rows === 0) {
         missing.push(`input "${input.name}" of KPI "${kpi.key}": ${describeSeries(input.series)}`);
       }
     }

@@ -11,7 +11,6 @@ export { readJsonlPoints } from "./readJsonlPoints.js";
 export { type PointFileFormat, pointFileFormat, readPointFile } from "./readPointFile.js";
 export { formatResultRow, type ResultFormat, resultHeader } from "./resultFormat.js";
 export { atomicFileOutput, type ResultOutput, streamOutput } from "./resultOutput.js";
-export { describeSeries, instanceSeriesKey, seriesKey } from "./seriesKey.js";
 export { parseStatusCode } from "./statusCode.js";
 export { parseTimestamp } from "./timestamp.js";
 export { UsageError } from "./usageError.js";

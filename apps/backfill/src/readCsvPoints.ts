@@ -1,9 +1,9 @@
+import { instanceSeriesKey } from "@kpi-pipeline/kpi-core";
 import { CsvRecordReader, CsvSyntaxError } from "./csvRecordReader.js";
 import { DataError } from "./dataError.js";
 import { readLines } from "./lineReader.js";
 import type { PointSink, ReadStats } from "./pointSink.js";
 import { parsePointValue } from "./pointValue.js";
-import { instanceSeriesKey } from "./seriesKey.js";
 import { parseStatusCode } from "./statusCode.js";
 import { parseTimestamp } from "./timestamp.js";
 

@@ -1,8 +1,8 @@
+import { instanceSeriesKey } from "@kpi-pipeline/kpi-core";
 import { DataError } from "./dataError.js";
 import { readLines } from "./lineReader.js";
 import type { PointSink, ReadStats } from "./pointSink.js";
 import { parsePointValue } from "./pointValue.js";
-import { instanceSeriesKey } from "./seriesKey.js";
 import { parseStatusCode } from "./statusCode.js";
 import { parseTimestamp } from "./timestamp.js";
 

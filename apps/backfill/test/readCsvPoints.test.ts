@@ -1,7 +1,7 @@
+import { instanceSeriesKey } from "@kpi-pipeline/kpi-core";
 import { describe, expect, it } from "vitest";
 import { DataError } from "../src/dataError.js";
 import { readCsvPoints } from "../src/readCsvPoints.js";
-import { instanceSeriesKey } from "../src/seriesKey.js";
 import { recordingSink } from "./recordingSink.js";
 import { scratchDir } from "./scratchDir.js";
 

@@ -9,4 +9,5 @@ export * from "./model.js";
 export * from "./plan.js";
 export * from "./points.js";
 export * from "./ports.js";
+export * from "./series.js";
 export * from "./window.js";
