@@ -478,6 +478,85 @@ describe("subscription data", () => {
   });
 });
 
+describe("membership", () => {
+  it("listens to data-model time series named by instanceId", async () => {
+    const [ts] = t.emulator.control.createTimeSeries([
+      { instanceId: { space: "plant", externalId: "flow" } },
+    ]);
+    await createSubscription({
+      externalId: "s",
+      partitionCount: 1,
+      instanceIds: [{ space: "plant", externalId: "flow" }],
+    });
+    await client.post(`/api/v1/projects/${project}/timeseries/data`, {
+      data: {
+        items: [
+          { instanceId: { space: "plant", externalId: "flow" }, datapoints: [{ timestamp: T0, value: 7 }] },
+        ],
+      },
+    });
+    const data = await readData({ externalId: "s" });
+    expect(data.updates.map((u) => [u.timeSeries, u.upserts])).toEqual([
+      [
+        { id: ts!.id, instanceId: { space: "plant", externalId: "flow" }, isString: false, type: "numeric" },
+        [{ timestamp: T0, value: 7 }],
+      ],
+    ]);
+  });
+
+  it("replaces the explicit list with `set`, announcing removed and added series", async () => {
+    await createSeries("a", "b", "c");
+    await createSubscription({ externalId: "s", partitionCount: 1, timeSeriesIds: ["a", "b"] });
+    const res = await client.post<{ items: Array<{ timeSeriesCount: number }> }>(path("/update"), {
+      data: { items: [{ externalId: "s", update: { timeSeriesIds: { set: ["b", "c"] } } }] },
+    });
+    expect(res.data.items[0]!.timeSeriesCount).toBe(2);
+    const data = await readData({ externalId: "s" });
+    expect(data.subscriptionChanges?.removed?.map((s) => s.externalId)).toEqual(["a"]);
+    expect(data.subscriptionChanges?.added?.map((s) => s.externalId)).toEqual(["c"]);
+    const members = await client.get<{ items: Array<{ externalId: string }> }>(path("/members"), {
+      params: { externalId: "s" },
+    });
+    expect(members.data.items.map((m) => m.externalId)).toEqual(["b", "c"]);
+  });
+
+  it("refuses an 11th subscription on one time series", async () => {
+    for (let i = 0; i < 10; i++)
+      await createSubscription({ externalId: `s${i}`, partitionCount: 1, timeSeriesIds: ["a"] });
+    const err = await failure(
+      client.post(path(""), {
+        data: { items: [{ externalId: "s10", partitionCount: 1, timeSeriesIds: ["a"] }] },
+      }),
+    );
+    expect(err.status).toBe(400);
+    expect(err.message).toMatch(/at most 10/);
+  });
+
+  it("refuses to grow a subscription past 10,000 time series", () => {
+    const { store } = storeWithSeries(0);
+    store.create({ externalId: "s", partitionCount: 1 });
+    for (let batch = 0; batch < 100; batch++) {
+      const add = Array.from({ length: 100 }, (_, i) => `ts-${batch * 100 + i}`);
+      store.update("s", { timeSeriesIds: { add } });
+    }
+    expect(() => store.update("s", { timeSeriesIds: { add: ["one-more"] } })).toThrow(
+      /10001 time series; the limit is 10000/,
+    );
+  });
+
+  it("refuses to give an explicit subscription a filter", async () => {
+    await createSubscription({ externalId: "s", partitionCount: 1, timeSeriesIds: ["a"] });
+    const err = await failure(
+      client.post(path("/update"), {
+        data: {
+          items: [{ externalId: "s", update: { filter: { set: { exists: { property: ["externalId"] } } } } }],
+        },
+      }),
+    );
+    expect(err.status).toBe(400);
+  });
+});
+
 describe("filter subscriptions", () => {
   it("listens to every series matching the filter, including ones created later", async () => {
     await createSeries("pump-1", "valve-1");
