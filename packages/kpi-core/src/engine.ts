@@ -1,12 +1,19 @@
 import { WindowAggregates } from "./aggregates.js";
 import { cleanInput } from "./clean.js";
 import { type AggregateNode, evaluateExpression } from "./expression.js";
-import { prepareInput } from "./interpolate.js";
-import type { InputSeries, KpiDatapoint, KpiDefinition, Window } from "./model.js";
+import { type PreparedInput, prepareInput } from "./interpolate.js";
+import type { InputSeries, InputSpec, KpiDatapoint, KpiDefinition, Window } from "./model.js";
+import { describeSeries, seriesLookupKey } from "./series.js";
 
 export interface ComputeOptions {
   /** Use Uncertain input points too (default: Good only). */
   includeUncertain?: boolean;
+}
+
+/** One KPI and the windows to compute for it (ascending). */
+export interface KpiRequest {
+  kpi: KpiDefinition;
+  windows: readonly Window[];
 }
 
 /**
@@ -22,68 +29,165 @@ export function computeWindows(
   inputs: ReadonlyMap<string, InputSeries>,
   opts: ComputeOptions = {},
 ): KpiDatapoint[] {
-  const views = new Map<string, WindowAggregates>();
-  for (const spec of kpi.inputs) {
-    const series = inputs.get(spec.name);
-    if (series === undefined) {
+  return evaluate([{ kpi, windows }], (_, spec) => inputs.get(spec.name), opts)[0]!;
+}
+
+/**
+ * Several KPIs in one sweep, with `series` keyed by `seriesLookupKey`. KPIs that read the same
+ * series with the same cleaning and interpolation share one cleaned, prepared input, and KPIs on
+ * the same window grid share each window's point pass and interpolation pass: five KPIs over one
+ * input (hourly mean, min, max, ...) cost about one pass over its points, not five.
+ */
+export function computeKpis(
+  requests: readonly KpiRequest[],
+  series: ReadonlyMap<string, InputSeries>,
+  opts: ComputeOptions = {},
+): KpiDatapoint[][] {
+  return evaluate(requests, (_, spec) => series.get(seriesLookupKey(spec.series)), opts);
+}
+
+type ResolveInput = (kpi: KpiDefinition, spec: InputSpec) => InputSeries | undefined;
+
+/** One input's aggregates on one window grid, and the window it is positioned on. */
+interface View {
+  aggregates: WindowAggregates;
+  start: number;
+  end: number;
+}
+
+function evaluate(
+  requests: readonly KpiRequest[],
+  resolve: ResolveInput,
+  opts: ComputeOptions,
+): KpiDatapoint[][] {
+  const prepared = new Map<InputSeries, Map<string, PreparedInput>>();
+  const prepare = (kpi: KpiDefinition, spec: InputSpec): PreparedInput => {
+    const input = resolve(kpi, spec);
+    if (input === undefined) {
       throw new Error(
-        `KPI ${kpi.key}: input "${spec.name}" (${seriesLabel(spec.series)}) was not given to the engine; ` +
+        `KPI ${kpi.key}: input "${spec.name}" (${describeSeries(spec.series)}) was not given to the engine; ` +
           `read its points and pass them under the name "${spec.name}"`,
       );
     }
-    const clean = cleanInput(series.points, spec, opts);
-    const prepared = prepareInput(clean, {
-      step: spec.step || series.isStep,
-      maxGapMs: spec.maxGapMs,
-      counter: spec.counter,
-    });
-    views.set(spec.name, new WindowAggregates(prepared));
-  }
-
-  let reason: string | undefined;
-  const env = {
-    windowSeconds: 0,
-    aggregate(node: AggregateNode): number | undefined {
-      const view = views.get(node.input);
-      if (view === undefined) {
-        throw new Error(
-          `KPI ${kpi.key}: the value expression uses "${node.input}", which is not one of its inputs ` +
-            `(${kpi.inputs.map((i) => i.name).join(", ")}); fix the value or add the input`,
-        );
-      }
-      const value = view.value(node.fn, node.args);
-      if (value === undefined && reason === undefined) reason = view.explain(node.fn, node.input);
-      return value;
-    },
+    const step = spec.step || input.isStep;
+    const key = JSON.stringify([spec.clean, step, spec.maxGapMs ?? null]);
+    let byTreatment = prepared.get(input);
+    if (byTreatment === undefined) prepared.set(input, (byTreatment = new Map()));
+    let result = byTreatment.get(key);
+    if (result === undefined) {
+      const clean = cleanInput(input.points, spec, opts);
+      result = prepareInput(clean, { step, maxGapMs: spec.maxGapMs, counter: spec.counter });
+      byTreatment.set(key, result);
+    }
+    return result;
   };
 
-  const datapoints: KpiDatapoint[] = new Array(windows.length);
-  for (let w = 0; w < windows.length; w++) {
-    const window = windows[w]!;
+  // Views are shared per window grid: a view sits on one window at a time, and KPIs on the same
+  // grid visit the same windows in the same order.
+  const viewsByGrid = new Map<string, Map<PreparedInput, View>>();
+  const sweeps = requests.map(({ kpi, windows }) => {
+    const grid = JSON.stringify(kpi.window);
+    let views = viewsByGrid.get(grid);
+    if (views === undefined) viewsByGrid.set(grid, (views = new Map()));
+    const byName = new Map<string, View>();
+    for (const spec of kpi.inputs) {
+      const input = prepare(kpi, spec);
+      let view = views.get(input);
+      if (view === undefined) {
+        view = { aggregates: new WindowAggregates(input), start: Number.NaN, end: Number.NaN };
+        views.set(input, view);
+      }
+      byName.set(spec.name, view);
+    }
+    return new KpiSweep(kpi, windows, byName);
+  });
+
+  // Merge the sweeps in time order, so every shared view only moves forward.
+  if (sweeps.length === 1) sweeps[0]!.runAll();
+  else {
+    for (;;) {
+      let next: KpiSweep | undefined;
+      for (const sweep of sweeps) {
+        if (sweep.done) continue;
+        if (next === undefined || sweep.nextStart < next.nextStart) next = sweep;
+      }
+      if (next === undefined) break;
+      next.runNext();
+    }
+  }
+  return sweeps.map((sweep) => sweep.datapoints);
+}
+
+/** One KPI's walk over its windows. */
+class KpiSweep {
+  readonly datapoints: KpiDatapoint[];
+  private index = 0;
+  private reason: string | undefined;
+  private readonly env: { windowSeconds: number; aggregate(node: AggregateNode): number | undefined };
+
+  constructor(
+    private readonly kpi: KpiDefinition,
+    private readonly windows: readonly Window[],
+    private readonly views: ReadonlyMap<string, View>,
+  ) {
+    this.datapoints = new Array(windows.length);
+    this.env = {
+      windowSeconds: 0,
+      aggregate: (node) => {
+        const view = views.get(node.input);
+        if (view === undefined) {
+          throw new Error(
+            `KPI ${kpi.key}: the value expression uses "${node.input}", which is not one of its inputs ` +
+              `(${kpi.inputs.map((i) => i.name).join(", ")}); fix the value or add the input`,
+          );
+        }
+        const value = view.aggregates.value(node.fn, node.args);
+        if (value === undefined && this.reason === undefined) {
+          this.reason = view.aggregates.explain(node.fn, node.input);
+        }
+        return value;
+      },
+    };
+  }
+
+  get done(): boolean {
+    return this.index >= this.windows.length;
+  }
+
+  get nextStart(): number {
+    return this.windows[this.index]!.start;
+  }
+
+  runAll(): void {
+    while (!this.done) this.runNext();
+  }
+
+  runNext(): void {
+    const w = this.index++;
+    const window = this.windows[w]!;
     if (!(window.end > window.start)) {
       throw new RangeError(
-        `KPI ${kpi.key}: window [${window.start}, ${window.end}) is empty; windows must have end > start`,
+        `KPI ${this.kpi.key}: window [${window.start}, ${window.end}) is empty; windows must have end > start`,
       );
     }
-    for (const view of views.values()) view.moveTo(window);
-    reason = undefined;
-    env.windowSeconds = (window.end - window.start) / 1000;
-    const value = evaluateExpression(kpi.expression, env);
-    datapoints[w] =
+    for (const view of this.views.values()) {
+      if (view.start !== window.start || view.end !== window.end) {
+        view.aggregates.moveTo(window);
+        view.start = window.start;
+        view.end = window.end;
+      }
+    }
+    this.reason = undefined;
+    this.env.windowSeconds = (window.end - window.start) / 1000;
+    const value = evaluateExpression(this.kpi.expression, this.env);
+    this.datapoints[w] =
       value !== undefined
         ? { timestamp: window.start, value, status: "Good" }
         : {
             timestamp: window.start,
             value: null,
             status: "Bad",
-            reason: reason ?? `${kpi.value}: division by zero or a non-finite result`,
+            reason: this.reason ?? `${this.kpi.value}: division by zero or a non-finite result`,
           };
   }
-  return datapoints;
-}
-
-function seriesLabel(ref: KpiDefinition["series"]): string {
-  return "externalId" in ref
-    ? `externalId ${ref.externalId}`
-    : `instanceId ${ref.instanceId.space}:${ref.instanceId.externalId}`;
 }

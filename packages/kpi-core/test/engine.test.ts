@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseKpiConfig } from "../src/definition.js";
-import { computeWindows } from "../src/engine.js";
+import { computeKpis, computeWindows } from "../src/engine.js";
 import { parseExpression } from "../src/expression.js";
 import {
   type CleanStep,
@@ -11,6 +11,7 @@ import {
   type Window,
 } from "../src/model.js";
 import { type PointInput, pointColumnsFrom } from "../src/points.js";
+import { seriesLookupKey } from "../src/series.js";
 import { windowContaining } from "../src/window.js";
 
 const M = 60_000;
@@ -184,7 +185,7 @@ describe("computeWindows", () => {
 
   it("throws naming the KPI and the input when an input series is missing", () => {
     expect(() => computeWindows(kpi("twa(flow)"), hours(1), new Map())).toThrow(
-      /KPI kpi:test: input "flow" \(externalId src:flow\) was not given/,
+      /KPI kpi:test: input "flow" \(externalId "src:flow"\) was not given/,
     );
   });
 
@@ -249,5 +250,53 @@ describe("computeWindows with a kpis.yaml definition", () => {
       ]),
     );
     expect(out).toEqual([{ timestamp: day.start, value: 10, status: "Good" }]);
+  });
+});
+
+describe("computeKpis", () => {
+  // A noisy hourly-ish series with a gap over one hour and a Bad point.
+  const flow = series([
+    [0, 10],
+    [20 * M, 14],
+    [50 * M, 11, 2147483648],
+    [70 * M, 9],
+    [200 * M, 20],
+    [230 * M, 18],
+    [300 * M, 25],
+  ]);
+  const withKey = (value: string, key: string, inputs?: Record<string, InputOptions>): KpiDefinition => ({
+    ...kpi(value, inputs),
+    key,
+  });
+
+  it("gives each KPI exactly what computeWindows gives it alone", () => {
+    const halfHourly = {
+      ...withKey("max(flow)", "k:max30"),
+      window: { kind: "fixed", everyMs: 30 * M, offsetMs: 0 },
+    } as KpiDefinition;
+    const requests = [
+      { kpi: withKey("twa(flow)", "k:twa"), windows: hours(5) },
+      { kpi: withKey("count(flow) + min(flow)", "k:count"), windows: hours(5).slice(2) },
+      { kpi: withKey("twa(flow)", "k:ranged", { flow: { clean: [{ range: [0, 15] }] } }), windows: hours(4) },
+      {
+        kpi: halfHourly,
+        windows: Array.from({ length: 10 }, (_, k) => ({ start: k * 30 * M, end: (k + 1) * 30 * M })),
+      },
+    ];
+    const bySeries = new Map([[seriesLookupKey({ externalId: "src:flow" }), flow]]);
+    const together = computeKpis(requests, bySeries);
+    const alone = requests.map(({ kpi: k, windows }) =>
+      computeWindows(k, windows, new Map([["flow", flow]])),
+    );
+    expect(together).toEqual(alone);
+    // Hand-computed: the first hour's twa. 10 -> 14 over [0, 20 min): mean 12; 14 -> 9 over
+    // [20, 70 min) (the Bad point at 50 min is dropped) is 10 at 60 min: mean 12 over 40 min.
+    expect(together[0]![0]).toEqual({ timestamp: 0, value: 12, status: "Good" });
+  });
+
+  it("names the KPI and the series when a series is missing from the map", () => {
+    expect(() => computeKpis([{ kpi: kpi("twa(flow)"), windows: hours(1) }], new Map())).toThrow(
+      /KPI kpi:test: input "flow" \(externalId "src:flow"\) was not given/,
+    );
   });
 });
