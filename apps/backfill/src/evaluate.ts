@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { access, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
-  computeWindows,
+  computeKpis,
   describeSeries,
   type InputSeries,
   KpiConfigError,
@@ -110,15 +110,17 @@ export async function runEvaluate(options: EvaluateOptions, io: EvaluateIo): Pro
   try {
     await output.write(resultHeader(options.format));
     const ordered = [...kpis].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const kpi of ordered) {
-      const inputs = new Map<string, InputSeries>();
-      for (const input of kpi.inputs) {
-        // Point files carry no isStep; a step input says `step: true` in kpis.yaml.
-        inputs.set(input.name, { points: columns.get(seriesLookupKey(input.series))!, isStep: false });
-      }
-      const kpiWindows = windowsBetween(kpi.window, Math.max(options.from, kpi.startMs), options.to);
-      for (const datapoint of computeWindows(kpi, kpiWindows, inputs)) {
-        await output.write(formatResultRow(options.format, kpi.key, datapoint));
+    // Point files carry no isStep; a step input says `step: true` in kpis.yaml.
+    const series = new Map<string, InputSeries>();
+    for (const [key, points] of columns) series.set(key, { points, isStep: false });
+    const requests = ordered.map((kpi) => ({
+      kpi,
+      windows: windowsBetween(kpi.window, Math.max(options.from, kpi.startMs), options.to),
+    }));
+    const results = computeKpis(requests, series);
+    for (let k = 0; k < ordered.length; k++) {
+      for (const datapoint of results[k]!) {
+        await output.write(formatResultRow(options.format, ordered[k]!.key, datapoint));
         windows++;
         if (datapoint.status === "Bad") badWindows++;
       }

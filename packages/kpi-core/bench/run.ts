@@ -150,7 +150,7 @@ function main(): void {
     const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
     const row = (name: string, seconds: number, note = "") =>
       log(`${name.padEnd(40)}${seconds.toFixed(3).padStart(8)} s   ${rate(seconds).padEnd(18)}  ${note}`);
-    row("kpi-core engine (5 x computeWindows)", core.engineSeconds);
+    row("kpi-core engine (computeKpis, 5 KPIs)", core.engineSeconds);
     row("kpi-core incl. PointColumnsBuilder", core.seconds, `peak RSS ${mb(core.maxRssBytes)} (own process)`);
     log(
       `  stages: ${Object.entries(core.stages)
