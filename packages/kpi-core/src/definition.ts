@@ -21,17 +21,18 @@ import {
   parseExpression,
 } from "./expression.js";
 import type { CleanStep, ExprNode, InputSpec, KpiDefinition, SeriesRef, WindowSpec } from "./model.js";
+import { quoteForMessage } from "./quoteForMessage.js";
 import { isWindowStart, windowAtOrAfter, windowContaining } from "./window.js";
 
 // ---- the schema ----
 
 const durationText = z.string().regex(new RegExp(DURATION_PATTERN), {
-  error: (issue) => `"${String(issue.input)}" is not a duration; ${DURATION_HINT}`,
+  error: (issue) => `${quoteForMessage(String(issue.input))} is not a duration; ${DURATION_HINT}`,
 });
 
 const durationSchema = z
   .union([z.literal(0), durationText], {
-    error: (issue) => `${JSON.stringify(issue.input)} is not a duration; ${DURATION_HINT}`,
+    error: (issue) => `${quoteForMessage(issue.input)} is not a duration; ${DURATION_HINT}`,
   })
   .meta({
     description: "A duration: an integer and a unit s, m, h, d, w or mo.",
@@ -102,7 +103,7 @@ const timeZoneSchema = z
 const startSchema = z
   .union([z.string(), z.date()], {
     error: (issue) =>
-      `${issue.input instanceof Date ? "an invalid date" : JSON.stringify(issue.input)} is not a time; use an ISO 8601 time such as 2024-01-01T00:00:00Z`,
+      `${issue.input instanceof Date ? "an invalid date" : quoteForMessage(issue.input)} is not a time; use an ISO 8601 time such as 2024-01-01T00:00:00Z`,
   })
   .meta({ description: "Start of the first window, ISO 8601.", examples: ["2024-01-01T00:00:00Z"] });
 
@@ -231,7 +232,7 @@ function describeValue(value: unknown): string {
   if (value instanceof Date) return "a date";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${quoteForMessage(value)}`;
 }
 
 function issueMessage(issue: z.core.$ZodIssue, path: string): string {

@@ -1,3 +1,5 @@
+import { quoteForMessage } from "./quoteForMessage.js";
+
 // Durations as kpis.yaml writes them: one integer and one unit (`10s`, `5m`, `1h`, `1d`, `1w`, `1mo`).
 // One unit per value keeps the grammar unambiguous (`1m` is a minute, `1mo` a month), the same
 // unit letters CDF uses for `N[w|d|h|m|s]-ago` and aggregate granularities.
@@ -38,10 +40,10 @@ export class DurationError extends Error {
 export function parseDuration(text: string | number): Duration {
   if (text === 0 || text === "0") return { amount: 0, unit: "s" };
   if (typeof text !== "string") {
-    throw new DurationError(`${JSON.stringify(text)} is not a duration; ${DURATION_HINT}`);
+    throw new DurationError(`${quoteForMessage(text)} is not a duration; ${DURATION_HINT}`);
   }
   const match = DURATION_REGEX.exec(text.trim());
-  if (!match) throw new DurationError(`"${text}" is not a duration; ${DURATION_HINT}`);
+  if (!match) throw new DurationError(`${quoteForMessage(text)} is not a duration; ${DURATION_HINT}`);
   const amount = Number(match[1]);
   if (!Number.isSafeInteger(amount)) throw new DurationError(`"${text}" is too large a duration`);
   return { amount, unit: match[2] as DurationUnit };

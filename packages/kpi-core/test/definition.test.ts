@@ -247,6 +247,13 @@ describe("load errors carry the path and the fix", () => {
     expect(issues[0]!.message).toBe("5 is not a duration; use e.g. 10m, 1h, 1d, 1w, 1mo");
   });
 
+  it("cuts a long offending value short in the message", () => {
+    const issues = issuesOf({ kpis: [kpi({ window: { every: "x".repeat(5000) } })] });
+    expect(issues[0]!.message).toBe(
+      `"${"x".repeat(79)}… (5002 characters) is not a duration; use e.g. 10m, 1h, 1d, 1w, 1mo`,
+    );
+  });
+
   it("a message without source or path is just the message", () => {
     expect(() => parseKpiConfig(null)).toThrow(/^expected object, got null$/);
   });
