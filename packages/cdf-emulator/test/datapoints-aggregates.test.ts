@@ -36,6 +36,7 @@ function aggregate(
     limit?: number;
     ignoreBad?: boolean;
     uncertainIsBad?: boolean;
+    includeStatus?: boolean;
   } = {},
 ) {
   const start = opts.start ?? T0;
@@ -57,6 +58,7 @@ function aggregate(
     ignoreBad: opts.ignoreBad ?? true,
     uncertainIsBad: opts.uncertainIsBad ?? true,
     limit: opts.limit ?? 10_000,
+    includeStatus: opts.includeStatus ?? false,
   });
 }
 
@@ -191,6 +193,33 @@ describe("aggregates", () => {
     ]);
     const lenient = aggregate(s, { uncertainIsBad: false, aggregates: ["count", "sum"] });
     expect(lenient.datapoints).toEqual([{ timestamp: T0, count: 3, sum: 54 }]);
+  });
+
+  it("minDatapoint/maxDatapoint give the first extreme point, with its status only when asked", () => {
+    const s = series([
+      [T0, 5],
+      [T0 + MIN, 9, 1073741824],
+      [T0 + 2 * MIN, 1],
+      [T0 + 3 * MIN, 9],
+    ]);
+    const plain = aggregate(s, { uncertainIsBad: false, aggregates: ["minDatapoint", "maxDatapoint"] });
+    expect(plain.datapoints).toEqual([
+      {
+        timestamp: T0,
+        minDatapoint: { timestamp: T0 + 2 * MIN, value: 1 },
+        maxDatapoint: { timestamp: T0 + MIN, value: 9 },
+      },
+    ]);
+    const withStatus = aggregate(s, {
+      uncertainIsBad: false,
+      includeStatus: true,
+      aggregates: ["maxDatapoint"],
+    });
+    expect(withStatus.datapoints[0]!.maxDatapoint).toEqual({
+      timestamp: T0 + MIN,
+      value: 9,
+      status: { code: 1073741824, symbol: "Uncertain" },
+    });
   });
 
   it("the limit cuts the result and reports the next interval with data", () => {

@@ -52,6 +52,8 @@ export interface AggregateOptions {
   uncertainIsBad: boolean;
   /** Maximum number of intervals to return. */
   limit: number;
+  /** Show the status of non-Good minDatapoint/maxDatapoint (the only aggregates with a status). */
+  includeStatus?: boolean;
 }
 
 /** One stored point: value NaN when it has none. */
@@ -279,10 +281,12 @@ export class AggregateBuilder {
           if (hasValues) out.min = b.min;
           break;
         case "maxDatapoint":
-          if (hasValues) out.maxDatapoint = datapointJson(b.maxT, b.max, b.maxCode);
+          if (hasValues)
+            out.maxDatapoint = datapointJson(b.maxT, b.max, this.#o.includeStatus ? b.maxCode : 0);
           break;
         case "minDatapoint":
-          if (hasValues) out.minDatapoint = datapointJson(b.minT, b.min, b.minCode);
+          if (hasValues)
+            out.minDatapoint = datapointJson(b.minT, b.min, this.#o.includeStatus ? b.minCode : 0);
           break;
         case "count":
           out.count = b.count;

@@ -181,6 +181,7 @@ function aggregateItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan)
         ignoreBad: flag(q.ignoreBadDataPoints, true, `${where}.ignoreBadDataPoints`),
         uncertainIsBad: flag(q.treatUncertainAsBad, true, `${where}.treatUncertainAsBad`),
         limit: p.limit,
+        includeStatus: flag(q.includeStatus, false, `${where}.includeStatus`),
       })
     : { datapoints: [], nextStart: undefined };
   ctx.stats.datapointsReturned += result.datapoints.length;
