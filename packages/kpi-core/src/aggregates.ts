@@ -77,11 +77,14 @@ export class WindowAggregates {
       case "twa":
         this.interpolant();
         return this.coveredMs > 0 ? this.integralMs / this.coveredMs : undefined;
-      case "integral":
-        // Over an empty covered part the integral is 0, as timeAbove & co. are (design.md:
-        // "integral of f over the covered part"). coverage(x) > 0 tells the cases apart.
+      case "integral": {
+        // Nothing covered is "no value", as for twa: a meter that sent nothing did not measure
+        // 0 kWh. design.md names its only zero-on-nothing aggregates (coverage, timeAbove/
+        // Below/Equal, count); integral is not one of them.
+        const unitMs = integralUnitMs(args[0]);
         this.interpolant();
-        return this.integralMs / integralUnitMs(args[0]);
+        return this.coveredMs > 0 ? this.integralMs / unitMs : undefined;
+      }
       case "timeAbove":
       case "timeBelow":
       case "timeEqual":
@@ -117,7 +120,7 @@ export class WindowAggregates {
   /** Why `value(fn, ...)` is undefined for the current window, naming the input as `name`. */
   explain(fn: AggregateName, name: string): string {
     const q = JSON.stringify(name);
-    if (fn === "twa") {
+    if (fn === "twa" || fn === "integral") {
       if (this.input.length === 0) return `no points of ${q} at all`;
       return `no covered time of ${q} in window (no points in or around it within maxGap)`;
     }

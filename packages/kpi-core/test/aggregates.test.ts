@@ -81,8 +81,8 @@ describe("time-based aggregates", () => {
     expect(of("integral", ["h"], w, p)).toBe(2);
     expect(of("integral", ["d"], w, p)).toBe(2 / 24);
   });
-  it("integral is 0 when nothing in the window is covered", () => {
-    expect(of("integral", ["h"], empty)).toBe(0);
+  it("integral has no value when nothing in the window is covered", () => {
+    expect(of("integral", ["h"], empty)).toBeUndefined();
   });
   it("rejects an unknown integral unit", () => {
     expect(() => of("integral", ["w"])).toThrow(/"s", "m", "h", "d"/);
