@@ -217,6 +217,7 @@ describe("WindowAggregates", () => {
     expect(view.explain("twa", "flow")).toBe(
       'no covered time of "flow" in window (no points in or around it within maxGap)',
     );
+    expect(view.explain("integral", "flow")).toBe(view.explain("twa", "flow"));
     const none = new WindowAggregates(input([]));
     none.moveTo(empty);
     expect(none.explain("twa", "flow")).toBe('no points of "flow" at all');
