@@ -76,7 +76,7 @@ function evaluate(
     let result = byTreatment.get(key);
     if (result === undefined) {
       const clean = cleanInput(input.points, spec, opts);
-      result = prepareInput(clean, { step, maxGapMs: spec.maxGapMs, counter: spec.counter });
+      result = prepareInput(clean, { step, maxGapMs: spec.maxGapMs });
       byTreatment.set(key, result);
     }
     return result;

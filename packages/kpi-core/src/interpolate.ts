@@ -8,8 +8,6 @@ export interface InterpolationOptions {
   step: boolean;
   /** Linear: longest covered segment (default 1 h). Step: longest hold (default unlimited). */
   maxGapMs: number | undefined;
-  /** delta() treats a decrease as a reset to zero (counter inputs). */
-  counter?: boolean;
 }
 
 /**
@@ -26,7 +24,6 @@ export interface PreparedInput {
   readonly step: boolean;
   /** Resolved: a number for linear, possibly +Infinity for step. */
   readonly maxGapMs: number;
-  readonly counter: boolean;
 }
 
 export function prepareInput(clean: CleanPoints, opts: InterpolationOptions): PreparedInput {
@@ -40,7 +37,6 @@ export function prepareInput(clean: CleanPoints, opts: InterpolationOptions): Pr
     values: clean.values,
     step: opts.step,
     maxGapMs,
-    counter: opts.counter === true,
   };
 }
 

@@ -6,17 +6,14 @@ import type { AggregateName, Window } from "../src/model.js";
 const S = 1000;
 const D = 86_400_000;
 
-function input(
-  points: Array<[number, number]>,
-  opts: { step?: boolean; counter?: boolean; maxGapMs?: number } = {},
-) {
+function input(points: Array<[number, number]>, opts: { step?: boolean; maxGapMs?: number } = {}) {
   return prepareInput(
     {
       length: points.length,
       timestamps: new Float64Array(points.map((p) => p[0])),
       values: new Float64Array(points.map((p) => p[1])),
     },
-    { step: opts.step ?? false, maxGapMs: opts.maxGapMs, counter: opts.counter ?? false },
+    { step: opts.step ?? false, maxGapMs: opts.maxGapMs },
   );
 }
 
@@ -168,43 +165,34 @@ describe("timeAbove / timeBelow / timeEqual", () => {
 
 describe("delta", () => {
   // Before the window: 10; inside: 15, 20, 3 (reset), 8; after: 100.
-  const counter = (isCounter: boolean, before = -1 * S) =>
-    input(
-      [
-        [before, 10],
-        [0, 15],
-        [1 * S, 20],
-        [2 * S, 3],
-        [3 * S, 8],
-        [5 * S, 100],
-      ],
-      { counter: isCounter },
-    );
+  const counter = (before = -1 * S) =>
+    input([
+      [before, 10],
+      [0, 15],
+      [1 * S, 20],
+      [2 * S, 3],
+      [3 * S, 8],
+      [5 * S, 100],
+    ]);
   it("sums increases from the last point before the window, a decrease counting as a reset", () => {
     // 5 + 5 + 3 + 5 = 18.
-    expect(of("delta", [], w4, counter(true))).toBe(18);
+    expect(of("delta", [], w4, counter())).toBe(18);
   });
   it("reaches back to the last point before the window however old", () => {
-    expect(of("delta", [], w4, counter(true, -1000 * D))).toBe(18);
-  });
-  it("applies the reset rule whether or not the input is marked as a counter", () => {
-    expect(of("delta", [], w4, counter(false))).toBe(18);
+    expect(of("delta", [], w4, counter(-1000 * D))).toBe(18);
   });
   it("uses pairs inside the window when there is no point before it", () => {
-    const p = input(
-      [
-        [0, 15],
-        [1 * S, 20],
-      ],
-      { counter: true },
-    );
+    const p = input([
+      [0, 15],
+      [1 * S, 20],
+    ]);
     expect(of("delta", [], w4, p)).toBe(5);
   });
   it("has no value without a point inside the window", () => {
-    expect(of("delta", [], { start: 4 * S, end: 5 * S }, counter(true))).toBeUndefined();
+    expect(of("delta", [], { start: 4 * S, end: 5 * S }, counter())).toBeUndefined();
   });
   it("has no value for a single point and nothing before it", () => {
-    const p = input([[0, 15]], { counter: true });
+    const p = input([[0, 15]]);
     expect(of("delta", [], w4, p)).toBeUndefined();
   });
 });
@@ -221,7 +209,7 @@ describe("WindowAggregates", () => {
     const none = new WindowAggregates(input([]));
     none.moveTo(empty);
     expect(none.explain("twa", "flow")).toBe('no points of "flow" at all');
-    const single = new WindowAggregates(input([[0, 15]], { counter: true }));
+    const single = new WindowAggregates(input([[0, 15]]));
     single.moveTo(w4);
     expect(single.explain("delta", "units")).toMatch(
       /delta\(units\) needs a point before the window or two inside it/,

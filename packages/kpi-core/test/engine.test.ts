@@ -151,6 +151,22 @@ describe("computeWindows", () => {
     expect(out[0]).toMatchObject({ value: 10 });
   });
 
+  it("delta applies the counter reset rule whether or not the input says counter: true", () => {
+    const units = series([
+      [-M, 1000],
+      [20 * M, 1040],
+      [40 * M, 10],
+    ]);
+    for (const counter of [true, false]) {
+      const out = computeWindows(
+        kpi("delta(units)", { units: { counter } }),
+        hours(1),
+        new Map([["units", units]]),
+      );
+      expect(out[0]).toEqual({ timestamp: 0, value: 50, status: "Good" });
+    }
+  });
+
   it("computes energy per unit from an integral and a counter delta", () => {
     // power 100 kW flat over the hour: 100 kWh; units 1000 -> 1040 -> reset -> 10: delta 40 + 10 = 50.
     const power = series([
