@@ -82,16 +82,25 @@ async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<T
   return results;
 }
 
-/** Serializing one 100k-point page: the emulator's way (JSON.stringify of objects) vs hand concatenation. */
-function serializationMicrobench(): { concatMs: number; stringifyMs: number } {
+/**
+ * Serializing one 100k-point page, best of 15: fractional values (the emulator's JSON.stringify
+ * path vs hand concatenation) and integer values (the emulator's digit writer).
+ */
+function serializationMicrobench(): { concatMs: number; stringifyMs: number; integerPageMs: number } {
   const s = new SeriesPoints(false);
   const c = allocColumns(false, PAGE, false, false);
+  const ints = new SeriesPoints(false);
+  const ci = allocColumns(false, PAGE, false, false);
   for (let i = 0; i < PAGE; i++) {
     c.ts[i] = T0 + i * 1000;
     c.num![i] = Math.sin(i) * 100;
+    ci.ts[i] = T0 + i * 1000;
+    ci.num![i] = i % 977;
   }
   c.length = PAGE;
+  ci.length = PAGE;
   s.insert(c);
+  ints.insert(ci);
   const query = {
     start: T0,
     end: T0 + PAGE * 1000,
@@ -104,17 +113,21 @@ function serializationMicrobench(): { concatMs: number; stringifyMs: number } {
   // Best of 15 rounds each, interleaved, so that load from other processes hurts both alike.
   let stringifyMs = Number.POSITIVE_INFINITY;
   let concatMs = Number.POSITIVE_INFINITY;
+  let integerPageMs = Number.POSITIVE_INFINITY;
   for (let r = 0; r < 15; r++) {
     let t = performance.now();
     readRawPage(s, query);
     stringifyMs = Math.min(stringifyMs, performance.now() - t);
+    t = performance.now();
+    readRawPage(ints, query);
+    integerPageMs = Math.min(integerPageMs, performance.now() - t);
     t = performance.now();
     let text = "";
     for (let i = 0; i < PAGE; i++) text += `,{"timestamp":${c.ts[i]},"value":${c.num![i]}}`;
     if (text.length === 0) throw new Error("unreachable");
     concatMs = Math.min(concatMs, performance.now() - t);
   }
-  return { concatMs, stringifyMs };
+  return { concatMs, stringifyMs, integerPageMs };
 }
 
 async function main(): Promise<void> {
@@ -264,7 +277,11 @@ async function main(): Promise<void> {
         clientCpuSeconds: round(serveClientCpu),
         emulatorPointsPerCpuSecond: Math.round(servePoints / serveEmulatorCpu),
       },
-      serialization100k: { concatMs: round(micro.concatMs), stringifyMs: round(micro.stringifyMs) },
+      serialization100k: {
+        concatMs: round(micro.concatMs),
+        stringifyMs: round(micro.stringifyMs),
+        integerPageMs: round(micro.integerPageMs),
+      },
       goal: "emulator serves >= 2,000,000 raw points/s (serve.pointsPerSecond, read.emulatorPointsPerCpuSecond)",
     };
     if (process.argv.includes("--json")) {
