@@ -1,35 +1,18 @@
-import { CogniteClient } from "@cognite/sdk";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ClockParticipant, type Emulator, startEmulator } from "../src/index.js";
-import { createContractRecorder } from "../src/testing/index.js";
-
-const contract = createContractRecorder();
+import type { CogniteClient } from "@cognite/sdk";
+import { describe, expect, it } from "vitest";
+import type { ClockParticipant, Emulator } from "../src/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
 
 let emulator: Emulator;
 let client: CogniteClient;
 
-beforeAll(async () => {
-  emulator = await startEmulator({
-    port: 0,
-    contractHook: contract,
-    project: "control-test",
-    clock: "2024-01-01T00:00:00Z",
-  });
-  client = new CogniteClient({
-    appId: "control-test",
-    project: emulator.project,
-    baseUrl: emulator.baseUrl,
-    oidcTokenProvider: async () => emulator.control.token(),
-  });
-  await client.authenticate();
-});
-
-// Every /api/v1 exchange must match Cognite's OpenAPI document.
-afterEach(() => contract.assertNoViolations());
-
-afterAll(async () => {
-  await emulator.close();
-});
+emulatorSuite(
+  { project: "control-test", clock: "2024-01-01T00:00:00Z", resetBeforeEach: false },
+  async (started) => {
+    ({ emulator, client } = started);
+    await client.authenticate();
+  },
+);
 
 async function control(
   method: string,

@@ -1,7 +1,9 @@
-import { CogniteClient } from "@cognite/sdk";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../src/index.js";
-import { createContractRecorder, createContractValidator } from "../src/testing/index.js";
+import type { CogniteClient } from "@cognite/sdk";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../src/index.js";
+import type { KnownSpecDeviation } from "../src/testing/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
+import { failure } from "./fixtures/failure.js";
 
 const T0 = Date.UTC(2024, 0, 1);
 const MIN = 60_000;
@@ -23,46 +25,23 @@ const validationErrors = [
   reason:
     "openapi.json gives every 400 of the datapoint endpoints the NotFoundResponse shape (missing required); CDF's validation errors (limits, types, ranges) carry only {code, message}",
 }));
-const contract = createContractRecorder(
-  createContractValidator({
-    knownDeviations: [
-      ...validationErrors,
-      {
-        operation: "POST /timeseries/data/latest",
-        direction: "request",
-        error: /^request body \/items\/\d+\/before: must be string$/,
-        reason:
-          "openapi.json types `before` as a string only; @cognite/sdk 10.5.0 sends ms numbers (its LatestDataBeforeRequest allows number | Date | string), which CDF accepts",
-      },
-    ],
-  }),
+const knownDeviations: KnownSpecDeviation[] = [
+  ...validationErrors,
+  {
+    operation: "POST /timeseries/data/latest",
+    direction: "request",
+    error: /^request body \/items\/\d+\/before: must be string$/,
+    reason:
+      "openapi.json types `before` as a string only; @cognite/sdk 10.5.0 sends ms numbers (its LatestDataBeforeRequest allows number | Date | string), which CDF accepts",
+  },
+];
+
+emulatorSuite(
+  { project: "dp-test", clock: "2024-06-01T00:00:00Z", contract: { knownDeviations } },
+  (started) => {
+    ({ emulator, client } = started);
+  },
 );
-
-beforeAll(async () => {
-  emulator = await startEmulator({
-    port: 0,
-    project: "dp-test",
-    clock: "2024-06-01T00:00:00Z",
-    contractHook: contract,
-  });
-  client = new CogniteClient({
-    appId: "datapoints-test",
-    project: emulator.project,
-    baseUrl: emulator.baseUrl,
-    oidcTokenProvider: async () => emulator.control.token(),
-  });
-});
-
-// Every /api/v1 exchange must match Cognite's OpenAPI document.
-afterEach(() => contract.assertNoViolations());
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.control.reset();
-});
 
 interface ListedItem {
   id: number;
@@ -87,17 +66,6 @@ async function list(body: Record<string, unknown>): Promise<ListedItem[]> {
 async function post(path: string, body: unknown): Promise<unknown> {
   const res = await client.post(`/api/v1/projects/${emulator.project}${path}`, { data: body });
   return res.data;
-}
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ status: number; message: string; missing?: unknown[] }> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as { status: number; message: string; missing?: unknown[] };
-  }
-  throw new Error("expected the request to fail");
 }
 
 async function series(

@@ -1,35 +1,17 @@
-import { CogniteClient } from "@cognite/sdk";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../src/index.js";
-import { failure, functionsContract, projectPath } from "./fixtures/functionKit.js";
-
-const contract = functionsContract();
-afterEach(() => contract.assertNoViolations());
+import type { CogniteClient } from "@cognite/sdk";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../src/index.js";
+import { createTestClient } from "../src/testing/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
+import { failure } from "./fixtures/failure.js";
+import { functionsContractOptions, projectPath } from "./fixtures/functionKit.js";
 
 let emulator: Emulator;
 let client: CogniteClient;
 const path = (p: string) => projectPath(emulator, p);
 
-beforeAll(async () => {
-  emulator = await startEmulator({
-    contractHook: contract,
-    port: 0,
-    project: "files-test",
-  });
-  client = new CogniteClient({
-    appId: "files-test",
-    project: emulator.project,
-    baseUrl: emulator.baseUrl,
-    oidcTokenProvider: async () => emulator.control.token(),
-  });
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.control.reset();
+emulatorSuite({ project: "files-test", contract: functionsContractOptions }, (started) => {
+  ({ emulator, client } = started);
 });
 
 describe("files", () => {
@@ -119,12 +101,7 @@ describe("files", () => {
       clientSecret: "reader-secret",
       capabilities: [{ filesAcl: { actions: ["READ"], scope: { all: {} } } }],
     });
-    const reader = new CogniteClient({
-      appId: "files-test",
-      project: emulator.project,
-      baseUrl: emulator.baseUrl,
-      oidcTokenProvider: async () => emulator.control.token("reader"),
-    });
+    const reader = createTestClient(emulator, { clientId: "reader", clientSecret: "reader-secret" });
     expect((await failure(reader.files.upload({ name: "h" }))).status).toBe(403);
     expect(await reader.files.list().autoPagingToArray()).toEqual([]);
   });

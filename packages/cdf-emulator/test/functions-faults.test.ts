@@ -1,31 +1,22 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CogniteClient } from "@cognite/sdk";
+import type { CogniteClient } from "@cognite/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
+import { createTestClient } from "../src/testing/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
 import {
   call,
   deploy,
   finished,
   functionsContract,
+  functionsContractOptions,
   getFunction,
   projectPath,
 } from "./fixtures/functionKit.js";
 
-const contract = functionsContract();
-afterEach(() => contract.assertNoViolations());
-
 const settings = { deployQueuedMs: 1_000, deployDeployingMs: 2_000 };
-
-function sdkClient(emulator: Emulator): CogniteClient {
-  return new CogniteClient({
-    appId: "functions-faults",
-    project: emulator.project,
-    baseUrl: emulator.baseUrl,
-    oidcTokenProvider: async () => emulator.control.token(),
-  });
-}
 
 // Writes one datapoint per request, five requests, with the call's session token.
 const WRITER = `
@@ -45,19 +36,12 @@ describe("crashAfterDatapointWrites", () => {
   let emulator: Emulator;
   let client: CogniteClient;
 
-  beforeAll(async () => {
-    emulator = await startEmulator({
-      contractHook: contract,
-      port: 0,
-      project: "functions-faults",
-      settings,
-    });
-    client = sdkClient(emulator);
-  });
-
-  afterAll(async () => {
-    await emulator.close();
-  });
+  emulatorSuite(
+    { project: "functions-faults", contract: functionsContractOptions, settings, resetBeforeEach: false },
+    (started) => {
+      ({ emulator, client } = started);
+    },
+  );
 
   it("kills the call after N datapoint write requests of its session and marks it Failed", async () => {
     await client.timeseries.create([{ externalId: "kpi:out", name: "out" }]);
@@ -93,6 +77,8 @@ describe("crashAfterDatapointWrites", () => {
 });
 
 describe("persistence", () => {
+  const contract = functionsContract();
+  afterEach(() => contract.assertNoViolations());
   let dataDir: string;
 
   beforeAll(async () => {
@@ -111,7 +97,7 @@ describe("persistence", () => {
       settings,
       dataDir,
     });
-    const client1 = sdkClient(first);
+    const client1 = createTestClient(first);
     const fn = await deploy(first, client1, "kept", { "handler.py": "def handle(data):\n    return data\n" });
     const before = await finished(first, client1, fn.id, (await call(first, client1, fn.id, { n: 1 })).id);
     await first.close();
@@ -124,7 +110,7 @@ describe("persistence", () => {
       dataDir,
     });
     try {
-      const client2 = sdkClient(second);
+      const client2 = createTestClient(second);
       expect((await getFunction(second, client2, fn.id)).status).toBe("Ready");
       const old = await client2.get<{ response: unknown }>(
         projectPath(second, `/functions/${fn.id}/calls/${before.id}/response`),

@@ -1,6 +1,8 @@
-import { CogniteClient } from "@cognite/sdk";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../src/index.js";
+import type { CogniteClient } from "@cognite/sdk";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../src/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
+import { failure } from "./fixtures/failure.js";
 import {
   type CallBody,
   call,
@@ -8,18 +10,14 @@ import {
   DEPLOY_DEPLOYING_MS,
   DEPLOY_QUEUED_MS,
   deploy,
-  failure,
   finished,
-  functionsContract,
+  functionsContractOptions,
   getFunction,
   nonce,
   projectPath,
   uploadFile,
   zipOf,
 } from "./fixtures/functionKit.js";
-
-const contract = functionsContract();
-afterEach(() => contract.assertNoViolations());
 
 let emulator: Emulator;
 let client: CogniteClient;
@@ -30,32 +28,20 @@ def handle(data):
     return {"echo": data}
 `;
 
-beforeAll(async () => {
-  emulator = await startEmulator({
-    contractHook: contract,
-    port: 0,
+emulatorSuite(
+  {
     project: "functions-test",
+    contract: functionsContractOptions,
     settings: {
       deployQueuedMs: DEPLOY_QUEUED_MS,
       deployDeployingMs: DEPLOY_DEPLOYING_MS,
       functionTimeoutMinutes: 10,
     },
-  });
-  client = new CogniteClient({
-    appId: "functions-test",
-    project: emulator.project,
-    baseUrl: emulator.baseUrl,
-    oidcTokenProvider: async () => emulator.control.token(),
-  });
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.control.reset();
-});
+  },
+  (started) => {
+    ({ emulator, client } = started);
+  },
+);
 
 const path = (p: string) => projectPath(emulator, p);
 
@@ -367,29 +353,22 @@ describe("running-call cap", () => {
   let capped: Emulator;
   let cappedClient: CogniteClient;
 
-  beforeAll(async () => {
-    capped = await startEmulator({
-      contractHook: contract,
-      port: 0,
+  emulatorSuite(
+    {
       project: "functions-cap",
+      contract: functionsContractOptions,
+      resetBeforeEach: false,
       settings: {
         deployQueuedMs: DEPLOY_QUEUED_MS,
         deployDeployingMs: DEPLOY_DEPLOYING_MS,
         // CDF's cap is 100 running calls per function; a cap of 2 tests the same rule cheaply.
         maxRunningCallsPerFunction: 2,
       } as Record<string, number>,
-    });
-    cappedClient = new CogniteClient({
-      appId: "functions-cap",
-      project: capped.project,
-      baseUrl: capped.baseUrl,
-      oidcTokenProvider: async () => capped.control.token(),
-    });
-  });
-
-  afterAll(async () => {
-    await capped.close();
-  });
+    },
+    (started) => {
+      ({ emulator: capped, client: cappedClient } = started);
+    },
+  );
 
   it("answers 429 when the function already has the maximum of running calls", async () => {
     const code = `

@@ -1,58 +1,24 @@
-import { CogniteClient } from "@cognite/sdk";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../src/index.js";
-import { createContractRecorder, createContractValidator } from "../src/testing/index.js";
-
-const contract = createContractRecorder(
-  createContractValidator({
-    knownDeviations: [
-      {
-        operation: "POST /raw/dbs/{dbName}/tables/{tableName}/rows",
-        direction: "response",
-        error: /^response 400 body \(root\)/,
-        reason:
-          "openapi.json gives 400 the unwrapped MissingField shape; CDF wraps every error in {error: {code, message}}",
-      },
-    ],
-  }),
-);
+import type { CogniteClient } from "@cognite/sdk";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../src/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
+import { failure } from "./fixtures/failure.js";
+import { unwrappedMissingField } from "./fixtures/knownDeviations.js";
 
 let emulator: Emulator;
 let client: CogniteClient;
 let base: string;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, contractHook: contract, project: "raw-test" });
-  client = new CogniteClient({
-    appId: "raw-test",
-    project: emulator.project,
-    baseUrl: emulator.baseUrl,
-    oidcTokenProvider: async () => emulator.control.token(),
-  });
-  base = `/api/v1/projects/${emulator.project}/raw/dbs`;
-});
-
-// Every /api/v1 exchange must match Cognite's OpenAPI document.
-afterEach(() => contract.assertNoViolations());
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.control.reset();
-});
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ status: number; message: string; missing?: unknown[] }> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as { status: number; message: string; missing?: unknown[] };
-  }
-  throw new Error("expected the request to fail");
-}
+emulatorSuite(
+  {
+    project: "raw-test",
+    contract: { knownDeviations: [unwrappedMissingField("POST /raw/dbs/{dbName}/tables/{tableName}/rows")] },
+  },
+  (started) => {
+    ({ emulator, client } = started);
+    base = `/api/v1/projects/${emulator.project}/raw/dbs`;
+  },
+);
 
 describe("databases", () => {
   it("creates, lists and deletes databases", async () => {

@@ -1,6 +1,6 @@
-import { CogniteClient } from "@cognite/sdk";
+import type { CogniteClient } from "@cognite/sdk";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   CronSyntaxError,
   describeCronExpression,
@@ -8,18 +8,16 @@ import {
   nextCronTick,
   parseCronExpression,
 } from "../src/functions/cronExpression.js";
-import { type Emulator, startEmulator } from "../src/index.js";
+import type { Emulator } from "../src/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
+import { failure } from "./fixtures/failure.js";
 import {
   type CallBody,
   deploy,
-  failure,
-  functionsContract,
+  functionsContractOptions,
   nonce,
   projectPath,
 } from "./fixtures/functionKit.js";
-
-const contract = functionsContract();
-afterEach(() => contract.assertNoViolations());
 
 const utc = (iso: string) => Date.parse(iso);
 
@@ -139,27 +137,19 @@ def handle(data, function_call_info):
     return {"data": data, "info": function_call_info}
 `;
 
-  beforeAll(async () => {
-    emulator = await startEmulator({
-      contractHook: contract,
-      port: 0,
+  emulatorSuite(
+    {
       project: "schedules-test",
+      contract: functionsContractOptions,
       settings: { deployQueuedMs: 1_000, deployDeployingMs: 2_000 },
-    });
-    client = new CogniteClient({
-      appId: "schedules-test",
-      project: emulator.project,
-      baseUrl: emulator.baseUrl,
-      oidcTokenProvider: async () => emulator.control.token(),
-    });
-  });
+    },
+    (started) => {
+      ({ emulator, client } = started);
+    },
+  );
 
-  afterAll(async () => {
-    await emulator.close();
-  });
-
+  // After the suite's reset (hooks run in the order they are registered).
   beforeEach(async () => {
-    await emulator.control.reset();
     await emulator.control.setClock("2024-01-01T00:00:00Z");
   });
 

@@ -1,46 +1,15 @@
 import { CogniteClient } from "@cognite/sdk";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../src/index.js";
-import { createContractRecorder, createContractValidator } from "../src/testing/index.js";
-
-const contract = createContractRecorder(
-  createContractValidator({
-    knownDeviations: [
-      {
-        operation: "POST /timeseries",
-        direction: "response",
-        error: /^response 400 body \(root\)/,
-        reason:
-          "openapi.json gives 400 the unwrapped MissingField shape; CDF wraps every error in {error: {code, message}}",
-      },
-      {
-        operation: "POST /timeseries/update",
-        direction: "response",
-        error: /^response 400 body \/error: missing required property "missing"/,
-        reason:
-          "openapi.json documents only the unknown-ids 400; a validation 400 (e.g. isString) has no missing",
-      },
-    ],
-  }),
-);
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../src/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
+import { timeSeriesDeviations } from "./fixtures/knownDeviations.js";
 
 let emulator: Emulator;
 let token: string;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, contractHook: contract, project: "server-test" });
+emulatorSuite({ project: "server-test", contract: { knownDeviations: timeSeriesDeviations } }, (started) => {
+  emulator = started.emulator;
   token = emulator.control.token();
-});
-
-// Every /api/v1 exchange must match Cognite's OpenAPI document.
-afterEach(() => contract.assertNoViolations());
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.control.reset();
 });
 
 function api(path: string, init: RequestInit = {}): Promise<Response> {

@@ -1,35 +1,17 @@
-import { CogniteClient } from "@cognite/sdk";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../src/index.js";
-import { failure, functionsContract, projectPath } from "./fixtures/functionKit.js";
-
-const contract = functionsContract();
-afterEach(() => contract.assertNoViolations());
+import type { CogniteClient } from "@cognite/sdk";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../src/index.js";
+import { createTestClient } from "../src/testing/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
+import { failure } from "./fixtures/failure.js";
+import { functionsContractOptions, projectPath } from "./fixtures/functionKit.js";
 
 let emulator: Emulator;
 let client: CogniteClient;
 const path = (p: string) => projectPath(emulator, p);
 
-beforeAll(async () => {
-  emulator = await startEmulator({
-    contractHook: contract,
-    port: 0,
-    project: "sessions-test",
-  });
-  client = new CogniteClient({
-    appId: "sessions-test",
-    project: emulator.project,
-    baseUrl: emulator.baseUrl,
-    oidcTokenProvider: async () => emulator.control.token(),
-  });
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.control.reset();
+emulatorSuite({ project: "sessions-test", contract: functionsContractOptions }, (started) => {
+  ({ emulator, client } = started);
 });
 
 describe("sessions", () => {
@@ -89,12 +71,7 @@ describe("sessions", () => {
       clientSecret: "x",
       capabilities: [{ sessionsAcl: { actions: ["LIST"], scope: { all: {} } } }],
     });
-    const limited = new CogniteClient({
-      appId: "sessions-test",
-      project: emulator.project,
-      baseUrl: emulator.baseUrl,
-      oidcTokenProvider: async () => emulator.control.token("no-sessions"),
-    });
+    const limited = createTestClient(emulator, { clientId: "no-sessions", clientSecret: "x" });
     expect((await failure(limited.sessions.create([{ tokenExchange: true }]))).status).toBe(403);
   });
 });

@@ -1,10 +1,12 @@
 import type { CogniteClient } from "@cognite/sdk";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { VirtualClock } from "../src/clock.js";
 import type { DatapointChange, EmulatorContext, TimeSeriesInfo } from "../src/context.js";
 import { SubscriptionStore } from "../src/subscriptions/subscriptionStore.js";
-import { createTestClient, createTestEmulator, type TestEmulator } from "../src/testing/index.js";
+import { createTestClient, type TestEmulator } from "../src/testing/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
+import { failure } from "./fixtures/failure.js";
 
 const T0 = Date.UTC(2024, 5, 1);
 const HOUR = 3_600_000;
@@ -16,8 +18,8 @@ let t: TestEmulator;
 let client: CogniteClient;
 let project: string;
 
-beforeAll(async () => {
-  t = await createTestEmulator({
+emulatorSuite(
+  {
     project: "subs-test",
     clock: T0,
     clients: [
@@ -30,22 +32,17 @@ beforeAll(async () => {
         ],
       },
     ],
-  });
-  client = t.client;
-  project = t.emulator.project;
-});
+  },
+  (started) => {
+    t = started;
+    client = t.client;
+    project = t.emulator.project;
+  },
+);
 
-afterAll(async () => {
-  await t.close();
-});
-
+// After the suite's reset (hooks run in the order they are registered).
 beforeEach(async () => {
-  await t.emulator.control.reset();
   await t.emulator.control.setClock(T0);
-});
-
-afterEach(() => {
-  t.assertContract();
 });
 
 const path = (p: string) => `/api/v1/projects/${project}/timeseries/subscriptions${p}`;
@@ -90,17 +87,6 @@ async function readData(body: Record<string, unknown>): Promise<DataResponse> {
     data: { pollTimeoutSeconds: 0, partitions: [{ index: 0 }], ...body },
   });
   return res.data;
-}
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ status: number; message: string; missing?: unknown[] }> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as { status: number; message: string; missing?: unknown[] };
-  }
-  throw new Error("expected the request to fail");
 }
 
 const upsertsOf = (r: DataResponse) =>

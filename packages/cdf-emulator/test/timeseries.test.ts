@@ -1,68 +1,19 @@
-import { CogniteClient } from "@cognite/sdk";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../src/index.js";
-import { createContractRecorder, createContractValidator } from "../src/testing/index.js";
-
-const contract = createContractRecorder(
-  createContractValidator({
-    knownDeviations: [
-      {
-        operation: "POST /timeseries",
-        direction: "response",
-        error: /^response 400 body \(root\)/,
-        reason:
-          "openapi.json gives 400 the unwrapped MissingField shape; CDF wraps every error in {error: {code, message}}",
-      },
-      {
-        operation: "POST /timeseries/update",
-        direction: "response",
-        error: /^response 400 body \/error: missing required property "missing"/,
-        reason:
-          "openapi.json documents only the unknown-ids 400; a validation 400 (e.g. isString) has no missing",
-      },
-    ],
-  }),
-);
+import type { CogniteClient } from "@cognite/sdk";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../src/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
+import { failure } from "./fixtures/failure.js";
+import { timeSeriesDeviations } from "./fixtures/knownDeviations.js";
 
 let emulator: Emulator;
 let client: CogniteClient;
 
-beforeAll(async () => {
-  emulator = await startEmulator({
-    port: 0,
-    contractHook: contract,
-    project: "ts-test",
-    clock: "2024-03-01T00:00:00Z",
-  });
-  client = new CogniteClient({
-    appId: "timeseries-test",
-    project: emulator.project,
-    baseUrl: emulator.baseUrl,
-    oidcTokenProvider: async () => emulator.control.token(),
-  });
-});
-
-// Every /api/v1 exchange must match Cognite's OpenAPI document.
-afterEach(() => contract.assertNoViolations());
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.control.reset();
-});
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ status: number; missing?: unknown[]; duplicated?: unknown[]; message: string }> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as { status: number; missing?: unknown[]; duplicated?: unknown[]; message: string };
-  }
-  throw new Error("expected the request to fail");
-}
+emulatorSuite(
+  { project: "ts-test", clock: "2024-03-01T00:00:00Z", contract: { knownDeviations: timeSeriesDeviations } },
+  (started) => {
+    ({ emulator, client } = started);
+  },
+);
 
 describe("create", () => {
   it("returns the created series with CDF's defaults, type and the virtual clock's timestamps", async () => {

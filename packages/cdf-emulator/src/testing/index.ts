@@ -18,4 +18,4 @@ export {
 } from "./contractRecorder.js";
 export { findOpenApiSpec, loadOpenApiSpec, type OpenApiDocument } from "./openApiSpec.js";
 export { createTestClient, type EmulatorEndpoint, fetchEmulatorToken } from "./testClient.js";
-export { createTestEmulator, type TestEmulator } from "./testEmulator.js";
+export { createTestEmulator, type TestEmulator, type TestEmulatorOptions } from "./testEmulator.js";

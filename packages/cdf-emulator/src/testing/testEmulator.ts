@@ -22,17 +22,14 @@ export interface TestEmulator {
   close(): Promise<void>;
 }
 
-export async function createTestEmulator(
-  options: Omit<EmulatorOptions, "contractHook"> & { contract?: ContractValidatorOptions } = {},
-): Promise<TestEmulator> {
+export type TestEmulatorOptions = Omit<EmulatorOptions, "contractHook"> & {
+  contract?: ContractValidatorOptions;
+};
+
+export async function createTestEmulator(options: TestEmulatorOptions = {}): Promise<TestEmulator> {
   const { contract: contractOptions, ...emulatorOptions } = options;
   const contract = createContractRecorder(createContractValidator(contractOptions));
-  // TEMPORARY cast until E1's EmulatorOptions has `contractHook` (see /work/notes-e4-to-e1.md).
-  const emulator = await startEmulator({
-    port: 0,
-    ...emulatorOptions,
-    contractHook: contract,
-  } as EmulatorOptions);
+  const emulator = await startEmulator({ port: 0, ...emulatorOptions, contractHook: contract });
   return {
     emulator,
     client: createTestClient(emulator),
