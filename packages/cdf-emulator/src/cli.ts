@@ -42,8 +42,8 @@ const program = new Command()
     `
 Examples:
   $ cdf-emulator --port 4010 --project demo --data-dir ./.emulator --clock 2024-01-01T00:00:00Z
-  $ eval "$(cdf-emulator --port 4010 | grep '^CDF_' | sed 's/^/export /')"   # in another shell: use the env lines
-  $ curl -X POST localhost:4010/_emulator/clock -d '{"advance":"1h"}'`,
+  $ cdf-emulator --port 4010 > .emulator.env &   # then: export $(grep '^CDF_' .emulator.env)
+  $ curl -X POST localhost:4010/_emulator/clock -H 'content-type: application/json' -d '{"advance":"1h"}'`,
   );
 
 async function main(): Promise<void> {
