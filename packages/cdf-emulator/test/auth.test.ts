@@ -1,16 +1,14 @@
 import { CogniteClient } from "@cognite/sdk";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../src/index.js";
-import { createContractRecorder } from "../src/testing/index.js";
-
-const contract = createContractRecorder();
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../src/index.js";
+import { emulatorSuite } from "./fixtures/emulatorSuite.js";
 
 let emulator: Emulator;
 
-beforeAll(async () => {
-  emulator = await startEmulator({
-    port: 0,
+emulatorSuite(
+  {
     project: "auth-test",
+    resetBeforeEach: false,
     clients: [
       {
         clientId: "reader",
@@ -18,15 +16,11 @@ beforeAll(async () => {
         capabilities: [{ timeSeriesAcl: { actions: ["READ"], scope: { all: {} } } }],
       },
     ],
-  });
-});
-
-// Every /api/v1 exchange must match Cognite's OpenAPI document.
-afterEach(() => contract.assertNoViolations());
-
-afterAll(async () => {
-  await emulator.close();
-});
+  },
+  (started) => {
+    emulator = started.emulator;
+  },
+);
 
 async function requestToken(
   form: Record<string, string>,

@@ -1,9 +1,10 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CogniteClient } from "@cognite/sdk";
+import type { CogniteClient } from "@cognite/sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
+import { createTestClient } from "../src/testing/index.js";
 
 let dataDir: string;
 const running: Emulator[] = [];
@@ -22,13 +23,7 @@ async function start(
 ): Promise<{ emulator: Emulator; client: CogniteClient }> {
   const emulator = await startEmulator({ port: 0, project: "persist", dataDir, ...options });
   running.push(emulator);
-  const client = new CogniteClient({
-    appId: "persistence-test",
-    project: emulator.project,
-    baseUrl: emulator.baseUrl,
-    oidcTokenProvider: async () => emulator.control.token(),
-  });
-  return { emulator, client };
+  return { emulator, client: createTestClient(emulator) };
 }
 
 async function stop(emulator: Emulator): Promise<void> {
