@@ -68,6 +68,47 @@ async function startChild(): Promise<{
   return { ...info, stop: () => child.kill("SIGTERM") };
 }
 
+/** One phase's wall-clock and CPU time: the emulator's (child process) and this client's. */
+interface PhaseTimes {
+  seconds: number;
+  emulatorCpuSeconds: number;
+  clientCpuSeconds: number;
+}
+
+/** Run `tasks`, `concurrency` at a time, timing them against the emulator process `pid`. */
+async function timePhase(pid: number, tasks: Array<() => Promise<void>>): Promise<PhaseTimes> {
+  const cpu0 = processCpuSeconds(pid);
+  const client0 = clientCpuSeconds();
+  const t0 = performance.now();
+  await pool(tasks, concurrency);
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    emulatorCpuSeconds: processCpuSeconds(pid) - cpu0,
+    clientCpuSeconds: clientCpuSeconds() - client0,
+  };
+}
+
+function phaseReport(requests: number, points: number, times: PhaseTimes) {
+  return {
+    requests,
+    seconds: round(times.seconds),
+    pointsPerSecond: Math.round(points / times.seconds),
+    emulatorCpuSeconds: round(times.emulatorCpuSeconds),
+    emulatorCpuShare: round(times.emulatorCpuSeconds / times.seconds),
+    clientCpuSeconds: round(times.clientCpuSeconds),
+    emulatorPointsPerCpuSecond: Math.round(points / times.emulatorCpuSeconds),
+  };
+}
+
+/** The body of one raw `/timeseries/data/list` page of a series, from `cursor`. */
+function rawPageQuery(externalId: string, cursor: string | undefined) {
+  return {
+    items: [
+      { externalId, start: T0, end: T0 + perSeries * 1000, limit: PAGE, ...(cursor ? { cursor } : {}) },
+    ],
+  };
+}
+
 async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
   let next = 0;
@@ -158,13 +199,7 @@ async function main(): Promise<void> {
         });
       }
     }
-    let cpu0 = processCpuSeconds(child.pid);
-    let client0 = clientCpuSeconds();
-    let t0 = performance.now();
-    await pool(insertTasks, concurrency);
-    const insertSeconds = (performance.now() - t0) / 1000;
-    const insertEmulatorCpu = processCpuSeconds(child.pid) - cpu0;
-    const insertClientCpu = clientCpuSeconds() - client0;
+    const insert = await timePhase(child.pid, insertTasks);
 
     // Read: raw pages of 100k via cursors, `concurrency` series in parallel.
     let readRequests = 0;
@@ -175,19 +210,7 @@ async function main(): Promise<void> {
       do {
         const res = await client.post<{ items: Array<{ datapoints: unknown[]; nextCursor?: string }> }>(
           path,
-          {
-            data: {
-              items: [
-                {
-                  externalId,
-                  start: T0,
-                  end: T0 + perSeries * 1000,
-                  limit: PAGE,
-                  ...(cursor ? { cursor } : {}),
-                },
-              ],
-            },
-          },
+          { data: rawPageQuery(externalId, cursor) },
         );
         readRequests++;
         const item = res.data.items[0]!;
@@ -195,13 +218,7 @@ async function main(): Promise<void> {
         cursor = item.nextCursor;
       } while (cursor);
     });
-    cpu0 = processCpuSeconds(child.pid);
-    client0 = clientCpuSeconds();
-    t0 = performance.now();
-    await pool(readTasks, concurrency);
-    const readSeconds = (performance.now() - t0) / 1000;
-    const readEmulatorCpu = processCpuSeconds(child.pid) - cpu0;
-    const readClientCpu = clientCpuSeconds() - client0;
+    const read = await timePhase(child.pid, readTasks);
     if (readPoints !== perSeries * seriesCount) {
       throw new Error(`read back ${readPoints} points, inserted ${perSeries * seriesCount}`);
     }
@@ -217,17 +234,7 @@ async function main(): Promise<void> {
         const { status, body } = await postRaw(
           `${child.baseUrl}${path}`,
           child.token,
-          JSON.stringify({
-            items: [
-              {
-                externalId,
-                start: T0,
-                end: T0 + perSeries * 1000,
-                limit: PAGE,
-                ...(cursor ? { cursor } : {}),
-              },
-            ],
-          }),
+          JSON.stringify(rawPageQuery(externalId, cursor)),
         );
         if (status !== 200) throw new Error(`list failed: ${status} ${body.toString().slice(0, 300)}`);
         serveRequests++;
@@ -236,13 +243,7 @@ async function main(): Promise<void> {
         cursor = /"nextCursor":"([^"]+)"/.exec(body.toString("latin1", Math.max(0, body.length - 200)))?.[1];
       } while (cursor);
     });
-    cpu0 = processCpuSeconds(child.pid);
-    client0 = clientCpuSeconds();
-    t0 = performance.now();
-    await pool(serveTasks, concurrency);
-    const serveSeconds = (performance.now() - t0) / 1000;
-    const serveEmulatorCpu = processCpuSeconds(child.pid) - cpu0;
-    const serveClientCpu = clientCpuSeconds() - client0;
+    const serve = await timePhase(child.pid, serveTasks);
     if (servePoints !== readPoints) throw new Error(`served ${servePoints} points, expected ${readPoints}`);
 
     const result = {
@@ -250,33 +251,9 @@ async function main(): Promise<void> {
       points: readPoints,
       series: seriesCount,
       concurrency,
-      insert: {
-        requests: insertTasks.length,
-        seconds: round(insertSeconds),
-        pointsPerSecond: Math.round(readPoints / insertSeconds),
-        emulatorCpuSeconds: round(insertEmulatorCpu),
-        emulatorCpuShare: round(insertEmulatorCpu / insertSeconds),
-        clientCpuSeconds: round(insertClientCpu),
-        emulatorPointsPerCpuSecond: Math.round(readPoints / insertEmulatorCpu),
-      },
-      read: {
-        requests: readRequests,
-        seconds: round(readSeconds),
-        pointsPerSecond: Math.round(readPoints / readSeconds),
-        emulatorCpuSeconds: round(readEmulatorCpu),
-        emulatorCpuShare: round(readEmulatorCpu / readSeconds),
-        clientCpuSeconds: round(readClientCpu),
-        emulatorPointsPerCpuSecond: Math.round(readPoints / readEmulatorCpu),
-      },
-      serve: {
-        requests: serveRequests,
-        seconds: round(serveSeconds),
-        pointsPerSecond: Math.round(servePoints / serveSeconds),
-        emulatorCpuSeconds: round(serveEmulatorCpu),
-        emulatorCpuShare: round(serveEmulatorCpu / serveSeconds),
-        clientCpuSeconds: round(serveClientCpu),
-        emulatorPointsPerCpuSecond: Math.round(servePoints / serveEmulatorCpu),
-      },
+      insert: phaseReport(insertTasks.length, readPoints, insert),
+      read: phaseReport(readRequests, readPoints, read),
+      serve: phaseReport(serveRequests, servePoints, serve),
       serialization100k: {
         concatMs: round(micro.concatMs),
         stringifyMs: round(micro.stringifyMs),
