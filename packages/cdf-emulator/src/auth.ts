@@ -5,8 +5,6 @@
 // the capabilities in CDF's shape, so least-privilege setups can be tested end to end.
 
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type {
   AclRequirement,
   EmulatorContext,
@@ -16,6 +14,7 @@ import type {
   RouteRegistry,
 } from "./context.js";
 import { CdfError } from "./context.js";
+import { readStateFile, writeStateFile } from "./stateFile.js";
 
 /** One capability as CDF writes it: `{ timeSeriesAcl: { actions: ["READ"], scope: { all: {} } } }`. */
 export type Capability = Record<string, { actions: string[]; scope: Record<string, unknown> }>;
@@ -189,27 +188,18 @@ export class AuthService {
   }
 
   async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    const state = {
+    await writeStateFile(dir, "auth.json", {
       clients: [...this.#clients].map(([clientId, c]) => ({ clientId, ...c })),
       tokens: [...this.#tokens].map(([token, t]) => ({ token, ...t })),
-    };
-    const file = join(dir, "auth.json");
-    await writeFile(`${file}.tmp`, JSON.stringify(state));
-    await rename(`${file}.tmp`, file);
+    });
   }
 
   async load(dir: string): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(join(dir, "auth.json"), "utf8");
-    } catch {
-      return;
-    }
-    const state = JSON.parse(text) as {
+    const state = await readStateFile<{
       clients: Array<{ clientId: string; clientSecret: string; capabilities: Capability[] }>;
       tokens: Array<StoredToken & { token: string }>;
-    };
+    }>(dir, "auth.json");
+    if (!state) return;
     for (const c of state.clients) {
       this.#clients.set(c.clientId, { clientSecret: c.clientSecret, capabilities: c.capabilities });
     }

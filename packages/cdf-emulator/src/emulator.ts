@@ -2,7 +2,7 @@
 // one server, loads persisted state (`dataDir`), listens, and returns what a client needs
 // (base URL, token URL, client credentials, project) plus the in-process control handle.
 
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AuthService, type ClientDefinition, registerAuthRoutes, TOKEN_PATH } from "./auth.js";
 import { VirtualClock } from "./clock.js";
@@ -15,6 +15,7 @@ import { PathFaults } from "./pathFaults.js";
 import { registerRawRoutes } from "./raw.js";
 import { EmulatorServer } from "./server.js";
 import { registerSessionRoutes } from "./sessions.js";
+import { writeStateFile } from "./stateFile.js";
 import { registerSubscriptionRoutes } from "./subscriptions.js";
 import type { ContractHook } from "./testing/contractRecorder.js";
 import { registerTimeSeriesRoutes, type TimeSeriesStore, timeSeriesInfo } from "./timeseries.js";
@@ -176,7 +177,5 @@ async function readClock(dir: string): Promise<number | undefined> {
 }
 
 async function writeClock(dir: string, now: number): Promise<void> {
-  const file = join(dir, "clock.json");
-  await writeFile(`${file}.tmp`, JSON.stringify({ now, iso: new Date(now).toISOString() }));
-  await rename(`${file}.tmp`, file);
+  await writeStateFile(dir, "clock.json", { now, iso: new Date(now).toISOString() });
 }

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry } from "./context.js";
 import { pageOf } from "./functions/listCursor.js";
 import { parseRequestBody } from "./functions/requestBody.js";
+import { readStateFile } from "./stateFile.js";
 
 /** Ids start high so that a file id passed where another resource's id belongs is not found. */
 const FIRST_FILE_ID = 5_000_000_000_001;
@@ -132,13 +133,11 @@ export function registerFileRoutes(registry: RouteRegistry, ctx: EmulatorContext
     },
     async load(dir) {
       const target = join(dir, "files");
-      let text: string;
-      try {
-        text = await readFile(join(target, "index.json"), "utf8");
-      } catch {
-        return;
-      }
-      const saved = JSON.parse(text) as { nextId: number; files: Array<Omit<StoredFile, "content">> };
+      const saved = await readStateFile<{ nextId: number; files: Array<Omit<StoredFile, "content">> }>(
+        target,
+        "index.json",
+      );
+      if (!saved) return;
       store.reset();
       nextId = saved.nextId;
       for (const f of saved.files) {

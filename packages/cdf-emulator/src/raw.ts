@@ -4,8 +4,6 @@
 // replaces all its columns; `ensureParent=true` creates the missing db/table; list pages are
 // ordered by key so a cursor (the last key) stays valid while rows are written.
 
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry } from "./context.js";
 import {
   decodeCursor,
@@ -17,6 +15,7 @@ import {
   optionalBoolean,
   queryBoolean,
 } from "./requestBody.js";
+import { readStateFile, writeStateFile } from "./stateFile.js";
 
 export interface RawRow {
   key: string;
@@ -92,25 +91,19 @@ export class RawStore implements EmulatorStore {
   }
 
   async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
     const state = [...this.dbs].map(([db, tables]) => ({
       db,
       tables: [...tables].map(([table, t]) => ({ table, rows: [...t.rows.values()] })),
     }));
-    const file = join(dir, "raw.json");
-    await writeFile(`${file}.tmp`, JSON.stringify(state));
-    await rename(`${file}.tmp`, file);
+    await writeStateFile(dir, "raw.json", state);
   }
 
   async load(dir: string): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(join(dir, "raw.json"), "utf8");
-    } catch {
-      return;
-    }
+    const state = await readStateFile<
+      Array<{ db: string; tables: Array<{ table: string; rows: RawRow[] }> }>
+    >(dir, "raw.json");
+    if (!state) return;
     this.reset();
-    const state = JSON.parse(text) as Array<{ db: string; tables: Array<{ table: string; rows: RawRow[] }> }>;
     for (const { db, tables } of state) {
       this.db(db, true);
       for (const { table, rows } of tables) {

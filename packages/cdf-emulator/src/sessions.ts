@@ -4,12 +4,13 @@
 // lived (facts.md: "valid for about one minute"), measured here on the virtual clock.
 
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry } from "./context.js";
 import { pageOf } from "./functions/listCursor.js";
 import { parseRequestBody } from "./functions/requestBody.js";
+import { readStateFile } from "./stateFile.js";
 
 /** How long a nonce can be bound after the session is created (CDF: about one minute). */
 export const NONCE_LIFETIME_MS = 60_000;
@@ -153,13 +154,8 @@ export function registerSessionRoutes(registry: RouteRegistry, ctx: EmulatorCont
       );
     },
     async load(dir) {
-      let text: string;
-      try {
-        text = await readFile(join(dir, "sessions.json"), "utf8");
-      } catch {
-        return;
-      }
-      const saved = JSON.parse(text) as { nextId: number; sessions: SessionRecord[] };
+      const saved = await readStateFile<{ nextId: number; sessions: SessionRecord[] }>(dir, "sessions.json");
+      if (!saved) return;
       store.reset();
       nextId = saved.nextId;
       for (const s of saved.sessions) {

@@ -5,8 +5,6 @@
 // Data-model time series (CogniteTimeSeries, addressed by `instanceId`) cannot be created through
 // this API in CDF either; the control API creates them so DM-addressed datapoint calls can be tested.
 
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import {
   CdfError,
   type EmulatorContext,
@@ -28,6 +26,7 @@ import {
   queryBoolean,
   rejectDuplicateRefs,
 } from "./requestBody.js";
+import { readStateFile, writeStateFile } from "./stateFile.js";
 
 export interface TimeSeries {
   id: number;
@@ -224,20 +223,12 @@ export class TimeSeriesStore implements EmulatorStore {
   }
 
   async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, "timeseries.json");
-    await writeFile(`${file}.tmp`, JSON.stringify({ nextId: this.#nextId, items: [...this.#byId.values()] }));
-    await rename(`${file}.tmp`, file);
+    await writeStateFile(dir, "timeseries.json", { nextId: this.#nextId, items: [...this.#byId.values()] });
   }
 
   async load(dir: string): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(join(dir, "timeseries.json"), "utf8");
-    } catch {
-      return;
-    }
-    const state = JSON.parse(text) as { nextId: number; items: TimeSeries[] };
+    const state = await readStateFile<{ nextId: number; items: TimeSeries[] }>(dir, "timeseries.json");
+    if (!state) return;
     this.reset();
     for (const ts of state.items) this.#index(ts);
     this.#nextId = state.nextId;

@@ -4,6 +4,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { EmulatorStore } from "../context.js";
+import { readStateFile } from "../stateFile.js";
 import { allocColumns, type Columns } from "./columns.js";
 import { SeriesPoints } from "./seriesPoints.js";
 
@@ -77,14 +78,13 @@ export class DatapointStore implements EmulatorStore {
 
   async load(dir: string): Promise<void> {
     const root = join(dir, "datapoints");
-    let text: string;
     this.#series.clear();
-    try {
-      text = await readFile(join(root, "manifest.json"), "utf8");
-    } catch {
-      return; // nothing saved: absent files mean empty
-    }
-    const { version, series } = JSON.parse(text) as { version: number; series: SeriesManifest[] };
+    const manifest = await readStateFile<{ version: number; series: SeriesManifest[] }>(
+      root,
+      "manifest.json",
+    );
+    if (!manifest) return; // nothing saved: absent files mean empty
+    const { version, series } = manifest;
     if (version !== FORMAT_VERSION) {
       throw new Error(
         `${root}/manifest.json: datapoint format version ${version}, expected ${FORMAT_VERSION}; delete ${root} to start empty`,

@@ -13,6 +13,7 @@ import type { ClockParticipant } from "../clock.js";
 import { CdfError, type EmulatorContext, type EmulatorStore, type Principal } from "../context.js";
 import type { FileStore } from "../files.js";
 import type { SessionStore } from "../sessions.js";
+import { readStateFile } from "../stateFile.js";
 import { type CronExpression, isCronTick, nextCronTick, parseCronExpression } from "./cronExpression.js";
 import { FUNCTION_LIMITS, type FunctionRuntime as RuntimeName } from "./functionLimits.js";
 import { FunctionRuntime, type HarnessOutcome, type RunningProcess } from "./functionRuntime.js";
@@ -618,13 +619,7 @@ export class FunctionsService implements EmulatorStore {
 
   async load(dir: string): Promise<void> {
     const target = join(dir, "functions");
-    let text: string;
-    try {
-      text = await readFile(join(target, "state.json"), "utf8");
-    } catch {
-      return;
-    }
-    const saved = JSON.parse(text) as {
+    const saved = await readStateFile<{
       nextIds: [number, number, number];
       functions: FunctionRecord[];
       calls: CallRecord[];
@@ -632,7 +627,8 @@ export class FunctionsService implements EmulatorStore {
       logs: Array<[number, Array<{ timestamp: number; message: string }>]>;
       responses: Array<[number, unknown]>;
       lastFiredTick: Array<[number, number]>;
-    };
+    }>(target, "state.json");
+    if (!saved) return;
     this.reset();
     [this.#nextFunctionId, this.#nextCallId, this.#nextScheduleId] = saved.nextIds;
     for (const fn of saved.functions) {

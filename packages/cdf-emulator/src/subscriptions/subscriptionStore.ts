@@ -3,8 +3,6 @@
 // A change is logged only for series that are members when it happens ("only changes after they
 // joined"); a series lives in one partition (id mod partitionCount), so its changes stay in order.
 
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import {
   CdfError,
   type DatapointChange,
@@ -12,6 +10,7 @@ import {
   type EmulatorStore,
   type TimeSeriesInfo,
 } from "../context.js";
+import { readStateFile, writeStateFile } from "../stateFile.js";
 import { type LogEntry, type LoggedChange, PartitionLog, type SubscribedSeries } from "./partitionLog.js";
 import { decodeSubscriptionCursor, encodeSubscriptionCursor } from "./subscriptionCursor.js";
 import { compileSubscriptionFilter, type SeriesPredicate } from "./subscriptionFilter.js";
@@ -629,25 +628,20 @@ export class SubscriptionStore implements EmulatorStore {
         lastUpdatedTime: s.lastUpdatedTime,
       })),
     };
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, "subscriptions.json");
-    await writeFile(`${file}.tmp`, JSON.stringify(state));
-    await rename(`${file}.tmp`, file);
+    await writeStateFile(dir, "subscriptions.json", state);
   }
 
   async load(dir: string): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(join(dir, "subscriptions.json"), "utf8");
-    } catch {
-      return;
-    }
     type Saved = Omit<Subscription, "members" | "seen" | "partitions" | "predicate" | "waiters"> & {
       members: Member[];
       seen: SubscribedSeries[];
       partitions: Array<{ end: number; entries: LogEntry[] }>;
     };
-    const state = JSON.parse(text) as { nextInternalId: number; sequence: number; subscriptions: Saved[] };
+    const state = await readStateFile<{ nextInternalId: number; sequence: number; subscriptions: Saved[] }>(
+      dir,
+      "subscriptions.json",
+    );
+    if (!state) return;
     this.reset();
     this.#nextInternalId = state.nextInternalId;
     this.#sequence = state.sequence;

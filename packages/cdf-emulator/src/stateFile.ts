@@ -1,0 +1,26 @@
+// The JSON files the stores keep their state in under --data-dir (see `EmulatorStore.save/load`).
+
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * Save `state` as `dir/name` by writing a temporary file and renaming it over the old one: a save
+ * cut short (a killed process) leaves the previous state whole rather than half a file.
+ */
+export async function writeStateFile(dir: string, name: string, state: unknown): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, name);
+  await writeFile(`${file}.tmp`, JSON.stringify(state));
+  await rename(`${file}.tmp`, file);
+}
+
+/** The state saved as `dir/name`, or undefined when the file cannot be read (nothing saved yet). */
+export async function readStateFile<T>(dir: string, name: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, name), "utf8");
+  } catch {
+    return undefined;
+  }
+  return JSON.parse(text) as T;
+}
