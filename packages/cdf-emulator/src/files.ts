@@ -10,6 +10,7 @@ import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry 
 import { pageOf } from "./functions/listCursor.js";
 import { parseRequestBody } from "./functions/requestBody.js";
 import { readStateFile } from "./stateFile.js";
+import { inTimeRange, timeRange } from "./timeRange.js";
 
 /** Ids start high so that a file id passed where another resource's id belongs is not found. */
 const FIRST_FILE_ID = 5_000_000_000_001;
@@ -42,7 +43,6 @@ const byIdsBody = z.strictObject({
   ignoreUnknownIds: z.boolean().optional(),
 });
 const downloadLinkBody = z.strictObject({ items: z.array(fileRef).min(1).max(100) });
-const timeRange = z.strictObject({ min: z.number().int().optional(), max: z.number().int().optional() });
 const listBody = z.strictObject({
   filter: z
     .strictObject({
@@ -81,12 +81,6 @@ interface StoredFile {
   record: FileRecord;
   uploadSecret: string;
   content?: Buffer;
-}
-
-function inRange(value: number | undefined, range: { min?: number; max?: number } | undefined): boolean {
-  if (!range) return true;
-  if (value === undefined) return false;
-  return (range.min === undefined || value >= range.min) && (range.max === undefined || value <= range.max);
 }
 
 export function registerFileRoutes(registry: RouteRegistry, ctx: EmulatorContext): FileStore {
@@ -254,9 +248,9 @@ export function registerFileRoutes(registry: RouteRegistry, ctx: EmulatorContext
               (r.externalId ?? "").startsWith(filter.externalIdPrefix)) &&
             (filter.uploaded === undefined || r.uploaded === filter.uploaded) &&
             Object.entries(filter.metadata ?? {}).every(([k, v]) => r.metadata?.[k] === v) &&
-            inRange(r.createdTime, filter.createdTime) &&
-            inRange(r.lastUpdatedTime, filter.lastUpdatedTime) &&
-            inRange(r.uploadedTime, filter.uploadedTime),
+            inTimeRange(r.createdTime, filter.createdTime) &&
+            inTimeRange(r.lastUpdatedTime, filter.lastUpdatedTime) &&
+            inTimeRange(r.uploadedTime, filter.uploadedTime),
         );
       return { body: pageOf(matching, body.cursor, body.limit ?? 100) };
     },

@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
+import { inTimeRange, timeRange } from "../timeRange.js";
 import { functionFromPath } from "./functionRoutes.js";
 import type { CallRecord, FunctionsService } from "./functionsService.js";
 import { parseRequestBody } from "./requestBody.js";
@@ -17,7 +18,6 @@ const callBody = z.object({
     .string({ error: "nonce is required: create a session (POST /sessions) and pass its nonce" })
     .min(1),
 });
-const timeRange = z.strictObject({ min: z.number().int().optional(), max: z.number().int().optional() });
 const listBody = z.strictObject({
   filter: z
     .strictObject({
@@ -49,12 +49,6 @@ export function callBodyOf(call: CallRecord) {
     ...(call.scheduleId === undefined ? {} : { scheduleId: call.scheduleId }),
     ...(call.scheduledTime === undefined ? {} : { scheduledTime: call.scheduledTime }),
   };
-}
-
-function inRange(value: number | undefined, range: { min?: number; max?: number } | undefined): boolean {
-  if (!range) return true;
-  if (value === undefined) return false;
-  return (range.min === undefined || value >= range.min) && (range.max === undefined || value <= range.max);
 }
 
 /** Calls newest first; the cursor is the id below which the next page continues. */
@@ -130,8 +124,8 @@ export function registerCallRoutes(registry: RouteRegistry, service: FunctionsSe
           c.functionId === fn.id &&
           (f.scheduleId === undefined || c.scheduleId === f.scheduleId) &&
           (f.status === undefined || c.status === f.status) &&
-          inRange(c.startTime, f.startTime) &&
-          (f.endTime === undefined || inRange(c.endTime, f.endTime)),
+          inTimeRange(c.startTime, f.startTime) &&
+          inTimeRange(c.endTime, f.endTime),
       );
       return { body: callPage(calls, body.cursor, body.limit ?? 100) };
     },

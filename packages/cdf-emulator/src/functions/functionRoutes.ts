@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { CdfError, type EmulatorContext, type RouteRegistry } from "../context.js";
+import { inTimeRange, timeRange } from "../timeRange.js";
 import { FUNCTION_LIMITS, FUNCTION_RUNTIMES } from "./functionLimits.js";
 import type { FunctionRecord, FunctionsService } from "./functionsService.js";
 import { parseRequestBody } from "./requestBody.js";
@@ -65,7 +66,6 @@ const refsBody = z.strictObject({
   items: z.array(functionRef).min(1).max(10),
   ignoreUnknownIds: z.boolean().optional(),
 });
-const timeRange = z.strictObject({ min: z.number().int().optional(), max: z.number().int().optional() });
 const listBody = z.strictObject({
   filter: z
     .strictObject({
@@ -178,8 +178,7 @@ export function registerFunctionCrudRoutes(
           (f.fileId === undefined || fn.fileId === f.fileId) &&
           (f.status === undefined || fn.status === f.status) &&
           (f.externalIdPrefix === undefined || (fn.externalId ?? "").startsWith(f.externalIdPrefix)) &&
-          (f.createdTime?.min === undefined || fn.createdTime >= f.createdTime.min) &&
-          (f.createdTime?.max === undefined || fn.createdTime <= f.createdTime.max) &&
+          inTimeRange(fn.createdTime, f.createdTime) &&
           Object.entries(f.metadata ?? {}).every(([k, v]) => fn.metadata?.[k] === v),
       );
       return { body: { items: items.slice(0, body.limit ?? 100).map(functionBody) } };

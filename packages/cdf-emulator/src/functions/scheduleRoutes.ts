@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
+import { inTimeRange, timeRange } from "../timeRange.js";
 import { describeCronExpression } from "./cronExpression.js";
 import type { FunctionsService, ScheduleRecord } from "./functionsService.js";
 import { parseRequestBody } from "./requestBody.js";
@@ -31,7 +32,6 @@ const createBody = z.object({
     .min(1)
     .max(1),
 });
-const timeRange = z.strictObject({ min: z.number().int().optional(), max: z.number().int().optional() });
 const listBody = z.strictObject({
   filter: z
     .strictObject({
@@ -152,8 +152,7 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
           (functionId === undefined || s.functionId === functionId) &&
           (functionExternalId === undefined || s.functionExternalId === functionExternalId) &&
           (f.cronExpression === undefined || s.cronExpression === f.cronExpression) &&
-          (f.createdTime?.min === undefined || s.createdTime >= f.createdTime.min) &&
-          (f.createdTime?.max === undefined || s.createdTime <= f.createdTime.max),
+          inTimeRange(s.createdTime, f.createdTime),
       );
       return { body: { items: items.slice(0, body.limit ?? 100).map(scheduleBody) } };
     },
