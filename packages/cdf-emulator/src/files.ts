@@ -9,6 +9,7 @@ import { z } from "zod";
 import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry } from "./context.js";
 import { pageOf } from "./functions/listCursor.js";
 import { parseRequestBody } from "./functions/requestBody.js";
+import { resolveByIds } from "./resolveByIds.js";
 import { readStateFile } from "./stateFile.js";
 import { inTimeRange, timeRange } from "./timeRange.js";
 
@@ -91,11 +92,8 @@ export function registerFileRoutes(registry: RouteRegistry, ctx: EmulatorContext
     [...files.values()].find((f) => f.record.externalId === externalId);
   const lookup = (ref: FileRef): StoredFile | undefined =>
     "id" in ref ? files.get(ref.id) : findByExternalId(ref.externalId);
-  const resolveAll = (refs: FileRef[], ignoreUnknownIds: boolean): StoredFile[] => {
-    const missing = refs.filter((r) => !lookup(r));
-    if (missing.length > 0 && !ignoreUnknownIds) throw new CdfError(400, "Files not found", { missing });
-    return refs.map(lookup).filter((f): f is StoredFile => f !== undefined);
-  };
+  const resolveAll = (refs: FileRef[], ignoreUnknownIds: boolean): StoredFile[] =>
+    resolveByIds(refs, lookup, { ignoreUnknownIds, notFound: "Files not found" });
   const uploadUrl = (f: StoredFile) =>
     `${ctx.baseUrl()}/_emulator/upload/${f.record.id}?token=${encodeURIComponent(f.uploadSecret)}`;
   const checkSecret = (fileId: string, token: string | null): StoredFile => {

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry } from "./context.js";
 import { pageOf } from "./functions/listCursor.js";
 import { parseRequestBody } from "./functions/requestBody.js";
+import { resolveByIds } from "./resolveByIds.js";
 import { readStateFile } from "./stateFile.js";
 
 /** How long a nonce can be bound after the session is created (CDF: about one minute). */
@@ -95,11 +96,9 @@ export function registerSessionRoutes(registry: RouteRegistry, ctx: EmulatorCont
   let byNonce = new Map<string, SessionRecord>();
   let nextId = 1;
 
-  const find = (id: number): SessionRecord => {
-    const s = sessions.get(id);
-    if (!s) throw new CdfError(400, `Session ${id} not found`, { missing: [{ id }] });
-    return s;
-  };
+  /** The session of every item, or CDF's 400 listing every unknown id in `missing`. */
+  const findAll = (items: Array<{ id: number }>): SessionRecord[] =>
+    resolveByIds(items, (i) => sessions.get(i.id), { notFound: "Sessions not found" });
 
   const store: SessionStore = {
     bindNonce(nonce, purpose) {
@@ -238,9 +237,7 @@ export function registerSessionRoutes(registry: RouteRegistry, ctx: EmulatorCont
     acl: [{ acl: "sessionsAcl", action: "LIST" }],
     handler(req) {
       const body = parseRequestBody(sessionIdsBody, req.body, "POST /sessions/byids");
-      const missing = body.items.filter((i) => !sessions.has(i.id));
-      if (missing.length > 0) throw new CdfError(400, "Sessions not found", { missing });
-      return { body: { items: body.items.map((i) => publicSession(find(i.id))) } };
+      return { body: { items: findAll(body.items).map(publicSession) } };
     },
   });
 
@@ -250,12 +247,9 @@ export function registerSessionRoutes(registry: RouteRegistry, ctx: EmulatorCont
     acl: [{ acl: "sessionsAcl", action: "DELETE" }],
     handler(req) {
       const body = parseRequestBody(revokeBody, req.body, "POST /sessions/revoke");
-      const missing = body.items.filter((i) => !sessions.has(i.id));
-      if (missing.length > 0) throw new CdfError(400, "Sessions not found", { missing });
       return {
         body: {
-          items: body.items.map((i) => {
-            const s = find(i.id);
+          items: findAll(body.items).map((s) => {
             s.status = "REVOKED";
             return publicSession(s);
           }),

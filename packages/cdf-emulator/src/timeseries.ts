@@ -26,6 +26,7 @@ import {
   queryBoolean,
   rejectDuplicateRefs,
 } from "./requestBody.js";
+import { resolveByIds } from "./resolveByIds.js";
 import { readStateFile, writeStateFile } from "./stateFile.js";
 
 export interface TimeSeries {
@@ -157,19 +158,10 @@ export class TimeSeriesStore implements EmulatorStore {
 
   /** The series for each reference, or 400 with every unknown one in `missing`. */
   resolve(refs: IdentifierRef[], ignoreUnknownIds: boolean): TimeSeries[] {
-    const found: TimeSeries[] = [];
-    const missing: IdentifierRef[] = [];
-    for (const ref of refs) {
-      const ts = this.find(ref as Parameters<TimeSeriesStore["find"]>[0]);
-      if (ts) found.push(ts);
-      else missing.push(ref);
-    }
-    if (missing.length > 0 && !ignoreUnknownIds) {
-      throw new CdfError(400, "Time series not found (pass ignoreUnknownIds: true to skip unknown ones).", {
-        missing,
-      });
-    }
-    return found;
+    return resolveByIds(refs, (ref) => this.find(ref as Parameters<TimeSeriesStore["find"]>[0]), {
+      ignoreUnknownIds,
+      notFound: "Time series not found (pass ignoreUnknownIds: true to skip unknown ones).",
+    });
   }
 
   /** All series in id order (stable for cursors: new series get larger ids). */

@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
+import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
 import { functionFromPath } from "./functionRoutes.js";
 import type { CallRecord, FunctionsService } from "./functionsService.js";
@@ -142,18 +143,11 @@ export function registerCallRoutes(registry: RouteRegistry, service: FunctionsSe
         const c = service.calls.get(id);
         return c && c.functionId === fn.id ? c : undefined;
       };
-      const missing = body.items.filter((i) => !found(i.id));
-      if (missing.length > 0 && !body.ignoreUnknownIds) {
-        throw new CdfError(400, "Function calls not found", { missing });
-      }
-      return {
-        body: {
-          items: body.items
-            .map((i) => found(i.id))
-            .filter((c): c is CallRecord => c !== undefined)
-            .map(callBodyOf),
-        },
-      };
+      const calls = resolveByIds(body.items, (i) => found(i.id), {
+        ignoreUnknownIds: body.ignoreUnknownIds,
+        notFound: "Function calls not found",
+      });
+      return { body: { items: calls.map(callBodyOf) } };
     },
   });
 

@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { CdfError, type EmulatorContext, type RouteRegistry } from "../context.js";
+import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
 import { FUNCTION_LIMITS, FUNCTION_RUNTIMES } from "./functionLimits.js";
 import type { FunctionRecord, FunctionsService } from "./functionsService.js";
@@ -116,12 +117,10 @@ export function functionFromPath(service: FunctionsService, idText: string | und
 }
 
 function resolveRefs(service: FunctionsService, body: z.infer<typeof refsBody>): FunctionRecord[] {
-  const missing = body.items.filter((ref) => !service.findFunction(ref));
-  if (missing.length > 0 && !body.ignoreUnknownIds)
-    throw new CdfError(400, "Functions not found", { missing });
-  return body.items
-    .map((ref) => service.findFunction(ref))
-    .filter((f): f is FunctionRecord => f !== undefined);
+  return resolveByIds(body.items, (ref) => service.findFunction(ref), {
+    ignoreUnknownIds: body.ignoreUnknownIds,
+    notFound: "Functions not found",
+  });
 }
 
 function parseLimit(text: string | null, where: string): number {

@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
+import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
 import { describeCronExpression } from "./cronExpression.js";
 import type { FunctionsService, ScheduleRecord } from "./functionsService.js";
@@ -76,15 +77,11 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
     if (!s) throw new CdfError(404, `Function schedule with id ${idText} not found`);
     return s;
   };
-  const resolve = (body: z.infer<typeof idsBody>): ScheduleRecord[] => {
-    const missing = body.items.filter((i) => !service.schedules.has(i.id));
-    if (missing.length > 0 && !body.ignoreUnknownIds) {
-      throw new CdfError(400, "Function schedules not found", { missing });
-    }
-    return body.items
-      .map((i) => service.schedules.get(i.id))
-      .filter((s): s is ScheduleRecord => s !== undefined);
-  };
+  const resolve = (body: z.infer<typeof idsBody>): ScheduleRecord[] =>
+    resolveByIds(body.items, (i) => service.schedules.get(i.id), {
+      ignoreUnknownIds: body.ignoreUnknownIds,
+      notFound: "Function schedules not found",
+    });
 
   registry.add({
     method: "POST",
