@@ -7,7 +7,7 @@
 import { CdfError, type EmulatorContext, type TimeSeriesInfo } from "../context.js";
 import { AGGREGATE_NAMES, type AggregateName } from "./aggregateBuilder.js";
 import { createBucketing, parseGranularity, parseTimeZone } from "./bucketing.js";
-import { decodeCursor, encodeCursor } from "./datapointCursor.js";
+import { type DatapointCursor, decodeCursor, encodeCursor } from "./datapointCursor.js";
 import type { DatapointStore } from "./datapointStore.js";
 import { readAggregates } from "./readAggregates.js";
 import { readRawPage } from "./readRawPage.js";
@@ -125,15 +125,22 @@ export function listDatapoints(ctx: EmulatorContext, store: DatapointStore, body
   return Buffer.concat(out);
 }
 
+const WRONG_CURSOR = {
+  raw: "an aggregate cursor used for a raw query",
+  aggregate: "a raw cursor used for an aggregate query",
+} as const;
+
+/** Where this page starts: the item's start, or later where the previous page's cursor points. */
+function pageStart(p: ItemPlan, kind: DatapointCursor["kind"]): number {
+  if (p.q.cursor === undefined) return p.start;
+  const cursor = decodeCursor(p.q.cursor, `${p.where}.cursor`);
+  if (cursor.kind !== kind) throw new CdfError(400, `${p.where}.cursor: ${WRONG_CURSOR[kind]}`);
+  return Math.max(p.start, cursor.next);
+}
+
 function rawItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan): Buffer[] {
   const { q, where } = p;
-  let start = p.start;
-  if (q.cursor !== undefined) {
-    const cursor = decodeCursor(q.cursor, `${where}.cursor`);
-    if (cursor.kind !== "raw")
-      throw new CdfError(400, `${where}.cursor: an aggregate cursor used for a raw query`);
-    start = Math.max(start, cursor.next);
-  }
+  const start = pageStart(p, "raw");
   const page = readRawPage(store.get(p.info.id), {
     start,
     end: p.end,
@@ -160,13 +167,7 @@ function aggregateItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan)
   const { q, where } = p;
   const granularity = parseGranularity(q.granularity, `${where}.granularity`);
   const timeZone = parseTimeZone(q.timeZone, `${where}.timeZone`);
-  let start = p.start;
-  if (q.cursor !== undefined) {
-    const cursor = decodeCursor(q.cursor, `${where}.cursor`);
-    if (cursor.kind !== "aggregate")
-      throw new CdfError(400, `${where}.cursor: a raw cursor used for an aggregate query`);
-    start = Math.max(start, cursor.next);
-  }
+  const start = pageStart(p, "aggregate");
   const bucketing = createBucketing(granularity, start, timeZone);
   const alignedStart = bucketing.startOf(start);
   // CDF rounds the end up so that the last interval is whole.
