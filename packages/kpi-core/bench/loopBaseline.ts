@@ -51,8 +51,11 @@ export function loopBaseline(
   }
   const results = emptyResults(windows);
   for (let w = 0; w < windows; w++) {
-    if (covered[w]! > 0) results.twa[w] = area[w]! / covered[w]!;
-    results.integral[w] = area[w]! / 3_600_000;
+    // twa and integral have no value (NaN) when nothing in the window is covered.
+    if (covered[w]! > 0) {
+      results.twa[w] = area[w]! / covered[w]!;
+      results.integral[w] = area[w]! / 3_600_000;
+    }
     if (count[w]! > 0) {
       results.min[w] = min[w]!;
       results.max[w] = max[w]!;

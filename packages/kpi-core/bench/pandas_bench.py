@@ -57,7 +57,8 @@ def aggregates(series, t, v, start, end, window_ms, max_gap_ms):
     covered_w = np.bincount(w[keep], weights=span[keep], minlength=windows)
     with np.errstate(invalid="ignore", divide="ignore"):
         twa = np.where(covered_w > 0, area_w / covered_w, np.nan)
-    integral = area_w / 3_600_000.0
+    # Like twa, the integral has no value (NaN) when nothing in the window is covered.
+    integral = np.where(covered_w > 0, area_w / 3_600_000.0, np.nan)
     return np.stack([twa, integral, mins, maxs, counts])
 
 
