@@ -47,7 +47,7 @@ const hours = (from: number, count: number): Window[] =>
 /**
  * Rows at whole minutes over [-2 h, 8 h) around EPOCH, repeats included (the later wins). All
  * usable: a part's read brings only the one raw point before it, and if cleaning dropped that one
- * the part could not see the kept point before (see docs/semantics.md, "Reading inputs").
+ * the part could not see the kept point before (see the README, "Reading inputs").
  */
 const rows = fc.array(
   fc.record({
