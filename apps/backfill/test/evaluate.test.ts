@@ -44,6 +44,11 @@ async function evaluate(args: string[], options: Parameters<typeof capturedIo>[0
   return { exitCode, stdout: io.stdoutText(), stderr: io.stderrText() };
 }
 
+/** The flags of one evaluation of `config` over `points` in [from, to), plus `extra`. */
+function rangeArgs(config: string, points: string, from: string, to: string, extra: string[] = []): string[] {
+  return ["--config", config, "--input", points, "--from", from, "--to", to, ...extra];
+}
+
 function standardArgs(
   extra: string[] = [],
   from = "2024-01-01T00:00:00Z",
@@ -51,7 +56,7 @@ function standardArgs(
 ): string[] {
   const config = scratch.file("kpis.yaml", CONFIG);
   const points = scratch.file("points.csv", POINTS);
-  return ["--config", config, "--input", points, "--from", from, "--to", to, ...extra];
+  return rangeArgs(config, points, from, to, extra);
 }
 
 describe("kpi-backfill evaluate: results", () => {
@@ -208,16 +213,9 @@ kpis:
       "points.csv",
       "space,externalId,timestamp,value\nplant,flow,2024-01-01T00:10:00Z,1\nplant,flow,2024-01-01T00:20:00Z,1\n,flow,2024-01-01T00:30:00Z,1\n",
     );
-    const { stdout } = await evaluate([
-      "--config",
-      config,
-      "--input",
-      points,
-      "--from",
-      "2024-01-01T00:00:00Z",
-      "--to",
-      "2024-01-01T01:00:00Z",
-    ]);
+    const { stdout } = await evaluate(
+      rangeArgs(config, points, "2024-01-01T00:00:00Z", "2024-01-01T01:00:00Z"),
+    );
     expect(stdout.trim().split("\n")[1]).toBe(`dm-count,${T0},2,Good`);
   });
 });
@@ -285,16 +283,7 @@ describe("kpi-backfill evaluate: errors and exit codes", () => {
   it("exits 1 naming file and line of a bad row", async () => {
     const config = scratch.file("kpis.yaml", CONFIG);
     const points = scratch.file("points.csv", `${POINTS}\nsensor:x,abc,1,\n`);
-    const { exitCode, stderr } = await evaluate([
-      "--config",
-      config,
-      "--input",
-      points,
-      "--from",
-      "2024-01-01",
-      "--to",
-      "2024-01-02",
-    ]);
+    const { exitCode, stderr } = await evaluate(rangeArgs(config, points, "2024-01-01", "2024-01-02"));
     expect(exitCode).toBe(1);
     expect(stderr).toContain(`${points}:8: timestamp "abc" is not epoch ms or ISO 8601`);
   });
@@ -302,16 +291,7 @@ describe("kpi-backfill evaluate: errors and exit codes", () => {
   it("exits 1 with kpi-core's path and reason for an invalid kpis.yaml", async () => {
     const config = scratch.file("kpis.yaml", CONFIG.replace("every: 1h", "every: 90x"));
     const points = scratch.file("points.csv", POINTS);
-    const { exitCode, stderr } = await evaluate([
-      "--config",
-      config,
-      "--input",
-      points,
-      "--from",
-      "2024-01-01",
-      "--to",
-      "2024-01-02",
-    ]);
+    const { exitCode, stderr } = await evaluate(rangeArgs(config, points, "2024-01-01", "2024-01-02"));
     expect(exitCode).toBe(1);
     expect(stderr).toMatch(/kpis\[0\]\.window\.every/);
     expect(stderr).toContain("90x");
@@ -320,16 +300,7 @@ describe("kpi-backfill evaluate: errors and exit codes", () => {
   it("exits 1 with line and column for kpis.yaml that is not YAML", async () => {
     const config = scratch.file("kpis.yaml", "kpis:\n  - externalId: [unclosed\n");
     const points = scratch.file("points.csv", POINTS);
-    const { exitCode, stderr } = await evaluate([
-      "--config",
-      config,
-      "--input",
-      points,
-      "--from",
-      "2024-01-01",
-      "--to",
-      "2024-01-02",
-    ]);
+    const { exitCode, stderr } = await evaluate(rangeArgs(config, points, "2024-01-01", "2024-01-02"));
     expect(exitCode).toBe(1);
     expect(stderr).toMatch(/kpis\.yaml:\d+:\d+: not valid YAML/);
   });
@@ -378,18 +349,9 @@ describe("kpi-backfill evaluate: errors and exit codes", () => {
     writeFileSync(out, "previous good result\n");
     const config = scratch.file("kpis.yaml", CONFIG);
     const points = scratch.file("points.csv", `${POINTS}\nsensor:x,2024-01-01T05:00:00Z,oops,\n`);
-    const { exitCode } = await evaluate([
-      "--config",
-      config,
-      "--input",
-      points,
-      "--from",
-      "2024-01-01",
-      "--to",
-      "2024-01-02",
-      "--out",
-      out,
-    ]);
+    const { exitCode } = await evaluate(
+      rangeArgs(config, points, "2024-01-01", "2024-01-02", ["--out", out]),
+    );
     expect(exitCode).toBe(1);
     expect(readFileSync(out, "utf8")).toBe("previous good result\n");
     expect(readdirSync(scratch.dir()).sort()).toEqual(["kpis.yaml", "points.csv", "results.csv"]);
