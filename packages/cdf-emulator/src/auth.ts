@@ -79,6 +79,11 @@ export class AuthService {
     return this.#clients.has(clientId);
   }
 
+  /** What the identity provider checks before it issues a token: a known client with its own secret. */
+  verifyClientCredentials(clientId: string, clientSecret: string): boolean {
+    return this.#clients.get(clientId)?.clientSecret === clientSecret;
+  }
+
   issueToken(principal: { clientId: string; sessionId?: number }): {
     accessToken: string;
     expiresAt: number;
@@ -160,8 +165,7 @@ export class AuthService {
         `grant_type must be 'client_credentials' (got ${grantType === null ? "none" : `'${grantType}'`}); send an application/x-www-form-urlencoded body.`,
       );
     }
-    const client = clientId ? this.#clients.get(clientId) : undefined;
-    if (!clientId || !client || client.clientSecret !== clientSecret) {
+    if (!clientId || clientSecret === undefined || !this.verifyClientCredentials(clientId, clientSecret)) {
       return oauthError(
         401,
         "invalid_client",

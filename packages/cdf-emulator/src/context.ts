@@ -126,6 +126,8 @@ export interface EmulatorContext {
   baseUrl(): string;
   /** Issue a bearer token for a client or a session (function calls use session tokens). */
   issueToken(principal: { clientId: string; sessionId?: number }): { accessToken: string; expiresAt: number };
+  /** True when `clientId` is a registered client and `clientSecret` is its secret (sessions check this). */
+  verifyClientCredentials(clientId: string, clientSecret: string): boolean;
   /** Resolve time series by id / externalId / instanceId (undefined when unknown). */
   findTimeSeries(ref: {
     id?: number;

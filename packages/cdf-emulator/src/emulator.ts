@@ -81,6 +81,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clock,
     baseUrl: () => baseUrl,
     issueToken: (principal) => (ctxRef.auth as AuthService).issueToken(principal),
+    verifyClientCredentials: (clientId, clientSecret) =>
+      (ctxRef.auth as AuthService).verifyClientCredentials(clientId, clientSecret),
     findTimeSeries: (ref) => {
       const ts = timeSeries?.find(ref);
       return ts ? timeSeriesInfo(ts) : undefined;

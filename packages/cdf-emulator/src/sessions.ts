@@ -66,17 +66,15 @@ const revokeBody = z.object({ items: z.array(z.object({ id: z.number() })).min(1
 const listStatusValues = ["ready", "active", "cancelled", "revoked", "access_lost"] as const;
 
 /**
- * Client-secret check. E1's auth module owns the clients; until the context offers a check,
- * we accept any non-empty secret for a client id the token issuer knows.
+ * CDF asks the identity provider for a token with the item's client credentials and answers a
+ * rejection with its generic 400 (openapi.json documents no other error status for POST /sessions).
+ * The message names the client id only: a secret must never appear in a response or a log.
  */
 function checkClientCredentials(ctx: EmulatorContext, clientId: string, clientSecret: string): void {
-  const verify = (ctx as { verifyClientCredentials?: (id: string, secret: string) => boolean })
-    .verifyClientCredentials;
-  const valid = verify ? verify.call(ctx, clientId, clientSecret) : true;
-  if (!valid) {
+  if (!ctx.verifyClientCredentials(clientId, clientSecret)) {
     throw new CdfError(
-      401,
-      `Could not create a session: client credentials for clientId '${clientId}' were rejected by the identity provider; check the client id and secret`,
+      400,
+      `Could not create a session: the identity provider rejected the client credentials of clientId '${clientId}' (unknown client or wrong secret); check items[0].clientId and items[0].clientSecret`,
     );
   }
 }

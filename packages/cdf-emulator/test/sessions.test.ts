@@ -28,6 +28,32 @@ describe("sessions", () => {
     expect(typeof session?.id).toBe("number");
   });
 
+  it("rejects client credentials of an unknown client with a 400 naming the client id", async () => {
+    const error = await failure(
+      client.sessions.create([{ clientId: "nobody", clientSecret: "guessed-secret-123" }]),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toContain("'nobody'");
+    expect(error.message).not.toContain("guessed-secret-123");
+  });
+
+  it("rejects a known client with a wrong secret, without echoing the secret", async () => {
+    const error = await failure(
+      client.sessions.create([{ clientId: emulator.clientId, clientSecret: "wrong-secret-456" }]),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toContain(`'${emulator.clientId}'`);
+    expect(error.message).not.toContain("wrong-secret-456");
+  });
+
+  it("creates a session for another registered client with its own secret", async () => {
+    emulator.control.addClient({ clientId: "scheduler", clientSecret: "scheduler-secret" });
+    const [session] = await client.sessions.create([
+      { clientId: "scheduler", clientSecret: "scheduler-secret" },
+    ]);
+    expect(session).toMatchObject({ status: "READY", clientId: "scheduler" });
+  });
+
   it("creates a session by token exchange, without a clientId in the answer", async () => {
     const [session] = await client.sessions.create([{ tokenExchange: true }]);
     expect(session).toMatchObject({ status: "READY", type: "TOKEN_EXCHANGE" });
