@@ -293,4 +293,204 @@ describe("aggregates", () => {
       ),
     );
   });
+
+  // Examples and rules from docs.cognite.com/dev/concepts/aggregation ("Previous and next data
+  // point", "average", "Missing data"), .../aggregation/calendar and .../reference/status_codes.
+  describe("as CDF documents them", () => {
+    it("the status-code page's example: average divides by the covered part, not the whole second", () => {
+      // 1, 2, 3 (Good, Good, GoodClamped), 4 Uncertain, 5 Bad at +0..+4 ms, granularity 1s.
+      const t = 1620000000000;
+      const s = series([
+        [t, 1],
+        [t + 1, 2, 0],
+        [t + 2, 3, 3145728],
+        [t + 3, 4, 1073741824],
+        [t + 4, 5, 2153809152],
+      ]);
+      const names: AggregateName[] = [
+        "count",
+        "countGood",
+        "countUncertain",
+        "countBad",
+        "average",
+        "min",
+        "max",
+      ];
+      // Default: 1 -> 3 over 2 ms, integral 4 ms-units / 2 ms = 2 (the docs' answer, not 4/1000).
+      expect(
+        aggregate(s, { start: t, end: t + 1000, granularity: "1s", aggregates: names }).datapoints,
+      ).toEqual([
+        { timestamp: t, count: 3, countGood: 3, countUncertain: 1, countBad: 1, average: 2, min: 1, max: 3 },
+      ]);
+      // treatUncertainAsBad=false: 1 -> 4 over 3 ms, integral 7.5 / 3 = 2.5.
+      const lenient = aggregate(s, {
+        start: t,
+        end: t + 1000,
+        granularity: "1s",
+        aggregates: names,
+        uncertainIsBad: false,
+      });
+      expect(lenient.datapoints).toEqual([
+        {
+          timestamp: t,
+          count: 4,
+          countGood: 3,
+          countUncertain: 1,
+          countBad: 1,
+          average: 2.5,
+          min: 1,
+          max: 4,
+        },
+      ]);
+    });
+
+    it("the previous/next point counts when within 1 h of the interval, however far it is from the next point", () => {
+      // 00:30=0 and 01:45=75 are 75 min apart, f(t) = minutes since 00:30, f(01:00) = 30.
+      // [00:00,01:00): 01:45 is 45 min after the end -> covered 00:30-01:00, mean (0+30)/2 = 15.
+      // [01:00,02:00): 00:30 is 30 min before the start -> interpolation 30, covered 01:00-01:45, mean 52.5.
+      const s = series([
+        [T0 + 30 * MIN, 0],
+        [T0 + 105 * MIN, 75],
+      ]);
+      const { datapoints } = aggregate(s, { aggregates: ["average", "interpolation", "totalVariation"] });
+      expect(datapoints).toEqual([
+        { timestamp: T0, average: 15, totalVariation: 30 },
+        { timestamp: T0 + HOUR, average: 52.5, interpolation: 30, totalVariation: 45 },
+      ]);
+    });
+
+    it("exactly 1 h from the interval still counts; 1 ms more does not", () => {
+      // 00:00=0, 02:00=120: for [00:00,01:00) the next point is exactly 1 h after the end: f(01:00) = 60, mean 30.
+      // For [02:00,03:00) the previous point is 2 h before the start: only the point itself (120).
+      const near = series([
+        [T0, 0],
+        [T0 + 2 * HOUR, 120],
+      ]);
+      expect(aggregate(near, { aggregates: ["average"] }).datapoints).toEqual([
+        { timestamp: T0, average: 30 },
+        { timestamp: T0 + 2 * HOUR, average: 120 },
+      ]);
+      // One millisecond further: [00:00,01:00) is defined nowhere but at its point -> that point's value.
+      const far = series([
+        [T0, 0],
+        [T0 + 2 * HOUR + 1, 120],
+      ]);
+      expect(aggregate(far, { aggregates: ["average"] }).datapoints[0]).toEqual({
+        timestamp: T0,
+        average: 0,
+      });
+    });
+
+    it("points inside one interval are joined whatever their distance", () => {
+      // 4h interval: 00:00=0, 02:00=30, 03:00=30. Integral 2h*15 + 1h*30 = 60 over 3 h -> 20.
+      // Mean of f^2: (225*8/3 + 900)/3 = 500; variance 500 - 20^2 = 100.
+      const s = series([
+        [T0, 0],
+        [T0 + 2 * HOUR, 30],
+        [T0 + 3 * HOUR, 30],
+      ]);
+      const { datapoints } = aggregate(s, {
+        granularity: "4h",
+        aggregates: ["average", "continuousVariance", "totalVariation"],
+      });
+      expect(datapoints).toHaveLength(1);
+      expect(datapoints[0]!.average).toBeCloseTo(20, 9);
+      expect(datapoints[0]!.continuousVariance).toBeCloseTo(100, 9);
+      expect(datapoints[0]!.totalVariation).toBe(30);
+    });
+
+    it("stepInterpolation reaches back any distance; interpolation of a continuous series only 1 h", () => {
+      // 00:00=5, 05:30=7; the interval [05:00,06:00).
+      const s = series([
+        [T0, 5],
+        [T0 + 330 * MIN, 7],
+      ]);
+      const names: AggregateName[] = ["average", "interpolation", "stepInterpolation"];
+      const start = T0 + 5 * HOUR;
+      // Continuous: 00:00 is 5 h before the interval -> no interpolation, average = the lone point.
+      expect(aggregate(s, { start, aggregates: names }).datapoints).toEqual([
+        { timestamp: start, average: 7, stepInterpolation: 5 },
+      ]);
+      // Step: 5 holds until 05:30; nothing after the last point -> average 5 over 30 min.
+      expect(aggregate(s, { start, aggregates: names, isStep: true }).datapoints).toEqual([
+        { timestamp: start, average: 5, interpolation: 5, stepInterpolation: 5 },
+      ]);
+    });
+
+    it("ignoreBadDataPoints=false: constant up to a Bad point, undefined from it to the next Good one", () => {
+      // 00:00=0, 00:30=100 Bad, 00:45=10, 01:15=20; [00:00,01:00).
+      const s = series([
+        [T0, 0],
+        [T0 + 30 * MIN, 100, 2147483648],
+        [T0 + 45 * MIN, 10],
+        [T0 + 75 * MIN, 20],
+      ]);
+      // 0 held for 30 min (integral 0); 00:30-00:45 undefined; 10 -> 15 over 15 min (187.5): 187.5 / 45 min.
+      const strict = aggregate(s, { ignoreBad: false, aggregates: ["average", "count"] });
+      expect(strict.datapoints[0]!.average).toBeCloseTo(187.5 / 45, 9);
+      // Default (the Bad point ignored): 0 -> 10 over 45 min (225) + 10 -> 15 over 15 min (187.5), / 60.
+      const lenient = aggregate(s, { aggregates: ["average", "count"] });
+      expect(lenient.datapoints[0]!.average).toBeCloseTo(412.5 / 60, 9);
+      expect(lenient.datapoints[0]!.count).toBe(2);
+    });
+
+    it("the calendar page's example: 3mo in Australia/Adelaide, empty quarters left out", () => {
+      const points: Array<[number, number]> = [
+        [1580600000000, 1],
+        [1583000000000, 1],
+        [1590000000000, 1],
+        ...[1605000000000, 1606000000000, 1607000000000, 1608000000000, 1609000000000].map(
+          (t): [number, number] => [t, 1],
+        ),
+      ];
+      const { datapoints } = aggregate(series(points), {
+        start: 1580500000000,
+        end: Date.UTC(2021, 1, 1),
+        granularity: "3mo",
+        timeZone: "Australia/Adelaide",
+        aggregates: ["count"],
+      });
+      // Local Feb 1, May 1 and Nov 1 2020 at 00:00 (UTC+10:30, +09:30, +10:30).
+      expect(datapoints).toEqual([
+        { timestamp: 1580477400000, count: 2 },
+        { timestamp: 1588257000000, count: 1 },
+        { timestamp: 1604151000000, count: 5 },
+      ]);
+    });
+
+    it("the calendar page's example: UTC+01:00 rounds 1day to local midnight and 6h to the hour", () => {
+      const start = 1582144200000; // 2020-02-19 21:30 +01:00
+      const day = createBucketing(parseGranularity("1day", "test"), start, "UTC+01:00");
+      expect(day.startOf(start)).toBe(1582066800000);
+      const sixHours = createBucketing(parseGranularity("6h", "test"), start, "UTC+01:00");
+      expect(sixHours.startOf(start)).toBe(1582142400000);
+      expect(sixHours.endOf(1582142400000)).toBe(1582142400000 + 6 * HOUR);
+      // Asia/Kolkata (UTC+05:30): hours start at local whole hours, 00:10 UTC = 05:40 -> 05:00 = 23:30 UTC.
+      const kolkata = createBucketing(parseGranularity("h", "test"), T0 + 10 * MIN, "Asia/Kolkata");
+      expect(kolkata.startOf(T0 + 10 * MIN)).toBe(T0 - 30 * MIN);
+      // Minutes ignore the time zone.
+      const minutes = createBucketing(parseGranularity("15m", "test"), T0 + 10 * MIN + 5, "Asia/Kolkata");
+      expect(minutes.startOf(T0 + 10 * MIN + 5)).toBe(T0 + 10 * MIN);
+    });
+
+    it("granularity: the spec's units and short forms, with its limits", () => {
+      const ok: Array<[string, number, string]> = [
+        ["h", 1, "hour"],
+        ["hour", 1, "hour"],
+        ["1h", 1, "hour"],
+        ["1day", 1, "day"],
+        ["3month", 3, "month"],
+        ["12mo", 12, "month"],
+        ["120m", 120, "minute"],
+        ["120s", 120, "second"],
+        ["100000h", 100_000, "hour"],
+        ["100000mo", 100_000, "month"],
+      ];
+      for (const [text, multiple, unit] of ok)
+        expect(parseGranularity(text, "test")).toEqual({ multiple, unit });
+      for (const bad of ["0h", "121m", "121second", "100001d", "1w", "1.5h", "h1", "", "1 h"]) {
+        expect(() => parseGranularity(bad, "test")).toThrow(/granularity/);
+      }
+    });
+  });
 });

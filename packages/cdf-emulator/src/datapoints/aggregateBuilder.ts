@@ -1,23 +1,27 @@
 // Aggregates over intervals, computed in one forward pass over the stored points (no copy of the
 // range), as docs.cognite.com/dev/concepts/aggregation defines them:
 // - count/sum/min/max/discreteVariance/minDatapoint/maxDatapoint: over the points in the interval
-//   (Good ones, or Uncertain too when treatUncertainAsBad is false).
+//   (Good ones, or Uncertain too when treatUncertainAsBad is false). discreteVariance is the
+//   population variance (the docs' formula divides by n).
 // - average: time-weighted, the integral of the interpolated function over the part of the
-//   interval where it is defined, divided by that duration. A continuous (non-step) series is
-//   interpolated linearly between neighbours at most 1 h apart, a step series holds each value
-//   until the next point at any distance; the last point before and the first after the interval
-//   take part in the segments that cross its edges. Nothing is extrapolated past the last point.
+//   interval where it is defined, divided by that duration (the docs' status-code example: points
+//   1, 2, 3 at +0, +1, +2 ms in a 1 s interval average to 2). A continuous (non-step) series is
+//   interpolated linearly between consecutive points; the last point before the interval and the
+//   first after it take part only if they are at most 1 h away from the interval ("Previous and
+//   next data point"). Points inside the interval are joined whatever their distance. A step series
+//   holds each value until the next point at any distance. Nothing is extrapolated past the last
+//   point (the docs' "Previous and next data point" section; its average section says otherwise).
 // - interpolation / stepInterpolation: the function's value at the interval start (step: the last
-//   value at or before it).
+//   value at or before it, at any distance).
 // - continuousVariance / totalVariation: of the interpolated function over the defined part.
 // - countGood/Uncertain/Bad: every stored point by its own status; durationGood/Uncertain/Bad: how
 //   long the previous stored point had that status (within the same 1 h rule).
-// An interval is returned only when at least one stored point lies in it.
+// An interval is returned only when at least one stored point lies in it ("Missing data").
 
 import type { Bucketing } from "./bucketing.js";
 import { STATUS_GOOD, statusObject } from "./statusCode.js";
 
-/** Neighbours further apart than this do not interpolate a continuous series (CDF's rule). */
+/** A continuous series ignores the previous/next point further than this from an interval (CDF's rule). */
 export const MAX_INTERPOLATION_GAP_MS = 3_600_000;
 
 export const AGGREGATE_NAMES = [
@@ -225,10 +229,10 @@ export class AggregateBuilder {
     if (this.#isBad(a.code) || !Number.isFinite(a.v)) return;
     // ignoreBadDataPoints=false: the value before a Bad point holds until it (CDF's documented rule).
     const constant = this.#o.isStep || this.#isBad(b.code) || !Number.isFinite(b.v);
-    if (!this.#o.isStep && b.t - a.t > MAX_INTERPOLATION_GAP_MS) return;
     const slope = constant ? 0 : (b.v - a.v) / (b.t - a.t);
     // No closures here: this runs once per point, and transpilers wrap each closure creation.
     for (const k of this.#pending) {
+      if (!this.#reaches(a, b, k)) continue;
       if (k.start > a.t && k.start < b.t && k.interpolation === undefined)
         k.interpolation = a.v + slope * (k.start - a.t);
       if (this.#o.isStep && this.#usable(b) && b.t >= k.start && b.t < k.end) {
@@ -247,11 +251,22 @@ export class AggregateBuilder {
     }
   }
 
+  /**
+   * Whether the segment between consecutive points a < b defines the series inside interval k. A
+   * step series: always. A continuous one: unless a lies more than 1 h before k or b more than 1 h
+   * after it (points inside k are always joined, whatever their distance).
+   */
+  #reaches(a: AggregatePoint, b: AggregatePoint, k: Bucket): boolean {
+    return (
+      this.#o.isStep || (k.start - a.t <= MAX_INTERPOLATION_GAP_MS && b.t - k.end <= MAX_INTERPOLATION_GAP_MS)
+    );
+  }
+
   #durationSegment(a: AggregatePoint | undefined, b: AggregatePoint | undefined): void {
     if (!a || !b || this.#pending.length === 0) return;
-    if (!this.#o.isStep && b.t - a.t > MAX_INTERPOLATION_GAP_MS) return;
     const severity = a.code >>> 30;
     for (const k of this.#pending) {
+      if (!this.#reaches(a, b, k)) continue;
       const d = Math.min(b.t, k.end) - Math.max(a.t, k.start);
       if (d <= 0) continue;
       if (severity === 0) k.durationGood += d;
