@@ -10,6 +10,7 @@ import type { DatapointChange, EmulatorContext, EmulatorSettings, Principal } fr
 import { createControl, type EmulatorControl, parseTime, registerControlRoutes } from "./control.js";
 import { createDatapointStore, registerDatapointRoutes } from "./datapoints/index.js";
 import { registerFileRoutes } from "./files.js";
+import { FUNCTION_LIMITS } from "./functions/functionLimits.js";
 import { registerFunctionRoutes } from "./functions/index.js";
 import { PathFaults } from "./pathFaults.js";
 import { registerRawRoutes } from "./raw.js";
@@ -54,11 +55,15 @@ export interface Emulator {
 export const DEFAULT_CLIENT_ID = "emulator-client";
 export const DEFAULT_CLIENT_SECRET = "emulator-secret";
 
-const DEFAULT_SETTINGS: EmulatorSettings = {
+/** What `startEmulator` uses for each setting its `settings` option leaves out. */
+export const DEFAULT_SETTINGS: Readonly<EmulatorSettings> = {
   functionTimeoutMinutes: 10,
   deployQueuedMs: 5_000,
   deployDeployingMs: 30_000,
   tokenLifetimeMs: 3_600_000,
+  maxRunningCallsPerFunction: FUNCTION_LIMITS.runningCallsPerFunction,
+  // A safety net for a handler that never returns while the virtual clock stands still.
+  functionWallClockCapMs: 10 * 60_000,
 };
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {

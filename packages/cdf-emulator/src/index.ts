@@ -14,6 +14,7 @@ export type { EmulatorControl, EmulatorStats, FunctionFaultSpec } from "./contro
 export {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
+  DEFAULT_SETTINGS,
   type Emulator,
   type EmulatorOptions,
   startEmulator,

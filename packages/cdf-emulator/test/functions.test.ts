@@ -1,6 +1,6 @@
 import type { CogniteClient } from "@cognite/sdk";
 import { describe, expect, it } from "vitest";
-import type { Emulator } from "../src/index.js";
+import { DEFAULT_SETTINGS, type Emulator } from "../src/index.js";
 import { emulatorSuite } from "./fixtures/emulatorSuite.js";
 import { failure } from "./fixtures/failure.js";
 import {
@@ -363,7 +363,7 @@ describe("running-call cap", () => {
         deployDeployingMs: DEPLOY_DEPLOYING_MS,
         // CDF's cap is 100 running calls per function; a cap of 2 tests the same rule cheaply.
         maxRunningCallsPerFunction: 2,
-      } as Record<string, number>,
+      },
     },
     (started) => {
       ({ emulator: capped, client: cappedClient } = started);
@@ -398,5 +398,46 @@ def handle(data):
     } finally {
       await rm(releaseFile, { force: true });
     }
+  });
+});
+
+describe("function settings", () => {
+  it("default to CDF's 100 running calls per function and a 10-minute real-time cap per call", () => {
+    expect(DEFAULT_SETTINGS.maxRunningCallsPerFunction).toBe(100);
+    expect(DEFAULT_SETTINGS.functionWallClockCapMs).toBe(10 * 60_000);
+  });
+});
+
+describe("real-time cap", () => {
+  let capped: Emulator;
+  let cappedClient: CogniteClient;
+
+  emulatorSuite(
+    {
+      project: "functions-wall-clock",
+      contract: functionsContractOptions,
+      settings: {
+        deployQueuedMs: DEPLOY_QUEUED_MS,
+        deployDeployingMs: DEPLOY_DEPLOYING_MS,
+        functionWallClockCapMs: 1_000,
+      },
+    },
+    (started) => {
+      ({ emulator: capped, client: cappedClient } = started);
+    },
+  );
+
+  it("fails a call still running after settings.functionWallClockCapMs of real time", async () => {
+    const code = `
+import time
+def handle(data):
+    time.sleep(60)
+    return {}
+`;
+    const fn = await deploy(capped, cappedClient, "sleeper", { "handler.py": code });
+    const started = await call(capped, cappedClient, fn.id);
+    const done = await finished(capped, cappedClient, fn.id, started.id);
+    expect(done.status).toBe("Failed");
+    expect(done.error?.message).toContain("after 1 s of real time");
   });
 });

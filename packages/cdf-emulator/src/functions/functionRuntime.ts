@@ -139,7 +139,7 @@ export class FunctionRuntime {
               });
               killChild = () => child.kill("SIGKILL");
               const cap = setTimeout(() => {
-                killReason ??= `The call was stopped after ${this.#wallClockCapMs / 60_000} minutes of real time (the emulator's safety cap)`;
+                killReason ??= `The call was stopped after ${this.#wallClockCapMs / 1000} s of real time (the emulator's safety cap, settings.functionWallClockCapMs)`;
                 child.kill("SIGKILL");
               }, this.#wallClockCapMs);
               const pending = { stdout: "", stderr: "" };

@@ -99,12 +99,6 @@ export interface NewFunction {
   runtime?: RuntimeName;
 }
 
-/** Settings this module reads beyond the shared EmulatorSettings (optional, with CDF defaults). */
-interface FunctionSettings {
-  maxRunningCallsPerFunction?: number;
-  functionWallClockCapMs?: number;
-}
-
 /** A deterministic number in [0, 1) for (schedule, tick): skipped ticks are reproducible. */
 function tickDraw(scheduleId: number, tick: number): number {
   let h = (Math.imul(scheduleId % 2 ** 31, 2654435761) ^ Math.floor(tick / 60_000)) >>> 0;
@@ -137,12 +131,7 @@ export class FunctionsService implements EmulatorStore {
     this.#ctx = ctx;
     this.#sessions = sessions;
     this.#files = files;
-    const settings = ctx.settings as FunctionSettings;
-    this.runtime = new FunctionRuntime(
-      settings.functionWallClockCapMs === undefined
-        ? {}
-        : { wallClockCapMs: settings.functionWallClockCapMs },
-    );
+    this.runtime = new FunctionRuntime({ wallClockCapMs: ctx.settings.functionWallClockCapMs });
     ctx.clock.register(this.#deploymentParticipant());
     ctx.clock.register(this.#schedulerParticipant());
     ctx.clock.register(this.#timeoutParticipant());
@@ -150,10 +139,7 @@ export class FunctionsService implements EmulatorStore {
   }
 
   get maxRunningCallsPerFunction(): number {
-    return (
-      (this.#ctx.settings as FunctionSettings).maxRunningCallsPerFunction ??
-      FUNCTION_LIMITS.runningCallsPerFunction
-    );
+    return this.#ctx.settings.maxRunningCallsPerFunction;
   }
 
   #faultsOf(fn: FunctionRecord) {
