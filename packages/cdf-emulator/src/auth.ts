@@ -36,7 +36,7 @@ interface StoredToken {
 export const ALL_CAPABILITIES: Capability[] = [
   { timeSeriesAcl: { actions: ["READ", "WRITE"], scope: { all: {} } } },
   { rawAcl: { actions: ["READ", "WRITE", "LIST"], scope: { all: {} } } },
-  { functionsAcl: { actions: ["READ", "WRITE"], scope: { all: {} } } },
+  { functionsAcl: { actions: ["READ", "WRITE", "RUN"], scope: { all: {} } } },
   { sessionsAcl: { actions: ["LIST", "CREATE", "DELETE"], scope: { all: {} } } },
   { filesAcl: { actions: ["READ", "WRITE"], scope: { all: {} } } },
   { timeSeriesSubscriptionsAcl: { actions: ["READ", "WRITE"], scope: { all: {} } } },

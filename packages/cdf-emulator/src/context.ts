@@ -17,7 +17,7 @@ export interface AclRequirement {
     | "timeSeriesSubscriptionsAcl"
     | "projectsAcl"
     | "groupsAcl";
-  action: "READ" | "WRITE" | "LIST" | "CREATE" | "DELETE";
+  action: "READ" | "WRITE" | "LIST" | "CREATE" | "DELETE" | "RUN";
 }
 
 /** Who made a request: resolved by the server from the bearer token. */

@@ -1,6 +1,8 @@
 import type { CogniteClient } from "@cognite/sdk";
 import { describe, expect, it } from "vitest";
+import type { Capability } from "../src/auth.js";
 import { DEFAULT_SETTINGS, type Emulator } from "../src/index.js";
+import { createTestClient } from "../src/testing/index.js";
 import { emulatorSuite } from "./fixtures/emulatorSuite.js";
 import { failure } from "./fixtures/failure.js";
 import {
@@ -346,6 +348,47 @@ def handle(data):
       data: { filter: { status: "Completed" } },
     });
     expect(listed.data.items.map((c) => c.id)).toEqual([second.id, first.id]);
+  });
+});
+
+describe("access (x-capability in openapi.json)", () => {
+  const sessions: Capability = { sessionsAcl: { actions: ["CREATE"], scope: { all: {} } } };
+  function clientWith(clientId: string, functionsActions: string[]): CogniteClient {
+    emulator.control.addClient({
+      clientId,
+      clientSecret: `${clientId}-secret`,
+      capabilities: [{ functionsAcl: { actions: functionsActions, scope: { all: {} } } }, sessions],
+    });
+    return createTestClient(emulator, { clientId, clientSecret: `${clientId}-secret` });
+  }
+
+  it("a call needs functionsAcl:RUN: READ and WRITE alone get a 403 naming it", async () => {
+    const fn = await deploy(emulator, client, "guarded", { "handler.py": ECHO });
+    const writer = clientWith("functions-writer", ["READ", "WRITE"]);
+    const error = await failure(call(emulator, writer, fn.id, { x: 1 }));
+    expect(error.status).toBe(403);
+    expect(error.message).toContain("functionsAcl:RUN");
+  });
+
+  it("a client with functionsAcl READ and RUN can call a function", async () => {
+    const fn = await deploy(emulator, client, "runnable", { "handler.py": ECHO });
+    const runner = clientWith("functions-runner", ["READ", "RUN"]);
+    const started = await call(emulator, runner, fn.id, { x: 1 });
+    expect((await finished(emulator, runner, fn.id, started.id)).status).toBe("Completed");
+  });
+
+  it("creating a schedule needs functionsAcl:WRITE: RUN alone gets a 403 naming WRITE", async () => {
+    const fn = await deploy(emulator, client, "scheduled", { "handler.py": ECHO });
+    const runner = clientWith("functions-runner-only", ["READ", "RUN"]);
+    const error = await failure(
+      runner.post(projectPath(emulator, "/functions/schedules"), {
+        data: {
+          items: [{ name: "s", cronExpression: "0 * * * *", functionId: fn.id, nonce: await nonce(runner) }],
+        },
+      }),
+    );
+    expect(error.status).toBe(403);
+    expect(error.message).toContain("functionsAcl:WRITE");
   });
 });
 

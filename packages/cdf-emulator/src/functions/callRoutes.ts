@@ -9,9 +9,8 @@ import type { CallRecord, FunctionsService } from "./functionsService.js";
 import { parseRequestBody } from "./requestBody.js";
 
 const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
-// openapi.json asks functionsAcl:RUN for a call; the emulator's ACL model has no RUN action
-// yet, so WRITE (which CDF also accepts for calling) is required.
-const RUN = [{ acl: "functionsAcl" as const, action: "WRITE" as const }];
+// openapi.json (x-capability of POST /functions/{functionId}/call): functionsAcl:RUN, not WRITE.
+const RUN = [{ acl: "functionsAcl" as const, action: "RUN" as const }];
 
 const callBody = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
