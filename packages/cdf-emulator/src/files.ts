@@ -3,14 +3,14 @@
 // the URL), so it is a raw route outside the project. Bytes are kept in memory.
 
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry } from "./context.js";
 import { pageOf } from "./functions/listCursor.js";
 import { parseRequestBody } from "./functions/requestBody.js";
 import { resolveByIds } from "./resolveByIds.js";
-import { readStateFile } from "./stateFile.js";
+import { readStateFile, writeStateBytes, writeStateFile } from "./stateFile.js";
 import { inTimeRange, timeRange } from "./timeRange.js";
 
 /** Ids start high so that a file id passed where another resource's id belongs is not found. */
@@ -116,12 +116,12 @@ export function registerFileRoutes(registry: RouteRegistry, ctx: EmulatorContext
     },
     async save(dir) {
       const target = join(dir, "files");
-      await mkdir(target, { recursive: true });
       const index = [...files.values()].map((f) => ({ record: f.record, uploadSecret: f.uploadSecret }));
       for (const f of files.values()) {
-        if (f.content) await writeFile(join(target, `${f.record.id}.bin`), f.content);
+        if (f.content) await writeStateBytes(target, `${f.record.id}.bin`, f.content);
       }
-      await writeFile(join(target, "index.json"), JSON.stringify({ nextId, files: index }));
+      // The index last: it lists only contents that are already whole on disk.
+      await writeStateFile(target, "index.json", { nextId, files: index });
     },
     async load(dir) {
       const target = join(dir, "files");

@@ -4,14 +4,12 @@
 // lived (facts.md: "valid for about one minute"), measured here on the virtual clock.
 
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { z } from "zod";
 import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry } from "./context.js";
 import { pageOf } from "./functions/listCursor.js";
 import { parseRequestBody } from "./functions/requestBody.js";
 import { resolveByIds } from "./resolveByIds.js";
-import { readStateFile } from "./stateFile.js";
+import { readStateFile, writeStateFile } from "./stateFile.js";
 
 /** How long a nonce can be bound after the session is created (CDF: about one minute). */
 export const NONCE_LIFETIME_MS = 60_000;
@@ -144,11 +142,7 @@ export function registerSessionRoutes(registry: RouteRegistry, ctx: EmulatorCont
       nextId = 1;
     },
     async save(dir) {
-      await mkdir(dir, { recursive: true });
-      await writeFile(
-        join(dir, "sessions.json"),
-        JSON.stringify({ nextId, sessions: [...sessions.values()] }),
-      );
+      await writeStateFile(dir, "sessions.json", { nextId, sessions: [...sessions.values()] });
     },
     async load(dir) {
       const saved = await readStateFile<{ nextId: number; sessions: SessionRecord[] }>(dir, "sessions.json");

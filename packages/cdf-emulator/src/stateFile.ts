@@ -8,9 +8,14 @@ import { join } from "node:path";
  * cut short (a killed process) leaves the previous state whole rather than half a file.
  */
 export async function writeStateFile(dir: string, name: string, state: unknown): Promise<void> {
+  await writeStateBytes(dir, name, JSON.stringify(state));
+}
+
+/** `writeStateFile` for bytes that are not JSON (file contents, function zips, datapoint columns). */
+export async function writeStateBytes(dir: string, name: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, name);
-  await writeFile(`${file}.tmp`, JSON.stringify(state));
+  await writeFile(`${file}.tmp`, data);
   await rename(`${file}.tmp`, file);
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -204,6 +204,85 @@ describe("persistence", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  function storeWith(id: number, timestamps: number[]): DatapointStore {
+    const store = new DatapointStore();
+    const c = allocColumns(false, timestamps.length, false, false);
+    c.ts.set(timestamps);
+    c.num!.set(timestamps.map((t) => t * 10));
+    c.length = timestamps.length;
+    store.getOrCreate(id, false).insert(c);
+    return store;
+  }
+
+  async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), "dp-crash-"));
+    try {
+      await run(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("a save cut short before its manifest leaves the previous save loadable", async () => {
+    await withDir(async (dir) => {
+      await storeWith(7, [1, 2, 3]).save(dir);
+      // The manifest's temp path is taken: the second save fails after writing its column files.
+      await mkdir(join(dir, "datapoints", "manifest.json.tmp"));
+      await expect(storeWith(7, [1, 2, 3, 4, 5]).save(dir)).rejects.toThrow();
+      const loaded = new DatapointStore();
+      await loaded.load(dir);
+      expect(loaded.totalPoints).toBe(3);
+      expect(Array.from(loaded.get(7)!.chunks[0]!.num!.subarray(0, 3))).toEqual([10, 20, 30]);
+    });
+  });
+
+  it("datapoint files without a manifest are an error that says the save was cut short", async () => {
+    await withDir(async (dir) => {
+      await storeWith(7, [1, 2, 3]).save(dir);
+      await rm(join(dir, "datapoints", "manifest.json"));
+      await expect(new DatapointStore().load(dir)).rejects.toThrow(
+        /no manifest\.json: a save was cut short.*Delete .*datapoints/,
+      );
+    });
+  });
+
+  it("a column file shorter than the manifest says is an error naming the file", async () => {
+    await withDir(async (dir) => {
+      await storeWith(7, [1, 2, 3]).save(dir);
+      const root = join(dir, "datapoints");
+      const ts = (await readdir(root, { recursive: true })).find((f) => f.endsWith("7.ts.f64"));
+      await truncate(join(root, ts as string), 8);
+      await expect(new DatapointStore().load(dir)).rejects.toThrow(
+        /7\.ts\.f64 has 8 bytes, but .*manifest\.json lists 3 points/,
+      );
+    });
+  });
+
+  it("a later save replaces the earlier one and leaves only its own files", async () => {
+    await withDir(async (dir) => {
+      await storeWith(7, [1, 2, 3]).save(dir);
+      await storeWith(9, [4]).save(dir);
+      const loaded = new DatapointStore();
+      await loaded.load(dir);
+      expect([loaded.get(7), loaded.get(9)?.count]).toEqual([undefined, 1]);
+      expect((await readdir(join(dir, "datapoints"))).length).toBe(2); // manifest + one generation
+    });
+  });
+
+  it("loads a data dir saved before generations (manifest version 1, columns beside it)", async () => {
+    await withDir(async (dir) => {
+      const root = join(dir, "datapoints");
+      await mkdir(root);
+      const series = [{ id: 7, isString: false, count: 2, hasStatus: false, hasNoValue: false }];
+      await writeFile(join(root, "manifest.json"), JSON.stringify({ version: 1, series }));
+      await writeFile(join(root, "7.ts.f64"), new Uint8Array(new Float64Array([1, 2]).buffer));
+      await writeFile(join(root, "7.num.f64"), new Uint8Array(new Float64Array([10, 20]).buffer));
+      const loaded = new DatapointStore();
+      await loaded.load(dir);
+      expect(Array.from(loaded.get(7)!.chunks[0]!.num!.subarray(0, 2))).toEqual([10, 20]);
+    });
   });
 
   it("loading a directory without saved datapoints leaves the store empty", async () => {

@@ -1,10 +1,11 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CogniteClient } from "@cognite/sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
 import { createTestClient } from "../src/testing/index.js";
+import { createFunction, uploadFile, zipOf } from "./fixtures/functionKit.js";
 
 let dataDir: string;
 const running: Emulator[] = [];
@@ -93,5 +94,26 @@ describe("dataDir", () => {
     const { emulator, client } = await start({ clock: "2024-02-02T00:00:00Z" });
     expect(emulator.control.now()).toBe(Date.parse("2024-02-02T00:00:00Z"));
     expect(await client.timeseries.list().autoPagingToArray()).toEqual([]);
+  });
+
+  it("sessions, files and functions replace their saved files by rename, never rewrite them in place", async () => {
+    const { emulator, client } = await start();
+    await client.sessions.create([{ tokenExchange: true }]);
+    const fileId = await uploadFile(client, zipOf({ "handler.py": "def handle():\n    return 1\n" }), "code");
+    const fn = await createFunction(emulator, client, { name: "f", externalId: "f", fileId });
+    const saved = [
+      "sessions.json",
+      "files/index.json",
+      `files/${fileId}.bin`,
+      "functions/state.json",
+      `functions/${fn.id}.zip`,
+    ];
+    const inodes = async () => Promise.all(saved.map(async (f) => (await stat(join(dataDir, f))).ino));
+    await emulator.control.save();
+    const before = await inodes();
+    await emulator.control.save();
+    // A new inode per save: the old file stays whole until the new one is complete (temp + rename).
+    const after = await inodes();
+    for (const [i, file] of saved.entries()) expect([file, after[i]]).not.toEqual([file, before[i]]);
   });
 });

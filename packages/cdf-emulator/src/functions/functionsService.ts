@@ -7,13 +7,13 @@
 // the tick's calls), and a call still running when `timeoutMinutes` of virtual time have passed
 // since it started ends as Timeout.
 
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ClockParticipant } from "../clock.js";
 import { CdfError, type EmulatorContext, type EmulatorStore, type Principal } from "../context.js";
 import type { FileStore } from "../files.js";
 import type { SessionStore } from "../sessions.js";
-import { readStateFile } from "../stateFile.js";
+import { readStateFile, writeStateBytes, writeStateFile } from "../stateFile.js";
 import { type CronExpression, isCronTick, nextCronTick, parseCronExpression } from "./cronExpression.js";
 import { FUNCTION_LIMITS, type FunctionRuntime as RuntimeName } from "./functionLimits.js";
 import { FunctionRuntime, type HarnessOutcome, type RunningProcess } from "./functionRuntime.js";
@@ -587,20 +587,17 @@ export class FunctionsService implements EmulatorStore {
 
   async save(dir: string): Promise<void> {
     const target = join(dir, "functions");
-    await mkdir(target, { recursive: true });
-    for (const [id, zip] of this.#zips) await writeFile(join(target, `${id}.zip`), zip);
-    await writeFile(
-      join(target, "state.json"),
-      JSON.stringify({
-        nextIds: [this.#nextFunctionId, this.#nextCallId, this.#nextScheduleId],
-        functions: [...this.functions.values()],
-        calls: [...this.calls.values()],
-        schedules: [...this.schedules.values()],
-        logs: [...this.#logs.entries()],
-        responses: [...this.#responses.entries()],
-        lastFiredTick: [...this.#lastFiredTick.entries()],
-      }),
-    );
+    for (const [id, zip] of this.#zips) await writeStateBytes(target, `${id}.zip`, zip);
+    // The state last: it lists only functions whose zip is already whole on disk.
+    await writeStateFile(target, "state.json", {
+      nextIds: [this.#nextFunctionId, this.#nextCallId, this.#nextScheduleId],
+      functions: [...this.functions.values()],
+      calls: [...this.calls.values()],
+      schedules: [...this.schedules.values()],
+      logs: [...this.#logs.entries()],
+      responses: [...this.#responses.entries()],
+      lastFiredTick: [...this.#lastFiredTick.entries()],
+    });
   }
 
   async load(dir: string): Promise<void> {
