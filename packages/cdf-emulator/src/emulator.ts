@@ -2,7 +2,7 @@
 // one server, loads persisted state (`dataDir`), listens, and returns what a client needs
 // (base URL, token URL, client credentials, project) plus the in-process control handle.
 
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AuthService, type ClientDefinition, registerAuthRoutes, TOKEN_PATH } from "./auth.js";
 import { VirtualClock } from "./clock.js";
@@ -16,7 +16,7 @@ import { PathFaults } from "./pathFaults.js";
 import { registerRawRoutes } from "./raw.js";
 import { EmulatorServer } from "./server.js";
 import { registerSessionRoutes } from "./sessions.js";
-import { writeStateFile } from "./stateFile.js";
+import { readStateFile, StateFileError, writeStateFile } from "./stateFile.js";
 import { registerSubscriptionRoutes } from "./subscriptions.js";
 import type { ContractHook } from "./testing/contractRecorder.js";
 import { registerTimeSeriesRoutes, type TimeSeriesStore, timeSeriesInfo } from "./timeseries.js";
@@ -175,12 +175,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 }
 
 async function readClock(dir: string): Promise<number | undefined> {
-  try {
-    const state = JSON.parse(await readFile(join(dir, "clock.json"), "utf8")) as { now: number };
-    return Number.isFinite(state.now) ? state.now : undefined;
-  } catch {
-    return undefined;
+  const state = await readStateFile<{ now?: unknown }>(dir, "clock.json");
+  if (state === undefined) return undefined;
+  if (typeof state?.now !== "number" || !Number.isFinite(state.now)) {
+    throw new StateFileError(join(dir, "clock.json"), `has no "now" in ms (got ${JSON.stringify(state)})`);
   }
+  return state.now;
 }
 
 async function writeClock(dir: string, now: number): Promise<void> {

@@ -19,13 +19,34 @@ export async function writeStateBytes(dir: string, name: string, data: string | 
   await rename(`${file}.tmp`, file);
 }
 
-/** The state saved as `dir/name`, or undefined when the file cannot be read (nothing saved yet). */
+/**
+ * The state saved as `dir/name`, or undefined when the file cannot be read (nothing saved yet).
+ * A file that is there but is not JSON fails the start with its path and what to do about it.
+ */
 export async function readStateFile<T>(dir: string, name: string): Promise<T | undefined> {
+  const file = join(dir, name);
   let text: string;
   try {
-    text = await readFile(join(dir, name), "utf8");
+    text = await readFile(file, "utf8");
   } catch {
     return undefined;
   }
-  return JSON.parse(text) as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new StateFileError(file, `is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** A saved state file the emulator cannot use: names the file and how to get going again. */
+export class StateFileError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(
+      `${file} ${problem}. Fix the file, delete it to start without the state it holds, or restore the data dir from a backup.`,
+    );
+    this.name = "StateFileError";
+  }
 }

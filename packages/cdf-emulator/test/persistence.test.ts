@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CogniteClient } from "@cognite/sdk";
@@ -115,5 +115,24 @@ describe("dataDir", () => {
     // A new inode per save: the old file stays whole until the new one is complete (temp + rename).
     const after = await inodes();
     for (const [i, file] of saved.entries()) expect([file, after[i]]).not.toEqual([file, before[i]]);
+  });
+
+  it("a clock.json that is not JSON fails the start with its path and what to do", async () => {
+    await writeFile(join(dataDir, "clock.json"), '{"now": 17');
+    await expect(startEmulator({ dataDir })).rejects.toThrow(
+      /clock\.json is not valid JSON .*delete it to start without the state it holds/,
+    );
+  });
+
+  it("a clock.json without a time in ms fails the start", async () => {
+    await writeFile(join(dataDir, "clock.json"), JSON.stringify({ now: "soon" }));
+    await expect(startEmulator({ dataDir })).rejects.toThrow(/clock\.json has no "now" in ms/);
+  });
+
+  it("a store file that is not JSON fails the start with the same error", async () => {
+    await writeFile(join(dataDir, "sessions.json"), "{");
+    await expect(startEmulator({ dataDir })).rejects.toThrow(
+      /sessions\.json is not valid JSON .*restore the data dir from a backup/,
+    );
   });
 });
