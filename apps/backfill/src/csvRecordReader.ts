@@ -1,7 +1,7 @@
 // RFC 4180 records on top of lines: fields are separated by commas; a field in double quotes may
 // hold commas, doubled quotes ("") and line breaks, so one record can span several lines. Most
-// rows hold no quote at all and take the fast path (one split); the rest go through a small
-// state machine.
+// rows hold no quote at all and take the fast path (commas found with indexOf, fields kept as
+// spans of the chunk, nothing allocated); the rest go through a small state machine.
 
 /** A complete CSV record and the line it started on. */
 export interface CsvRecord {
@@ -20,10 +20,77 @@ export class CsvSyntaxError extends Error {
   }
 }
 
+/**
+ * The fields of one record as spans: field `i` is `texts[i].slice(starts[i], ends[i])`. One
+ * instance is refilled for every record, so reading a field that is not needed costs nothing.
+ */
+export class CsvFields {
+  count = 0;
+  readonly texts: string[] = [];
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+
+  /** Field `i` as a string. */
+  field(i: number): string {
+    return this.texts[i]!.slice(this.starts[i]!, this.ends[i]!);
+  }
+
+  /** All fields as strings. */
+  all(): string[] {
+    return Array.from({ length: this.count }, (_, i) => this.field(i));
+  }
+
+  /** Whether field `i` is the empty string. */
+  isEmpty(i: number): boolean {
+    return this.starts[i] === this.ends[i];
+  }
+
+  setAll(fields: readonly string[]): void {
+    for (let i = 0; i < fields.length; i++) this.set(i, fields[i]!, 0, fields[i]!.length);
+    this.count = fields.length;
+  }
+
+  set(i: number, text: string, start: number, end: number): void {
+    this.texts[i] = text;
+    this.starts[i] = start;
+    this.ends[i] = end;
+  }
+}
+
 /** Assembles CSV records from lines fed in order. */
 export class CsvRecordReader {
   private pending: string | undefined;
   private pendingLine = 0;
+  // The first quote at or after `quoteFrom` in `quoteText` (its length when there is none), so a
+  // chunk without quotes is searched once rather than once per line.
+  private quoteText = "";
+  private quoteFrom = 0;
+  private quoteAt = 0;
+
+  /**
+   * Feeds the line `text.slice(start, end)` and fills `fields` with the record it completes.
+   * Returns the line the record started on, or 0 while a quoted field is still open.
+   */
+  pushSpan(text: string, start: number, end: number, lineNumber: number, fields: CsvFields): number {
+    if (this.pending === undefined) {
+      // Comparing the chunk strings is a pointer check for the lines of one chunk; two chunks
+      // with equal text have their quotes in the same places anyway.
+      if (this.quoteAt < start || this.quoteFrom > start || text !== this.quoteText) {
+        const quote = text.indexOf('"', start);
+        this.quoteText = text;
+        this.quoteFrom = start;
+        this.quoteAt = quote === -1 ? text.length : quote;
+      }
+      if (this.quoteAt >= end) {
+        splitUnquoted(text, start, end, fields);
+        return lineNumber;
+      }
+    }
+    const record = this.push(text.slice(start, end), lineNumber);
+    if (record === undefined) return 0;
+    fields.setAll(record.fields);
+    return record.lineNumber;
+  }
 
   /** Feeds one line; returns the record it completes, or undefined while a quoted field is still open. */
   push(line: string, lineNumber: number): CsvRecord | undefined {
@@ -51,6 +118,19 @@ export class CsvRecordReader {
     this.pending = undefined;
     return { fields, lineNumber };
   }
+}
+
+function splitUnquoted(text: string, start: number, end: number, fields: CsvFields): void {
+  let count = 0;
+  let from = start;
+  for (;;) {
+    const comma = text.indexOf(",", from);
+    if (comma === -1 || comma >= end) break;
+    fields.set(count++, text, from, comma);
+    from = comma + 1;
+  }
+  fields.set(count++, text, from, end);
+  fields.count = count;
 }
 
 /** Splits a record that contains quotes; undefined when a quoted field is still open at the end. */

@@ -1,8 +1,8 @@
-export { type CsvRecord, CsvRecordReader, CsvSyntaxError } from "./csvRecordReader.js";
+export { CsvFields, type CsvRecord, CsvRecordReader, CsvSyntaxError } from "./csvRecordReader.js";
 export { DataError } from "./dataError.js";
 export { type EvaluateIo, type EvaluateSummary, runEvaluate } from "./evaluate.js";
 export { type EvaluateFlags, type EvaluateOptions, resolveEvaluateOptions } from "./evaluateOptions.js";
-export { readLines } from "./lineReader.js";
+export { readLineSpans, readLines } from "./lineReader.js";
 export type { PointSink, ReadStats } from "./pointSink.js";
 export { parsePointValue } from "./pointValue.js";
 export { type CliIo, runCli } from "./program.js";

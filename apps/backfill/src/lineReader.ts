@@ -2,7 +2,8 @@ import { createReadStream } from "node:fs";
 
 // Point files can hold tens of millions of rows, so they are never read whole: the file is
 // streamed in 1 MiB chunks and split into lines here. One synchronous callback per line (rather
-// than an async iterator per line, as node:readline gives) keeps the per-row cost to a slice.
+// than an async iterator per line, as node:readline gives) keeps the per-row cost low, and
+// handing out spans of the decoded chunk lets a reader skip the copy of a line it only glances at.
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -10,9 +11,25 @@ const CHUNK_BYTES = 1 << 20;
  * Calls `onLine` for each line of the UTF-8 file at `path` (1-based line numbers, line ending
  * and a leading byte-order mark removed), and `onBytes` with the size of each chunk read.
  */
-export async function readLines(
+export function readLines(
   path: string,
   onLine: (line: string, lineNumber: number) => void,
+  onBytes?: (bytes: number) => void,
+): Promise<void> {
+  return readLineSpans(
+    path,
+    (text, start, end, lineNumber) => onLine(text.slice(start, end), lineNumber),
+    onBytes,
+  );
+}
+
+/**
+ * Like readLines, but hands out each line as the span [start, end) of `text`, a decoded chunk
+ * that holds many lines: the line is `text.slice(start, end)`. Spans come in file order.
+ */
+export async function readLineSpans(
+  path: string,
+  onLine: (text: string, start: number, end: number, lineNumber: number) => void,
   onBytes?: (bytes: number) => void,
 ): Promise<void> {
   const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
@@ -31,7 +48,7 @@ export async function readLines(
     let newline = text.indexOf("\n", from);
     while (newline !== -1) {
       const end = newline > from && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      onLine(text.slice(from, end), ++lineNumber);
+      onLine(text, from, end, ++lineNumber);
       from = newline + 1;
       newline = text.indexOf("\n", from);
     }
@@ -40,6 +57,6 @@ export async function readLines(
     onBytes?.(Buffer.byteLength(chunk));
   }
   if (rest.length > 0) {
-    onLine(rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest, ++lineNumber);
+    onLine(rest, 0, rest.charCodeAt(rest.length - 1) === 13 ? rest.length - 1 : rest.length, ++lineNumber);
   }
 }

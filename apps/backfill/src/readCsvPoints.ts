@@ -1,11 +1,11 @@
-import { instanceSeriesKey } from "@kpi-pipeline/kpi-core";
-import { CsvRecordReader, CsvSyntaxError } from "./csvRecordReader.js";
+import { instanceSeriesKey, STATUS_GOOD } from "@kpi-pipeline/kpi-core";
+import { CsvFields, CsvRecordReader, CsvSyntaxError } from "./csvRecordReader.js";
 import { DataError } from "./dataError.js";
-import { readLines } from "./lineReader.js";
+import { readLineSpans } from "./lineReader.js";
 import type { PointSink, ReadStats } from "./pointSink.js";
-import { parsePointValue } from "./pointValue.js";
-import { parseStatusCode } from "./statusCode.js";
-import { parseTimestamp } from "./timestamp.js";
+import { parsePointValueSpan } from "./pointValue.js";
+import { parseStatusCodeSpan } from "./statusCode.js";
+import { parseTimestampSpan } from "./timestamp.js";
 
 const EXPECTED_HEADER = "externalId,timestamp,value,status (in any order; status and space optional)";
 
@@ -30,49 +30,50 @@ export async function readCsvPoints(
   onChunk?: () => void,
 ): Promise<void> {
   const records = new CsvRecordReader();
+  const fields = new CsvFields();
   let columns: Columns | undefined;
   const fail = (lineNumber: number, reason: string): never => {
     throw new DataError(`${path}:${lineNumber}: ${reason}`);
   };
   try {
-    await readLines(
+    await readLineSpans(
       path,
-      (line, lineNumber) => {
-        const record = records.push(line, lineNumber);
-        if (record === undefined) return;
-        const fields = record.fields;
+      (text, start, end, lineNumber) => {
+        const recordLine = records.pushSpan(text, start, end, lineNumber, fields);
+        if (recordLine === 0) return;
         if (columns === undefined) {
-          columns = headerColumns(fields, (reason) => fail(record.lineNumber, reason));
+          columns = headerColumns(fields.all(), (reason) => fail(recordLine, reason));
           return;
         }
-        if (fields.length !== columns.width) {
-          if (fields.length === 1 && fields[0] === "") return;
-          fail(record.lineNumber, `row has ${fields.length} fields but the header has ${columns.width}`);
+        if (fields.count !== columns.width) {
+          if (fields.count === 1 && fields.isEmpty(0)) return;
+          fail(recordLine, `row has ${fields.count} fields but the header has ${columns.width}`);
         }
         stats.rows++;
-        const externalId = fields[columns.externalId]!;
-        const space = columns.space < 0 ? "" : fields[columns.space]!;
+        const { texts, starts, ends } = fields;
+        const externalId = fields.field(columns.externalId);
+        const space = columns.space < 0 ? "" : fields.field(columns.space);
         const key = space === "" ? externalId : instanceSeriesKey(space, externalId);
         if (!sink.wants(key)) return;
-        const timestampText = fields[columns.timestamp]!;
-        const timestamp = parseTimestamp(timestampText);
+        const t = columns.timestamp;
+        const timestamp = parseTimestampSpan(texts[t]!, starts[t]!, ends[t]!);
         if (timestamp === undefined) {
-          fail(record.lineNumber, `timestamp "${timestampText}" is not epoch ms or ISO 8601`);
+          fail(recordLine, `timestamp "${fields.field(t)}" is not epoch ms or ISO 8601`);
         }
-        const valueText = fields[columns.value]!;
-        const value = parsePointValue(valueText);
+        const v = columns.value;
+        const value = parsePointValueSpan(texts[v]!, starts[v]!, ends[v]!);
         if (value === undefined) {
           fail(
-            record.lineNumber,
-            `value "${valueText}" is not a number; leave it empty (or NaN) for no value`,
+            recordLine,
+            `value "${fields.field(v)}" is not a number; leave it empty (or NaN) for no value`,
           );
         }
-        const statusText = columns.status < 0 ? "" : fields[columns.status]!;
-        const status = parseStatusCode(statusText);
+        const s = columns.status;
+        const status = s < 0 ? STATUS_GOOD : parseStatusCodeSpan(texts[s]!, starts[s]!, ends[s]!);
         if (status === undefined) {
           fail(
-            record.lineNumber,
-            `status "${statusText}" is not Good, Uncertain, Bad or a numeric CDF status code; leave it empty for Good`,
+            recordLine,
+            `status "${fields.field(s)}" is not Good, Uncertain, Bad or a numeric CDF status code; leave it empty for Good`,
           );
         }
         sink.append(key, timestamp!, value!, status!);

@@ -20,3 +20,8 @@ export function parseStatusCode(text: string): number | undefined {
   if (symbol.startsWith("bad")) return STATUS_BAD;
   return undefined;
 }
+
+/** parseStatusCode of `text.slice(start, end)`, without the slice for an empty status. */
+export function parseStatusCodeSpan(text: string, start: number, end: number): number | undefined {
+  return start === end ? STATUS_GOOD : parseStatusCode(text.slice(start, end));
+}

@@ -5,18 +5,20 @@
 
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
-const EPOCH_MS = /^-?\d{1,16}$/;
 
 /**
  * Parses integer epoch milliseconds or an ISO 8601 date/date-time. A date-time without an offset
  * is UTC; fractions of a millisecond are truncated. Returns undefined when `text` is neither.
  */
 export function parseTimestamp(text: string): number | undefined {
-  if (EPOCH_MS.test(text)) {
-    const ms = Number(text);
-    return Number.isSafeInteger(ms) ? ms : undefined;
-  }
-  const m = ISO_8601.exec(text);
+  return parseTimestampSpan(text, 0, text.length);
+}
+
+/** parseTimestamp of `text.slice(start, end)`, without the slice for epoch milliseconds. */
+export function parseTimestampSpan(text: string, start: number, end: number): number | undefined {
+  const ms = epochMs(text, start, end);
+  if (ms !== undefined) return ms;
+  const m = ISO_8601.exec(start === 0 && end === text.length ? text : text.slice(start, end));
   if (m === null) return undefined;
   const year = Number(m[1]);
   const month = Number(m[2]);
@@ -29,6 +31,25 @@ export function parseTimestamp(text: string): number | undefined {
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   return utc - offsetMinutes(m[8]) * 60_000;
+}
+
+/**
+ * An optional minus and 1 to 16 digits, read digit by digit: the same number as Number(), since
+ * every partial value below 2^53 is exact and one beyond it is not a safe integer either way.
+ * Undefined for anything else, including a number beyond the safe integers.
+ */
+function epochMs(text: string, start: number, end: number): number | undefined {
+  const negative = text.charCodeAt(start) === 45;
+  const from = negative ? start + 1 : start;
+  if (end <= from || end - from > 16) return undefined;
+  let ms = 0;
+  for (let i = from; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    ms = ms * 10 + digit;
+  }
+  if (!Number.isSafeInteger(ms)) return undefined;
+  return negative ? -ms : ms;
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readLines } from "../src/lineReader.js";
+import { readLineSpans, readLines } from "../src/lineReader.js";
 import { scratchDir } from "./scratchDir.js";
 
 const scratch = scratchDir();
@@ -44,5 +44,19 @@ describe("readLines", () => {
       },
     );
     expect(bytes).toBe(7);
+  });
+
+  it("hands out spans of chunks that slice to the same lines", async () => {
+    const expected = Array.from({ length: 60_000 }, (_, i) => `målepunkt-${i},ø€𝄞,${i * 7}`);
+    const path = scratch.file("spans.csv", `\ufeff${expected.join("\r\n")}\r`);
+    const got: string[] = [];
+    const chunks = new Set<string>();
+    await readLineSpans(path, (text, start, end, n) => {
+      expect(n).toBe(got.length + 1);
+      got.push(text.slice(start, end));
+      chunks.add(text);
+    });
+    expect(chunks.size).toBeGreaterThan(1);
+    expect(got).toEqual(expected);
   });
 });

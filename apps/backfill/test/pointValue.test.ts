@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parsePointValue } from "../src/pointValue.js";
+import { parsePointValue, parsePointValueSpan } from "../src/pointValue.js";
 
 describe("parsePointValue", () => {
   it("reads numbers, including exponents and negatives", () => {
@@ -19,5 +20,57 @@ describe("parsePointValue", () => {
   it("rejects text that is not a number", () => {
     expect(parsePointValue("abc")).toBeUndefined();
     expect(parsePointValue("1,5")).toBeUndefined();
+  });
+
+  it("reads a plain decimal as exactly the number Number() gives", () => {
+    expect(Object.is(parsePointValue("-0"), -0)).toBe(true);
+    expect(Object.is(parsePointValue("-0.000"), -0)).toBe(true);
+    expect(parsePointValue("0.1")).toBe(0.1);
+    expect(parsePointValue("007.50")).toBe(7.5);
+    expect(parsePointValue("123456789012345")).toBe(123456789012345);
+    // 16 digits: past the exact fast path, still the same number.
+    expect(parsePointValue("1234567890123456.7")).toBe(Number("1234567890123456.7"));
+    expect(parsePointValue("0.000000000000001")).toBe(1e-15);
+    // 17 digits: digit by digit, the mantissa would be rounded before the division.
+    expect(parsePointValue("932440712.16653325")).toBe(Number("932440712.16653325"));
+    expect(parsePointValue("4038598621422.0004")).toBe(Number("4038598621422.0004"));
+    for (const text of [".5", "5.", "-.5", "+1"]) expect(parsePointValue(text), text).toBe(Number(text));
+    for (const text of ["1.2.3", "-", ".", "1-2"]) expect(parsePointValue(text), text).toBeUndefined();
+  });
+
+  it("agrees with Number() on any short string of digits, signs and points", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom("0", "1", "5", "9", "-", ".", "e"), minLength: 1 }),
+        (text) => {
+          const value = Number(text);
+          expect(parsePointValue(text)).toBe(Number.isNaN(value) ? undefined : value);
+        },
+      ),
+    );
+  });
+
+  it("agrees with Number() on random decimals of up to 18 digits", () => {
+    const digits = fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: 1, maxLength: 9 });
+    fc.assert(
+      fc.property(fc.boolean(), digits, fc.option(digits), (negative, whole, fraction) => {
+        const text = `${negative ? "-" : ""}${whole}${fraction === null ? "" : `.${fraction}`}`;
+        expect(parsePointValue(text)).toBe(Number(text));
+      }),
+    );
+  });
+
+  it("reads a span of a longer text as the same text on its own", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.double().map(String), fc.constantFrom("", " ", "NaN", " nan ")),
+        fc.string(),
+        fc.string(),
+        (text, before, after) => {
+          const span = parsePointValueSpan(before + text + after, before.length, before.length + text.length);
+          expect(span).toBe(parsePointValue(text));
+        },
+      ),
+    );
   });
 });

@@ -122,4 +122,49 @@ describe("readCsvPoints", () => {
       /points\.csv: the file is empty; expected a header externalId,timestamp,value/,
     );
   });
+
+  it("reads a quoted row that comes after plain rows, and the plain rows after it", async () => {
+    const { points } = await read('externalId,timestamp,value\na,1,1\n"b,1",2,2\na,3,3\n');
+    expect(points.map((p) => [p.key, p.timestamp, p.value])).toEqual([
+      ["a", 1, 1],
+      ["b,1", 2, 2],
+      ["a", 3, 3],
+    ]);
+  });
+
+  it("reads CRLF line endings, a byte-order mark and a last line without a newline", async () => {
+    const { points } = await read("\ufeffexternalId,timestamp,value,status\r\na,1,1.5,\r\na,2,,Bad\r");
+    expect(points).toEqual([
+      { key: "a", timestamp: 1, value: 1.5, status: 0 },
+      { key: "a", timestamp: 2, value: Number.NaN, status: 2147483648 },
+    ]);
+  });
+
+  it("names file and line of an empty timestamp", async () => {
+    expect(await failure("externalId,timestamp,value\na,1,1\na,,1\n")).toMatch(
+      /points\.csv:3: timestamp "" is not epoch ms or ISO 8601$/,
+    );
+  });
+
+  it("names the line of a row with too many fields, counting all of them", async () => {
+    expect(await failure("externalId,timestamp,value\na,1,1,,\n")).toMatch(
+      /points\.csv:2: row has 5 fields but the header has 3/,
+    );
+  });
+
+  it("reads every row of a file of many chunks with quoted and multi-byte rows among plain ones", async () => {
+    const expected: { key: string; timestamp: number; value: number; status: number }[] = [];
+    let text = "externalId,timestamp,value,status\n";
+    for (let i = 0; i < 120_000; i++) {
+      const key = i % 997 === 0 ? `målepunkt "${i % 5}", €` : `s${i % 7}`;
+      const field = key.includes('"') ? `"${key.replaceAll('"', '""')}"` : key;
+      const value = i % 13 === 0 ? Number.NaN : (i * 37) / 8;
+      text += `${field},${1_700_000_000_000 + i},${Number.isNaN(value) ? "" : value},${i % 11 === 0 ? "Bad" : ""}\n`;
+      expected.push({ key, timestamp: 1_700_000_000_000 + i, value, status: i % 11 === 0 ? 2147483648 : 0 });
+    }
+    expect(text.length).toBeGreaterThan(3 * (1 << 20));
+    const { points, stats } = await read(text);
+    expect(stats.rows).toBe(expected.length);
+    expect(points).toEqual(expected);
+  });
 });

@@ -1,6 +1,6 @@
 import { STATUS_BAD, STATUS_GOOD, STATUS_UNCERTAIN } from "@kpi-pipeline/kpi-core";
 import { describe, expect, it } from "vitest";
-import { parseStatusCode } from "../src/statusCode.js";
+import { parseStatusCode, parseStatusCodeSpan } from "../src/statusCode.js";
 
 describe("parseStatusCode", () => {
   it("reads an empty status as Good", () => {
@@ -29,5 +29,13 @@ describe("parseStatusCode", () => {
     expect(parseStatusCode("4294967296")).toBeUndefined();
     expect(parseStatusCode("Fine")).toBeUndefined();
     expect(parseStatusCode("-1")).toBeUndefined();
+  });
+
+  it("reads a span of a longer text as the same text on its own", () => {
+    const text = "x,,Bad,2153250816,Fine";
+    expect(parseStatusCodeSpan(text, 2, 2)).toBe(STATUS_GOOD);
+    expect(parseStatusCodeSpan(text, 3, 6)).toBe(STATUS_BAD);
+    expect(parseStatusCodeSpan(text, 7, 17)).toBe(2153250816);
+    expect(parseStatusCodeSpan(text, 18, 22)).toBeUndefined();
   });
 });

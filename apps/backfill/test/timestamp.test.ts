@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseTimestamp } from "../src/timestamp.js";
+import { parseTimestamp, parseTimestampSpan } from "../src/timestamp.js";
 
 describe("parseTimestamp", () => {
   it("reads integer epoch milliseconds as they are", () => {
@@ -54,6 +54,35 @@ describe("parseTimestamp", () => {
         fc.pre(!iso.startsWith("+") && !iso.startsWith("-"));
         return parseTimestamp(iso) === ms && parseTimestamp(String(ms)) === ms;
       }),
+    );
+  });
+
+  it("reads epoch milliseconds up to the largest safe integer and rejects beyond", () => {
+    expect(parseTimestamp("9007199254740991")).toBe(9007199254740991);
+    expect(parseTimestamp("-9007199254740991")).toBe(-9007199254740991);
+    expect(parseTimestamp("9007199254740992")).toBeUndefined();
+    expect(parseTimestamp("99999999999999999")).toBeUndefined();
+    expect(parseTimestamp("0001711756800000")).toBe(1711756800000);
+    expect(parseTimestamp("-")).toBeUndefined();
+    expect(parseTimestamp("--1")).toBeUndefined();
+    expect(parseTimestamp("+1000")).toBeUndefined();
+  });
+
+  it("reads a span of a longer text as the same text on its own", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: fc.constantFrom("0", "1", "9", "-", "+", ".", "e", " ") }),
+          fc.integer({ min: -30_000_000_000_000, max: 200_000_000_000_000 }).map(String),
+          fc.integer({ min: 0, max: 200_000_000_000_000 }).map((ms) => new Date(ms).toISOString()),
+        ),
+        fc.string(),
+        fc.string(),
+        (text, before, after) => {
+          const span = parseTimestampSpan(before + text + after, before.length, before.length + text.length);
+          expect(span).toBe(parseTimestamp(text));
+        },
+      ),
     );
   });
 });
