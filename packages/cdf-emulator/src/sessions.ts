@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry } from "./context.js";
-import { pageOf } from "./functions/listCursor.js";
-import { parseRequestBody } from "./functions/requestBody.js";
+import { pageOf } from "./pageOf.js";
+import { parseRequestBody } from "./parseRequestBody.js";
 import { resolveByIds } from "./resolveByIds.js";
 import { readStateFile, writeStateFile } from "./stateFile.js";
 

@@ -2,11 +2,11 @@
 
 import { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
+import { parseRequestBody } from "../parseRequestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
 import { functionFromPath } from "./functionRoutes.js";
 import type { CallRecord, FunctionsService } from "./functionsService.js";
-import { parseRequestBody } from "./requestBody.js";
 
 const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
 // openapi.json (x-capability of POST /functions/{functionId}/call): functionsAcl:RUN, not WRITE.

@@ -2,11 +2,11 @@
 
 import { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
+import { parseRequestBody } from "../parseRequestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
 import { describeCronExpression } from "./cronExpression.js";
 import type { FunctionsService, ScheduleRecord } from "./functionsService.js";
-import { parseRequestBody } from "./requestBody.js";
 
 const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
 const WRITE = [{ acl: "functionsAcl" as const, action: "WRITE" as const }];

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { CdfError } from "../context.js";
+import { CdfError } from "./context.js";
 
 /**
  * Parse a request body with a zod schema; a mismatch is CDF's 400 with the field path, the way

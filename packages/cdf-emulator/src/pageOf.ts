@@ -1,14 +1,14 @@
-import { CdfError } from "../context.js";
-
-// Opaque cursors for the list endpoints of sessions, files, functions and calls. CDF's cursors
+// One page of a list endpoint (sessions, files) and its opaque cursor. CDF's cursors
 // are opaque strings (openapi.json: "not intended to be decoded"); ours carry an offset into
 // the list in creation order, which is stable because these lists only grow at the end.
 
-export function encodeListCursor(offset: number): string {
+import { CdfError } from "./context.js";
+
+function encodeListCursor(offset: number): string {
   return Buffer.from(JSON.stringify({ o: offset }), "utf8").toString("base64url");
 }
 
-export function decodeListCursor(cursor: string | undefined | null): number {
+function decodeListCursor(cursor: string | undefined | null): number {
   if (cursor === undefined || cursor === null || cursor === "") return 0;
   try {
     const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { o?: unknown };
