@@ -2,7 +2,7 @@
 // states, the benchmark's data). Timestamps and values are then written as ASCII digits straight
 // into one buffer: measured 3x faster than JSON.stringify on 100k points (25 ms vs 77 ms). Pages
 // with fractional values go through JSON.stringify instead, which converts doubles faster than
-// String(x) per value (docs/datapoints.md, Performance).
+// String(x) per value (README.md, section "Performance").
 
 import type { Columns } from "./columns.js";
 import type { RawPage, RawQuery } from "./readRawPage.js";

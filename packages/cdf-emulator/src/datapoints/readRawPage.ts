@@ -2,7 +2,7 @@
 // on 100k points, one JSON.stringify over same-shaped {timestamp, value} objects beats building
 // the text by string concatenation by 1.5-2x (V8's stringify fast path writes numbers straight
 // into one buffer; concatenation builds ropes and converts each number separately). See
-// docs/datapoints.md, Performance.
+// README.md, section "Performance".
 
 import type { Columns } from "./columns.js";
 import { readIntegerPage } from "./readIntegerPage.js";
