@@ -21,18 +21,18 @@ export class CsvSyntaxError extends Error {
 }
 
 /**
- * The fields of one record as spans: field `i` is `texts[i].slice(starts[i], ends[i])`. One
- * instance is refilled for every record, so reading a field that is not needed costs nothing.
+ * The fields of one record as spans of one string: field `i` is `text.slice(starts[i], ends[i])`.
+ * One instance is refilled for every record, so a field that is not needed costs nothing.
  */
 export class CsvFields {
+  text = "";
   count = 0;
-  readonly texts: string[] = [];
   readonly starts: number[] = [];
   readonly ends: number[] = [];
 
   /** Field `i` as a string. */
   field(i: number): string {
-    return this.texts[i]!.slice(this.starts[i]!, this.ends[i]!);
+    return this.text.slice(this.starts[i]!, this.ends[i]!);
   }
 
   /** All fields as strings. */
@@ -45,15 +45,16 @@ export class CsvFields {
     return this.starts[i] === this.ends[i];
   }
 
+  /** Takes fields that are not spans of one string (unquoted ones) by laying them end to end. */
   setAll(fields: readonly string[]): void {
-    for (let i = 0; i < fields.length; i++) this.set(i, fields[i]!, 0, fields[i]!.length);
+    let at = 0;
+    for (let i = 0; i < fields.length; i++) {
+      this.starts[i] = at;
+      at += fields[i]!.length;
+      this.ends[i] = at;
+    }
+    this.text = fields.join("");
     this.count = fields.length;
-  }
-
-  set(i: number, text: string, start: number, end: number): void {
-    this.texts[i] = text;
-    this.starts[i] = start;
-    this.ends[i] = end;
   }
 }
 
@@ -121,15 +122,19 @@ export class CsvRecordReader {
 }
 
 function splitUnquoted(text: string, start: number, end: number, fields: CsvFields): void {
+  const { starts, ends } = fields;
   let count = 0;
   let from = start;
   for (;;) {
     const comma = text.indexOf(",", from);
     if (comma === -1 || comma >= end) break;
-    fields.set(count++, text, from, comma);
+    starts[count] = from;
+    ends[count++] = comma;
     from = comma + 1;
   }
-  fields.set(count++, text, from, end);
+  starts[count] = from;
+  ends[count++] = end;
+  fields.text = text;
   fields.count = count;
 }
 

@@ -50,18 +50,18 @@ export async function readCsvPoints(
           fail(recordLine, `row has ${fields.count} fields but the header has ${columns.width}`);
         }
         stats.rows++;
-        const { texts, starts, ends } = fields;
+        const { text: row, starts, ends } = fields;
         const externalId = fields.field(columns.externalId);
         const space = columns.space < 0 ? "" : fields.field(columns.space);
         const key = space === "" ? externalId : instanceSeriesKey(space, externalId);
         if (!sink.wants(key)) return;
         const t = columns.timestamp;
-        const timestamp = parseTimestampSpan(texts[t]!, starts[t]!, ends[t]!);
+        const timestamp = parseTimestampSpan(row, starts[t]!, ends[t]!);
         if (timestamp === undefined) {
           fail(recordLine, `timestamp "${fields.field(t)}" is not epoch ms or ISO 8601`);
         }
         const v = columns.value;
-        const value = parsePointValueSpan(texts[v]!, starts[v]!, ends[v]!);
+        const value = parsePointValueSpan(row, starts[v]!, ends[v]!);
         if (value === undefined) {
           fail(
             recordLine,
@@ -69,7 +69,7 @@ export async function readCsvPoints(
           );
         }
         const s = columns.status;
-        const status = s < 0 ? STATUS_GOOD : parseStatusCodeSpan(texts[s]!, starts[s]!, ends[s]!);
+        const status = s < 0 ? STATUS_GOOD : parseStatusCodeSpan(row, starts[s]!, ends[s]!);
         if (status === undefined) {
           fail(
             recordLine,
