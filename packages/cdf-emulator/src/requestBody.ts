@@ -107,15 +107,17 @@ export function optionalBoolean(value: unknown, path: string): boolean | undefin
   return value;
 }
 
-/** A `limit` from a body or query, defaulted and bounded as the endpoint documents. */
-export function limitOf(value: unknown, path: string, limits: { default: number; max: number }): number {
+/**
+ * A `limit` from a body or query, defaulted and bounded as the endpoint documents. `max` is left
+ * out where openapi.json gives none (e.g. `LimitQuery` of `GET /functions`: minimum 1 only).
+ */
+export function limitOf(value: unknown, path: string, limits: { default: number; max?: number }): number {
   if (value === undefined || value === null || value === "") return limits.default;
   const n = typeof value === "string" ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > limits.max) {
-    throw new CdfError(
-      400,
-      `${path} must be an integer between 1 and ${limits.max} (got ${JSON.stringify(value)}).`,
-    );
+  const max = limits.max ?? Number.POSITIVE_INFINITY;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > max) {
+    const range = limits.max === undefined ? "of at least 1" : `between 1 and ${limits.max}`;
+    throw new CdfError(400, `${path} must be an integer ${range} (got ${JSON.stringify(value)}).`);
   }
   return n;
 }

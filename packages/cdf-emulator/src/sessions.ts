@@ -8,6 +8,7 @@ import { z } from "zod";
 import { CdfError, type EmulatorContext, type EmulatorStore, type RouteRegistry } from "./context.js";
 import { pageOf } from "./pageOf.js";
 import { parseRequestBody } from "./parseRequestBody.js";
+import { limitOf } from "./requestBody.js";
 import { resolveByIds } from "./resolveByIds.js";
 import { readStateFile, writeStateFile } from "./stateFile.js";
 
@@ -212,11 +213,8 @@ export function registerSessionRoutes(registry: RouteRegistry, ctx: EmulatorCont
       if (status !== null && !(listStatusValues as readonly string[]).includes(status)) {
         throw new CdfError(400, `Invalid status '${status}': use one of ${listStatusValues.join(", ")}`);
       }
-      const limitText = req.query.get("limit");
-      const limit = limitText === null ? 25 : Number(limitText);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-        throw new CdfError(400, `Invalid limit '${limitText}': must be an integer from 1 to 1000`);
-      }
+      // openapi.json: "Maximum is 1000. Default is 25."
+      const limit = limitOf(req.query.get("limit"), "limit", { default: 25, max: 1000 });
       const all = [...sessions.values()].filter((s) => status === null || s.status === status.toUpperCase());
       const page = pageOf(all, req.query.get("cursor"), limit);
       return { body: { ...page, items: page.items.map(publicSession) } };

@@ -392,6 +392,42 @@ describe("access (x-capability in openapi.json)", () => {
   });
 });
 
+describe("list limits (openapi.json)", () => {
+  it.each([
+    ["/sessions", "between 1 and 1000"],
+    ["/functions", "of at least 1"],
+    ["/functions/schedules", "of at least 1"],
+  ])("GET %s rejects limit 0 with the shared message: an integer %s", async (endpoint, range) => {
+    const error = await failure(client.get(projectPath(emulator, endpoint), { params: { limit: 0 } }));
+    expect(error.status).toBe(400);
+    // The SDK appends " | code: 400 | X-Request-ID: ..." to CDF's message.
+    expect(error.message.split(" | ")[0]).toBe(`limit must be an integer ${range} (got "0").`);
+  });
+
+  it.each(["/sessions", "/functions", "/functions/schedules"])(
+    "GET %s rejects a limit that is not an integer",
+    async (endpoint) => {
+      const error = await failure(client.get(projectPath(emulator, endpoint), { params: { limit: "ten" } }));
+      expect(error.status).toBe(400);
+      expect(error.message).toMatch(/^limit must be an integer .* \(got "ten"\)\. \|/);
+    },
+  );
+
+  it("GET /sessions allows at most 1,000 (its documented maximum)", async () => {
+    const error = await failure(client.get(projectPath(emulator, "/sessions"), { params: { limit: 1001 } }));
+    expect(error.message.split(" | ")[0]).toBe('limit must be an integer between 1 and 1000 (got "1001").');
+    await client.get(projectPath(emulator, "/sessions"), { params: { limit: 1000 } });
+  });
+
+  it.each(["/functions", "/functions/schedules"])(
+    "GET %s accepts a limit above 1,000 (LimitQuery has no maximum)",
+    async (endpoint) => {
+      const response = await client.get(projectPath(emulator, endpoint), { params: { limit: 5000 } });
+      expect(response.status).toBe(200);
+    },
+  );
+});
+
 describe("running-call cap", () => {
   let capped: Emulator;
   let cappedClient: CogniteClient;

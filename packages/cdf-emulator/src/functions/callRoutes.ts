@@ -3,8 +3,10 @@
 import { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
 import { parseRequestBody } from "../parseRequestBody.js";
+import { limitOf } from "../requestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
+import { LIST_LIMIT } from "./functionLimits.js";
 import { functionFromPath } from "./functionRoutes.js";
 import type { CallRecord, FunctionsService } from "./functionsService.js";
 
@@ -102,10 +104,7 @@ export function registerCallRoutes(registry: RouteRegistry, service: FunctionsSe
     acl: READ,
     handler(req) {
       const fn = functionFromPath(service, req.params.functionId);
-      const limitText = req.query.get("limit");
-      const limit = limitText === null ? 100 : Number(limitText);
-      if (!Number.isInteger(limit) || limit < 1)
-        throw new CdfError(400, `limit '${limitText}' must be a positive integer`);
+      const limit = limitOf(req.query.get("limit"), "limit", LIST_LIMIT);
       const calls = [...service.calls.values()].filter((c) => c.functionId === fn.id);
       return { body: callPage(calls, req.query.get("cursor"), limit) };
     },

@@ -19,3 +19,9 @@ export const FUNCTION_LIMITS = {
   metadataValueLength: 512,
   secrets: 30,
 } as const;
+
+/**
+ * `limit` of the functions, schedules and calls lists: openapi.json's `LimitQuery` (GET) and
+ * `LimitList` (POST .../list) give a default of 100 and a minimum of 1, and no maximum.
+ */
+export const LIST_LIMIT = { default: 100 } as const;

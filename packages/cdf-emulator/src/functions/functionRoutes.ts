@@ -3,9 +3,10 @@
 import { z } from "zod";
 import { CdfError, type EmulatorContext, type RouteRegistry } from "../context.js";
 import { parseRequestBody } from "../parseRequestBody.js";
+import { limitOf } from "../requestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
-import { FUNCTION_LIMITS, FUNCTION_RUNTIMES } from "./functionLimits.js";
+import { FUNCTION_LIMITS, FUNCTION_RUNTIMES, LIST_LIMIT } from "./functionLimits.js";
 import type { FunctionRecord, FunctionsService } from "./functionsService.js";
 
 const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
@@ -123,15 +124,6 @@ function resolveRefs(service: FunctionsService, body: z.infer<typeof refsBody>):
   });
 }
 
-function parseLimit(text: string | null, where: string): number {
-  if (text === null) return 100;
-  const limit = Number(text);
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new CdfError(400, `${where}: limit '${text}' must be a positive integer`);
-  }
-  return limit;
-}
-
 export function registerFunctionCrudRoutes(
   registry: RouteRegistry,
   ctx: EmulatorContext,
@@ -158,7 +150,7 @@ export function registerFunctionCrudRoutes(
     pattern: "/functions",
     acl: READ,
     handler(req) {
-      const limit = parseLimit(req.query.get("limit"), "GET /functions");
+      const limit = limitOf(req.query.get("limit"), "limit", LIST_LIMIT);
       return { body: { items: [...service.functions.values()].slice(0, limit).map(functionBody) } };
     },
   });

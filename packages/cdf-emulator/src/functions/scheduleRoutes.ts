@@ -3,9 +3,11 @@
 import { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
 import { parseRequestBody } from "../parseRequestBody.js";
+import { limitOf } from "../requestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
 import { describeCronExpression } from "./cronExpression.js";
+import { LIST_LIMIT } from "./functionLimits.js";
 import type { FunctionsService, ScheduleRecord } from "./functionsService.js";
 
 const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
@@ -126,10 +128,7 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
     pattern: "/functions/schedules",
     acl: READ,
     handler(req) {
-      const limitText = req.query.get("limit");
-      const limit = limitText === null ? 100 : Number(limitText);
-      if (!Number.isInteger(limit) || limit < 1)
-        throw new CdfError(400, `limit '${limitText}' must be a positive integer`);
+      const limit = limitOf(req.query.get("limit"), "limit", LIST_LIMIT);
       return { body: { items: [...service.schedules.values()].slice(0, limit).map(scheduleBody) } };
     },
   });
