@@ -6,7 +6,7 @@ import { defineProject } from "vitest/config";
 const conditions = ["source", "module", "node", "development|production"];
 
 /** The vitest project every package uses: its tests are `test/**\/*.test.ts`. */
-export function packageProject(name: string, test: { testTimeout?: number } = {}) {
+export function packageProject(name: string, test: { testTimeout?: number; hookTimeout?: number } = {}) {
   return defineProject({
     resolve: { conditions },
     ssr: { resolve: { conditions } },
