@@ -1,4 +1,6 @@
+import { isAscii } from "node:buffer";
 import { createReadStream } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 
 // Point files can hold tens of millions of rows, so they are never read whole: the file is
 // streamed in 1 MiB chunks and split into lines here. One synchronous callback per line (rather
@@ -33,12 +35,18 @@ export async function readLineSpans(
   onBytes?: (bytes: number) => void,
 ): Promise<void> {
   const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  // setEncoding uses a StringDecoder, so a multi-byte character split across chunks survives.
-  stream.setEncoding("utf8");
+  // A StringDecoder keeps a multi-byte character split across chunks whole. While every byte so
+  // far is ASCII it holds no partial character, and ASCII decodes the same as latin1, which is a
+  // plain copy: point files are mostly ASCII.
+  const decoder = new StringDecoder("utf8");
+  let ascii = true;
   let rest = "";
   let lineNumber = 0;
   let first = true;
-  for await (const chunk of stream as AsyncIterable<string>) {
+  for await (const bytes of stream as AsyncIterable<Buffer>) {
+    ascii &&= isAscii(bytes);
+    const chunk = ascii ? bytes.toString("latin1") : decoder.write(bytes);
+    if (chunk.length === 0) continue;
     let text = rest + chunk;
     if (first) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -54,7 +62,13 @@ export async function readLineSpans(
     }
     rest = text.slice(from);
     // After the chunk's lines, so a progress line shows the rows of the bytes it reports.
-    onBytes?.(Buffer.byteLength(chunk));
+    onBytes?.(ascii ? bytes.length : Buffer.byteLength(chunk));
+  }
+  // What an unfinished multi-byte character at the very end decodes to (U+FFFD).
+  const tail = decoder.end();
+  if (tail.length > 0) {
+    rest += tail;
+    onBytes?.(Buffer.byteLength(tail));
   }
   if (rest.length > 0) {
     onLine(rest, 0, rest.charCodeAt(rest.length - 1) === 13 ? rest.length - 1 : rest.length, ++lineNumber);

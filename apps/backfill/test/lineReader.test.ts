@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readLineSpans, readLines } from "../src/lineReader.js";
 import { scratchDir } from "./scratchDir.js";
@@ -58,5 +59,40 @@ describe("readLines", () => {
     });
     expect(chunks.size).toBeGreaterThan(1);
     expect(got).toEqual(expected);
+  });
+
+  it("decodes a file that turns from ASCII to multi-byte characters after the first chunk", async () => {
+    const expected = [
+      ...Array.from({ length: 50_000 }, (_, i) => `plain-${i},${i * 7}`),
+      ...Array.from({ length: 50_000 }, (_, i) => `målepunkt-${i},ø€𝄞,${i * 7}`),
+    ];
+    const path = scratch.file("mixed.csv", expected.join("\n"));
+    let bytes = 0;
+    const got: string[] = [];
+    await readLines(
+      path,
+      (line) => got.push(line),
+      (n) => {
+        bytes += n;
+      },
+    );
+    expect(got).toEqual(expected);
+    expect(bytes).toBe(Buffer.byteLength(expected.join("\n")));
+  });
+
+  it("reads an unfinished multi-byte character at the end as U+FFFD", async () => {
+    const path = scratch.file("cut.csv", "");
+    writeFileSync(path, Buffer.from([0x61, 0x62, 0x0a, 0xe2, 0x82]));
+    let bytes = 0;
+    const got: string[] = [];
+    await readLines(
+      path,
+      (line) => got.push(line),
+      (n) => {
+        bytes += n;
+      },
+    );
+    expect(got).toEqual(["ab", "\ufffd"]);
+    expect(bytes).toBe(6);
   });
 });
