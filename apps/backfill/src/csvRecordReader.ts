@@ -45,7 +45,7 @@ export class CsvFields {
     return this.starts[i] === this.ends[i];
   }
 
-  /** Takes fields that are not spans of one string (unquoted ones) by laying them end to end. */
+  /** Takes fields that are not spans of one string (unescaped quoted ones) by laying them end to end. */
   setAll(fields: readonly string[]): void {
     let at = 0;
     for (let i = 0; i < fields.length; i++) {
