@@ -265,7 +265,7 @@ describe("window properties", () => {
     );
   });
 
-  it("windowsBetween returns consecutive windows inside the range", () => {
+  it("windowsBetween returns consecutive windows inside the range and misses none", () => {
     fc.assert(
       fc.property(specArbitrary, instant, fc.integer({ min: 0, max: 40 * D }), (spec, from, length) => {
         // Keep fixed windows of a few minutes from listing tens of thousands of windows per run.
@@ -276,6 +276,16 @@ describe("window properties", () => {
           expect(w.end).toBeLessThanOrEqual(from + length);
           if (i > 0) expect(w.start).toBe(windows[i - 1]!.end);
         });
+        // None missed: the window before the first starts before from, the one after the last
+        // ends after the range; with none listed, the first window starting at or after from does.
+        if (windows.length > 0) {
+          expect(previousWindow(spec, windows[0]!).start).toBeLessThan(from);
+          expect(nextWindow(spec, windows.at(-1)!).end).toBeGreaterThan(from + length);
+        } else {
+          const containing = windowContaining(spec, from);
+          const first = containing.start === from ? containing : nextWindow(spec, containing);
+          expect(first.end).toBeGreaterThan(from + length);
+        }
         expect(countWindowsBetween(spec, from, from + length)).toBe(windows.length);
       }),
       { numRuns: 100 },
