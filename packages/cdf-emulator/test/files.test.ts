@@ -80,7 +80,7 @@ describe("files", () => {
     await client.files.upload({ name: "other", externalId: "other" });
     const page = await client.files.list({ filter: { externalIdPrefix: "kpi-" }, limit: 2 });
     expect(page.items).toHaveLength(2);
-    expect(page.nextCursor).toBeDefined();
+    expect(page.nextCursor).toEqual(expect.any(String));
     const all = await client.files
       .list({ filter: { externalIdPrefix: "kpi-" }, limit: 2 })
       .autoPagingToArray();
