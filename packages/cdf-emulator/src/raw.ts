@@ -138,7 +138,8 @@ function names(body: unknown, where: string, maxLength: number, kind: string): s
   });
 }
 
-function pageOf<T>(
+/** One page of a name-sorted list; the cursor is the last name returned, so deletions never shift pages. */
+function pageByName<T>(
   sorted: T[],
   keyOf: (t: T) => string,
   limit: number,
@@ -165,7 +166,7 @@ export function registerRawRoutes(registry: RouteRegistry, ctx: EmulatorContext)
     handler: (req) => {
       const limit = limitOf(req.query.get("limit") ?? undefined, "limit", { default: 25, max: 1000 });
       const sorted = [...store.dbs.keys()].sort().map((name) => ({ name }));
-      return { body: pageOf(sorted, (d) => d.name, limit, req.query.get("cursor"), "GET /raw/dbs") };
+      return { body: pageByName(sorted, (d) => d.name, limit, req.query.get("cursor"), "GET /raw/dbs") };
     },
   });
 
@@ -220,7 +221,7 @@ export function registerRawRoutes(registry: RouteRegistry, ctx: EmulatorContext)
       const db = store.db(req.params.db as string, false);
       const limit = limitOf(req.query.get("limit") ?? undefined, "limit", { default: 25, max: 1000 });
       const sorted = [...db.keys()].sort().map((name) => ({ name }));
-      return { body: pageOf(sorted, (t) => t.name, limit, req.query.get("cursor"), "GET tables") };
+      return { body: pageByName(sorted, (t) => t.name, limit, req.query.get("cursor"), "GET tables") };
     },
   });
 

@@ -145,6 +145,6 @@ export function decodeCursor(cursor: unknown, where: string): string | number | 
   }
   throw new CdfError(
     400,
-    `${where}: cursor '${cursor}' is not one this endpoint issued; pass nextCursor from the previous page unchanged.`,
+    `${where}: cursor '${cursor}' is not one this endpoint issued; pass back a nextCursor exactly as the API returned it.`,
   );
 }

@@ -3,6 +3,7 @@
 // subscriptions/subscriptionStore.ts.
 
 import { CdfError, type EmulatorContext, type RouteRegistry } from "./context.js";
+import { pageOf } from "./pageOf.js";
 import { decodeCursor, encodeCursor, limitOf } from "./requestBody.js";
 import {
   byIdsSubscriptionRequest,
@@ -92,12 +93,8 @@ export function registerSubscriptionRoutes(registry: RouteRegistry, ctx: Emulato
         );
       }
       const limit = limitOf(req.query.get("limit") ?? undefined, "limit", { default: 100, max: 100 });
-      const offset = decodeCursor(req.query.get("cursor") ?? undefined, "List subscription members");
-      const from = typeof offset === "number" ? offset : 0;
-      const all = store.members(externalId);
-      const body: Record<string, unknown> = { items: all.slice(from, from + limit) };
-      if (from + limit < all.length) body["nextCursor"] = encodeCursor(from + limit);
-      return { body };
+      const cursor = req.query.get("cursor");
+      return { body: pageOf(store.members(externalId), cursor, limit, "List subscription members") };
     },
   });
 

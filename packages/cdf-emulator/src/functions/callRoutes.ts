@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
 import { parseRequestBody } from "../parseRequestBody.js";
-import { limitOf } from "../requestBody.js";
+import { decodeCursor, encodeCursor, limitOf } from "../requestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
 import { LIST_LIMIT } from "./functionLimits.js";
@@ -55,24 +55,20 @@ export function callBodyOf(call: CallRecord) {
 
 /** Calls newest first; the cursor is the id below which the next page continues. */
 function callPage(calls: CallRecord[], cursor: string | undefined | null, limit: number) {
-  let below = Number.POSITIVE_INFINITY;
-  if (cursor) {
-    below = Number(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (!Number.isInteger(below)) {
-      throw new CdfError(
-        400,
-        `Invalid cursor '${cursor}': pass back a nextCursor exactly as the API returned it`,
-      );
-    }
+  const after = decodeCursor(cursor, "calls cursor");
+  if (after !== undefined && !Number.isInteger(after)) {
+    throw new CdfError(
+      400,
+      `calls cursor: cursor '${cursor}' is not one this endpoint issued; pass back a nextCursor exactly as the API returned it.`,
+    );
   }
+  const below = after === undefined ? Number.POSITIVE_INFINITY : (after as number);
   const sorted = calls.filter((c) => c.id < below).sort((a, b) => b.id - a.id);
   const page = sorted.slice(0, limit);
   const last = page[page.length - 1];
   return {
     items: page.map(callBodyOf),
-    ...(sorted.length > limit && last
-      ? { nextCursor: Buffer.from(String(last.id)).toString("base64url") }
-      : {}),
+    ...(sorted.length > limit && last ? { nextCursor: encodeCursor(last.id) } : {}),
   };
 }
 
