@@ -158,9 +158,9 @@ kpis:
   }
   const base =
     "externalId,timestamp,value\nsensor:x,2024-01-01T00:00:00Z,10\nsensor:x,2024-01-01T00:30:00Z,20\nsensor:x,2024-01-01T01:00:00Z,30\n";
+  const correction = '{"externalId":"sensor:x","timestamp":"2024-01-01T00:30:00Z","value":80}\n';
 
   it("lets a later file overwrite a point at the same externalId and timestamp (10 -> 80 -> 30: twa 50)", async () => {
-    const correction = '{"externalId":"sensor:x","timestamp":"2024-01-01T00:30:00Z","value":80}\n';
     expect(
       await firstHour([
         ["export.csv", base],
@@ -170,7 +170,6 @@ kpis:
   });
 
   it("keeps the earlier point when the files come the other way round", async () => {
-    const correction = '{"externalId":"sensor:x","timestamp":"2024-01-01T00:30:00Z","value":80}\n';
     const withCorrectionFirst = await firstHour([
       ["fix.jsonl", correction],
       ["export.csv", base],

@@ -16,6 +16,19 @@ async function lines(path: string): Promise<string[]> {
   return out;
 }
 
+/** Every line of `path` and the byte count readLines reported for it. */
+async function readAll(path: string): Promise<{ lines: string[]; bytes: number }> {
+  const lines: string[] = [];
+  let bytes = 0;
+  await readLines(
+    path,
+    (line) => lines.push(line),
+    (n) => {
+      bytes += n;
+    },
+  );
+  return { lines, bytes };
+}
 describe("readLines", () => {
   it("splits on LF and CRLF and drops a byte-order mark", async () => {
     const path = scratch.file("a.csv", "\ufeffone\r\ntwo\nthree");
@@ -67,15 +80,7 @@ describe("readLines", () => {
       ...Array.from({ length: 50_000 }, (_, i) => `målepunkt-${i},ø€𝄞,${i * 7}`),
     ];
     const path = scratch.file("mixed.csv", expected.join("\n"));
-    let bytes = 0;
-    const got: string[] = [];
-    await readLines(
-      path,
-      (line) => got.push(line),
-      (n) => {
-        bytes += n;
-      },
-    );
+    const { lines: got, bytes } = await readAll(path);
     expect(got).toEqual(expected);
     expect(bytes).toBe(Buffer.byteLength(expected.join("\n")));
   });
@@ -83,15 +88,7 @@ describe("readLines", () => {
   it("reads an unfinished multi-byte character at the end as U+FFFD", async () => {
     const path = scratch.file("cut.csv", "");
     writeFileSync(path, Buffer.from([0x61, 0x62, 0x0a, 0xe2, 0x82]));
-    let bytes = 0;
-    const got: string[] = [];
-    await readLines(
-      path,
-      (line) => got.push(line),
-      (n) => {
-        bytes += n;
-      },
-    );
+    const { lines: got, bytes } = await readAll(path);
     expect(got).toEqual(["ab", "\ufffd"]);
     expect(bytes).toBe(6);
   });
