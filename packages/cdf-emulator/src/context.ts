@@ -163,7 +163,7 @@ export interface EmulatorSettings {
   deployDeployingMs: number;
   /** Lifetime of access tokens on the virtual clock. */
   tokenLifetimeMs: number;
-  /** Running calls a function may have before a new call gets a 429 (CDF: 100, facts.md). */
+  /** Running calls a function may have before a new call gets a 429 (CDF: 100; README.md, section "CDF facts"). */
   maxRunningCallsPerFunction: number;
   /** Real time after which a call's process is killed, whatever the virtual clock says. */
   functionWallClockCapMs: number;

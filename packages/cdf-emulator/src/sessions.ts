@@ -1,7 +1,7 @@
 // Sessions (`/sessions`): the way CDF lets a function call or schedule act as a client.
 // A caller creates a session and gets a one-time nonce; the functions service binds the nonce
 // (a call or a schedule), and from then on mints tokens for the session. The nonce is short
-// lived (facts.md: "valid for about one minute"), measured here on the virtual clock.
+// lived (README.md, section "CDF facts": about one minute), measured here on the virtual clock.
 
 import { randomBytes } from "node:crypto";
 import { z } from "zod";

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createContractValidator, specRelativePath } from "../src/testing/contract.js";
 import { createContractRecorder } from "../src/testing/contractRecorder.js";
@@ -11,8 +12,9 @@ const validator = createContractValidator();
 const base = "/api/v1/projects/demo";
 
 describe("locating Cognite's OpenAPI document", () => {
-  it("finds shared/cdf/openapi.json in an ancestor of the package", () => {
-    expect(findOpenApiSpec()).toMatch(/shared\/cdf\/openapi\.json$/);
+  it("finds the copy vendored in this package, inside the repository", () => {
+    const packageRoot = fileURLToPath(new URL("..", import.meta.url));
+    expect(findOpenApiSpec()).toBe(join(packageRoot, "openapi", "openapi.json"));
   });
 
   it("fails with a message naming the searched path and the CDF_OPENAPI override when absent", () => {
@@ -20,7 +22,7 @@ describe("locating Cognite's OpenAPI document", () => {
     const saved = process.env["CDF_OPENAPI"];
     delete process.env["CDF_OPENAPI"];
     try {
-      expect(() => findOpenApiSpec(empty)).toThrow(/shared\/cdf\/openapi\.json.*CDF_OPENAPI/s);
+      expect(() => findOpenApiSpec(empty)).toThrow(/openapi\/openapi\.json.*CDF_OPENAPI/s);
     } finally {
       if (saved !== undefined) process.env["CDF_OPENAPI"] = saved;
     }

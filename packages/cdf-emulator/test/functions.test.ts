@@ -462,7 +462,7 @@ def handle(data):
     const fn = await deploy(capped, cappedClient, "blocker", { "handler.py": code });
     const a = await call(capped, cappedClient, fn.id, { release: releaseFile });
     const b = await call(capped, cappedClient, fn.id, { release: releaseFile });
-    // The SDK retries 429 (facts.md), so read the status with a plain fetch.
+    // The SDK retries 429 (README.md, section "CDF facts"), so read the status with a plain fetch.
     const third = await fetch(`${capped.baseUrl}${projectPath(capped, `/functions/${fn.id}/call`)}`, {
       method: "POST",
       headers: { authorization: `Bearer ${capped.control.token()}`, "content-type": "application/json" },

@@ -1,5 +1,5 @@
 // A 5-field cron expression (minute hour day-of-month month day-of-week), evaluated in UTC:
-// CDF does not document the time zone of function schedules (facts.md: "probably UTC"), and
+// CDF does not document the time zone of function schedules (README.md, section "CDF facts": unconfirmed, probably UTC), and
 // UTC is what CDF's own docs examples assume. Syntax: `*`, numbers, ranges `a-b`, steps `*/n`,
 // `a-b/n`, `a/n`, comma lists, and the month/weekday names JAN-DEC, SUN-SAT. As in Vixie cron,
 // when both day-of-month and day-of-week are restricted a day matching either one fires.

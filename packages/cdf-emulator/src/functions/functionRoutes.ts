@@ -201,7 +201,7 @@ export function registerFunctionCrudRoutes(
     acl: WRITE,
     handler(req) {
       const body = parseRequestBody(refsBody, req.body, "POST /functions/delete");
-      // CDF deletes the function's schedules with it, but not its code file (facts.md).
+      // CDF deletes the function's schedules with it, but not its code file (README.md, section "CDF facts").
       for (const fn of resolveRefs(service, body)) service.deleteFunction(fn);
       return { body: {} };
     },

@@ -1,23 +1,23 @@
-// Cognite's OpenAPI document is not part of the repository: it lives in `shared/cdf/openapi.json`
-// beside the checkout (locally /work/shared, in CI a copy next to the clone). We find it by
-// walking up from this package, so the same code works wherever the repo is cloned.
+// Cognite's OpenAPI document is vendored in this package (`openapi/openapi.json`; origin and
+// license in `openapi/README.md`). We find it by walking up from this module, so the same code
+// works from src/ (tests) and from dist/ (the built package).
 
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const relativeSpecPath = join("shared", "cdf", "openapi.json");
+const relativeSpecPath = join("openapi", "openapi.json");
 
 /**
- * Where Cognite's OpenAPI document is: `$CDF_OPENAPI` if set, else the first ancestor of `startDir`
- * (default: this package) that contains `shared/cdf/openapi.json`.
+ * Where Cognite's OpenAPI document is: `$CDF_OPENAPI` if set (to try a newer snapshot), else the
+ * first ancestor of `startDir` (default: this module's folder) that holds `openapi/openapi.json`.
  */
 export function findOpenApiSpec(startDir: string = dirname(fileURLToPath(import.meta.url))): string {
   const override = process.env["CDF_OPENAPI"];
   if (override) {
     if (!existsSync(override)) {
       throw new Error(
-        `CDF_OPENAPI points to ${override}, which does not exist: set it to Cognite's openapi.json`,
+        `CDF_OPENAPI points to ${override}, which does not exist: set it to Cognite's openapi.json or unset it`,
       );
     }
     return resolve(override);
@@ -31,8 +31,8 @@ export function findOpenApiSpec(startDir: string = dirname(fileURLToPath(import.
     dir = parent;
   }
   throw new Error(
-    `Cognite's OpenAPI document was not found: no ancestor of ${startDir} contains ${relativeSpecPath}. ` +
-      "Copy shared/ beside the repository (as CI does) or set CDF_OPENAPI to the path of openapi.json.",
+    `Cognite's OpenAPI document was not found: no ancestor of ${startDir} holds ${relativeSpecPath}. ` +
+      "It ships in @kpi-pipeline/cdf-emulator (restore packages/cdf-emulator/openapi/openapi.json) or set CDF_OPENAPI to its path.",
   );
 }
 

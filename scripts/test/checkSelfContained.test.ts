@@ -1,0 +1,63 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: a plain .mjs script, typed by its use here
+import { findingsIn } from "../checkSelfContained.mjs";
+
+const script = fileURLToPath(new URL("../checkSelfContained.mjs", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+function check(root: string) {
+  return spawnSync(process.execPath, [script, root], { encoding: "utf8" });
+}
+
+/** A git repository in a temp folder holding the given files, all tracked. */
+function repoWith(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "self-contained-"));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  execFileSync("git", ["init", "-q"], { cwd: root });
+  execFileSync("git", ["add", "."], { cwd: root });
+  return root;
+}
+
+describe("the repository stands alone", () => {
+  it("this repository points nowhere outside itself", () => {
+    const result = check(repoRoot);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("fails, naming file and line, when a tracked file climbs above the root or names the notebook", () => {
+    const root = repoWith({
+      "packages/a/src/spec.ts":
+        'const ok = "../../README.md";\nconst spec = "../../../../shared/cdf/openapi.json";\n',
+      "README.md": "See facts.md beside the checkout.\n",
+      "docs/setup.md": "Run /work/main/scripts/x.sh first.\n",
+    });
+    const result = check(root);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      "packages/a/src/spec.ts:2: ../../../../shared/cdf/openapi.json resolves outside the repository",
+    );
+    expect(result.stderr).toContain("README.md:1: names the team's notebook (facts.md)");
+    expect(result.stderr).toContain("docs/setup.md:1: absolute path /work/main");
+    expect(result.stderr).not.toContain("spec.ts:1:");
+  });
+
+  it("accepts relative paths that stay inside, and files git does not track", () => {
+    const root = repoWith({ "apps/b/test/x.test.ts": 'new URL("../../../README.md", import.meta.url);\n' });
+    writeFileSync(join(root, "untracked.md"), "../../../../elsewhere\n");
+    expect(check(root).status).toBe(0);
+  });
+
+  it("reads turbo.json inputs relative to a workspace package, as turbo does", () => {
+    expect(findingsIn("/r", "turbo.json", '"inputs": ["../../tsconfig.base.json"]')).toEqual([]);
+    expect(findingsIn("/r", "turbo.json", '"inputs": ["../../../x.json"]')).toHaveLength(1);
+  });
+});
