@@ -25,11 +25,11 @@ const MAD_TO_SIGMA = 1.4826;
  */
 export function cleanInput(points: PointColumns, spec: InputSpec, opts: CleanOptions = {}): CleanPoints {
   let current = keepUsable(points, opts.includeUncertain === true);
-  for (const step of spec.clean) current = applyStep(current, step);
+  for (const step of spec.clean) current = applyCleanStep(current, step);
   return current;
 }
 
-function keepUsable(points: PointColumns, includeUncertain: boolean): CleanPoints {
+export function keepUsable(points: PointColumns, includeUncertain: boolean): CleanPoints {
   const n = points.length;
   const { timestamps, values, statuses } = points;
   // Good is below 0x40000000, Uncertain below 0x80000000 (see statusClass).
@@ -53,7 +53,8 @@ function keepUsable(points: PointColumns, includeUncertain: boolean): CleanPoint
   return { length: kept, timestamps: outT, values: outV };
 }
 
-function applyStep(points: CleanPoints, step: CleanStep): CleanPoints {
+/** One clean step on the output of the previous one. */
+export function applyCleanStep(points: CleanPoints, step: CleanStep): CleanPoints {
   if ("range" in step) return keepWhere(points, rangeMask(points, step.range[0], step.range[1]));
   if ("spike" in step) return keepWhere(points, hampelMask(points, step.spike.window, step.spike.k));
   return keepWhere(points, flatlineMask(points, step.flatline.durationMs));
@@ -92,10 +93,20 @@ function rangeMask(points: CleanPoints, lo: number, hi: number): Uint8Array | un
 /**
  * Hampel filter. For each point, the `window` points centred on it (window odd; truncated at
  * the series' ends, so the first point sees itself and the (window-1)/2 after it) give a median
- * m and MAD = median(|x - m|). The point is dropped when |v - m| > k · 1.4826 · MAD. With
- * MAD = 0 (most neighbours identical) any v != m is dropped: the formula applied literally,
- * which is what catches a lone spike on a flat signal. All decisions use this step's input,
- * not the output so far (not iterative), so the result does not depend on scan direction.
+ * m and MAD = median(|x - m|). The point is dropped when |v - m| > k · 1.4826 · MAD.
+ *
+ * MAD = 0 (more than half the neighbourhood sits exactly on the median): the formula taken
+ * literally drops every v != m, which wipes out a signal that alternates between two levels
+ * (9.9, 10.1, 9.9, ...). Then a point is dropped only when its value occurs once in the
+ * neighbourhood: a value seen twice is a level, not a spike (with window 3 the alternating signal
+ * is still dropped: [9.9, 10.1, 9.9] is a lone 10.1, so use 5 or more). This keeps what the literal rule
+ * is for (a lone spike on a flat signal, at any window size, truncated ends included); the
+ * modified z-score's mean-absolute-deviation fallback was rejected because with window 3, or at
+ * a series' end, it lets a lone spike of any height through.
+ *
+ * All decisions use this step's input, not the output so far (not iterative), so the result
+ * does not depend on scan direction, and point i depends on exactly the (window-1)/2 step-input
+ * points on each side of it (reach.ts).
  */
 function hampelMask(points: CleanPoints, window: number, k: number): Uint8Array | undefined {
   const n = points.length;
@@ -115,10 +126,21 @@ function hampelMask(points: CleanPoints, window: number, k: number): Uint8Array 
     for (let j = 0; j < m; j++) neighbourhood[j] = Math.abs(neighbourhood[j]! - median);
     neighbourhood.sort();
     const mad = sortedMedian(neighbourhood);
-    if (Math.abs(values[i]! - median) > k * MAD_TO_SIGMA * mad) dropped = true;
+    const v = values[i]!;
+    const spike =
+      mad > 0
+        ? Math.abs(v - median) > k * MAD_TO_SIGMA * mad
+        : v !== median && occursOnce(values, from, to, i);
+    if (spike) dropped = true;
     else keep[i] = 1;
   }
   return dropped ? keep : undefined;
+}
+
+function occursOnce(values: Float64Array, from: number, to: number, i: number): boolean {
+  const v = values[i]!;
+  for (let j = from; j <= to; j++) if (j !== i && values[j] === v) return false;
+  return true;
 }
 
 function sortedMedian(sorted: Float64Array): number {

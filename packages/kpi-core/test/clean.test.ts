@@ -70,8 +70,24 @@ describe("cleanInput: range", () => {
 });
 
 describe("cleanInput: spike (Hampel)", () => {
-  it("drops a lone spike on a flat signal (MAD 0: any v != median is dropped)", () => {
+  it("drops a lone spike on a flat signal (MAD 0: a value that occurs once and is not the median)", () => {
     expect(kept(series([1, 1, 10, 1, 1]), [{ spike: { window: 5, k: 3 } }]).v).toEqual([1, 1, 1, 1]);
+    expect(kept(series([1, 10, 1]), [{ spike: { window: 3, k: 3 } }]).v).toEqual([1, 1]);
+  });
+
+  it("keeps a signal that alternates between two levels (MAD 0, each level occurs more than once)", () => {
+    const twoLevel = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 9.9 : 10.1));
+    // Window 3 cannot: [9.9, 10.1, 9.9] is a lone 10.1 between two 9.9s (README, Cleaning).
+    for (const window of [5, 7, 9, 11]) {
+      expect(kept(series(twoLevel), [{ spike: { window, k: 3 } }]).v).toEqual(twoLevel);
+    }
+  });
+
+  it("with MAD 0, drops a value seen once in the neighbourhood even when it is close to the median", () => {
+    // Window around 10.3: [10, 10, 10, 10.3, 10, 10, 9.7], median 10, MAD 0; 10.3 and 9.7 occur once.
+    expect(
+      kept(series([10, 10, 10, 10.3, 10, 10, 9.7, 10, 10, 10]), [{ spike: { window: 7, k: 3 } }]).v,
+    ).toEqual([10, 10, 10, 10, 10, 10, 10, 10]);
   });
 
   it("keeps a point within k scaled MADs of the median", () => {
