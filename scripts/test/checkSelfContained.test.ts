@@ -4,11 +4,17 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-// @ts-expect-error: a plain .mjs script, typed by its use here
+// @ts-expect-error: a plain .mjs script without types
 import { findingsIn } from "../checkSelfContained.mjs";
 
 const script = fileURLToPath(new URL("../checkSelfContained.mjs", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+// The fixtures are assembled, not written out, so that this file itself passes the check.
+const up = (n: number) => "../".repeat(n);
+const notebookSpec = `${up(4)}${["shared", "cdf", "openapi.json"].join("/")}`;
+const notebookFile = ["facts", "md"].join(".");
+const machineDir = `/${"work"}/main`;
 
 function check(root: string) {
   return spawnSync(process.execPath, [script, root], { encoding: "utf8" });
@@ -35,29 +41,28 @@ describe("the repository stands alone", () => {
 
   it("fails, naming file and line, when a tracked file climbs above the root or names the notebook", () => {
     const root = repoWith({
-      "packages/a/src/spec.ts":
-        'const ok = "../../README.md";\nconst spec = "../../../../shared/cdf/openapi.json";\n',
-      "README.md": "See facts.md beside the checkout.\n",
-      "docs/setup.md": "Run /work/main/scripts/x.sh first.\n",
+      "packages/a/src/spec.ts": `const ok = "${up(2)}README.md";\nconst spec = "${notebookSpec}";\n`,
+      "README.md": `See ${notebookFile} beside the checkout.\n`,
+      "docs/setup.md": `Run ${machineDir}/scripts/x.sh first.\n`,
     });
     const result = check(root);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
-      "packages/a/src/spec.ts:2: ../../../../shared/cdf/openapi.json resolves outside the repository",
+      `packages/a/src/spec.ts:2: ${notebookSpec} resolves outside the repository`,
     );
-    expect(result.stderr).toContain("README.md:1: names the team's notebook (facts.md)");
-    expect(result.stderr).toContain("docs/setup.md:1: absolute path /work/main");
+    expect(result.stderr).toContain(`README.md:1: names the team's notebook (${notebookFile})`);
+    expect(result.stderr).toContain(`docs/setup.md:1: absolute path ${machineDir}`);
     expect(result.stderr).not.toContain("spec.ts:1:");
   });
 
   it("accepts relative paths that stay inside, and files git does not track", () => {
-    const root = repoWith({ "apps/b/test/x.test.ts": 'new URL("../../../README.md", import.meta.url);\n' });
-    writeFileSync(join(root, "untracked.md"), "../../../../elsewhere\n");
+    const root = repoWith({ "apps/b/test/x.test.ts": `new URL("${up(3)}README.md", import.meta.url);\n` });
+    writeFileSync(join(root, "untracked.md"), `${up(4)}elsewhere\n`);
     expect(check(root).status).toBe(0);
   });
 
   it("reads turbo.json inputs relative to a workspace package, as turbo does", () => {
-    expect(findingsIn("/r", "turbo.json", '"inputs": ["../../tsconfig.base.json"]')).toEqual([]);
-    expect(findingsIn("/r", "turbo.json", '"inputs": ["../../../x.json"]')).toHaveLength(1);
+    expect(findingsIn("/r", "turbo.json", `"inputs": ["${up(2)}tsconfig.base.json"]`)).toEqual([]);
+    expect(findingsIn("/r", "turbo.json", `"inputs": ["${up(3)}x.json"]`)).toHaveLength(1);
   });
 });
