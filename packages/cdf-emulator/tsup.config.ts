@@ -1,3 +1,4 @@
+import { copyFile } from "node:fs/promises";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
@@ -8,4 +9,9 @@ export default defineConfig({
   clean: true,
   target: "node20",
   external: ["ajv", "ajv-formats", "@cognite/sdk"],
+  // The function runtime runs its Python harness from a file next to the bundled module
+  // (src/functions/pythonHarnessPath.ts); esbuild does not copy non-JS files, so we do.
+  async onSuccess() {
+    await copyFile("src/functions/harness.py", "dist/harness.py");
+  },
 });

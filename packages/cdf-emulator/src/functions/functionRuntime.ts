@@ -1,13 +1,13 @@
-// Runs function code in python3 child processes through the harness (pythonHarness.ts).
+// Runs function code in python3 child processes through the harness (harness.py).
 // Each call is its own process, as each CDF call is its own invocation; processes run
 // concurrently up to a bound so that a burst of calls cannot swamp the machine (calls beyond it
 // wait, still "Running" from the API's point of view, like a busy CDF worker pool).
 
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PYTHON_HARNESS } from "./pythonHarness.js";
+import { pythonHarnessPath } from "./pythonHarnessPath.js";
 
 export type HarnessOutcome =
   | { ok: true; response?: unknown }
@@ -73,12 +73,7 @@ export class FunctionRuntime {
   }
 
   #harness(): Promise<string> {
-    this.#harnessPath ??= (async () => {
-      const dir = await this.makeTempDir("harness");
-      const path = join(dir, "cdf_emulator_harness.py");
-      await writeFile(path, PYTHON_HARNESS);
-      return path;
-    })();
+    this.#harnessPath ??= pythonHarnessPath();
     return this.#harnessPath;
   }
 

@@ -10,7 +10,7 @@ export type { CronExpression } from "./cronExpression.js";
 export { describeCronExpression, isCronTick, nextCronTick, parseCronExpression } from "./cronExpression.js";
 export { FUNCTION_LIMITS, FUNCTION_RUNTIMES } from "./functionLimits.js";
 export { FunctionsService } from "./functionsService.js";
-export { PYTHON_HARNESS } from "./pythonHarness.js";
+export { pythonHarnessPath } from "./pythonHarnessPath.js";
 
 /**
  * Functions, calls and schedules, with the python runtime and the cron scheduler on the
