@@ -121,7 +121,7 @@ export class WindowAggregates {
   explain(fn: AggregateName, name: string): string {
     const q = JSON.stringify(name);
     if (fn === "twa" || fn === "integral") {
-      if (this.input.length === 0) return `no points of ${q} at all`;
+      // Not "no points at all": whether any exist depends on how far the reader looked.
       return `no covered time of ${q} in window (no points in or around it within maxGap)`;
     }
     if (fn === "delta" && this.hi > this.lo) {

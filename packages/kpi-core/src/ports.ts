@@ -12,13 +12,28 @@ export interface TimeRange {
   end: number;
 }
 
+/** One series' raw points with start <= t < end; with `limit`, only the first `limit` of them. */
+export interface PointsRequest {
+  series: SeriesRef;
+  start: number;
+  end: number;
+  limit?: number;
+}
+
+export interface PointsAnswer {
+  /** Ascending, one per timestamp, every status (a later Bad point shadows a Good one). */
+  points: PointColumns;
+  /** The CDF time series' isStep. */
+  isStep: boolean;
+}
+
 export interface DatapointSource {
   /**
-   * Raw points of a series with start <= t < end, plus the last point before start and the
-   * first point at or after end (CDF's includeOutsidePoints), so that interpolation across the
-   * range's edges is possible. All statuses, so that a later Bad point can shadow a Good one.
+   * One answer per request, in order: CDF's datapoints/list with many items in one call (the
+   * adapter splits and pages as CDF needs). No outside points: the context a window needs is
+   * the nearest points that survive cleaning, which readAround.ts finds, not the nearest raw ones.
    */
-  read(ref: SeriesRef, range: TimeRange): Promise<{ points: PointColumns; isStep: boolean }>;
+  read(requests: readonly PointsRequest[]): Promise<PointsAnswer[]>;
 }
 
 export interface DatapointSink {
@@ -114,23 +129,23 @@ export class InMemoryDatapointStore implements DatapointSource, DatapointSink {
     return [...stored.points.values()].sort((a, b) => a.timestamp - b.timestamp);
   }
 
-  async read(ref: SeriesRef, range: TimeRange): Promise<{ points: PointColumns; isStep: boolean }> {
-    const stored = this.series.get(refKey(ref));
-    if (stored === undefined) {
-      throw new Error(`time series ${refKey(ref)} does not exist in the in-memory store; insert it first`);
-    }
-    const all = this.points(ref);
-    let before: StoredPoint | undefined;
-    let after: StoredPoint | undefined;
-    const builder = new PointColumnsBuilder(all.length);
-    for (const p of all) {
-      if (p.timestamp < range.start) before = p;
-      else if (p.timestamp < range.end) builder.append(p.timestamp, p.value, p.status);
-      else if (after === undefined) after = p;
-    }
-    if (before !== undefined) builder.append(before.timestamp, before.value, before.status);
-    if (after !== undefined) builder.append(after.timestamp, after.value, after.status);
-    return { points: builder.build(), isStep: stored.isStep };
+  async read(requests: readonly PointsRequest[]): Promise<PointsAnswer[]> {
+    return requests.map((request) => {
+      const stored = this.series.get(refKey(request.series));
+      if (stored === undefined) {
+        throw new Error(
+          `time series ${refKey(request.series)} does not exist in the in-memory store; insert it first`,
+        );
+      }
+      const limit = request.limit ?? Number.POSITIVE_INFINITY;
+      const builder = new PointColumnsBuilder();
+      for (const p of this.points(request.series)) {
+        if (builder.length >= limit) break;
+        if (p.timestamp >= request.start && p.timestamp < request.end)
+          builder.append(p.timestamp, p.value, p.status);
+      }
+      return { points: builder.build(), isStep: stored.isStep };
+    });
   }
 
   async write(ref: SeriesRef, datapoints: readonly KpiDatapoint[]): Promise<void> {

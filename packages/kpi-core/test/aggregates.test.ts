@@ -208,7 +208,8 @@ describe("WindowAggregates", () => {
     expect(view.explain("integral", "flow")).toBe(view.explain("twa", "flow"));
     const none = new WindowAggregates(input([]));
     none.moveTo(empty);
-    expect(none.explain("twa", "flow")).toBe('no points of "flow" at all');
+    // The same words with no points at all: whether there are any depends on how far a read looked.
+    expect(none.explain("twa", "flow")).toBe(view.explain("twa", "flow"));
     const single = new WindowAggregates(input([[0, 15]]));
     single.moveTo(w4);
     expect(single.explain("delta", "units")).toMatch(

@@ -14,42 +14,55 @@ function storeWith(): InMemoryDatapointStore {
   return store;
 }
 
+const readOne = async (
+  store: InMemoryDatapointStore,
+  series: typeof flow | typeof dm,
+  start: number,
+  end: number,
+  limit?: number,
+) => (await store.read([{ series, start, end, ...(limit === undefined ? {} : { limit }) }]))[0]!;
+
 describe("InMemoryDatapointStore as a DatapointSource", () => {
-  it("reads the range plus the last point before it and the first at or after its end", async () => {
-    const { points } = await storeWith().read(flow, { start: 25, end: 40 });
-    expect([...points.timestamps]).toEqual([20, 30, 40]);
-    expect([...points.values]).toEqual([2, 3, 4]);
+  it("reads the points with start <= t < end, and no outside points", async () => {
+    const { points } = await readOne(storeWith(), flow, 25, 40);
+    expect([...points.timestamps]).toEqual([30]);
+    expect([...points.values]).toEqual([3]);
   });
 
-  it("reads no outside points when there are none", async () => {
-    const { points } = await storeWith().read(flow, { start: 0, end: 100 });
-    expect([...points.timestamps]).toEqual([10, 20, 30, 40, 50]);
+  it("answers several requests in one call, in order, each with at most its limit", async () => {
+    const answers = await storeWith().read([
+      { series: flow, start: 0, end: 100, limit: 2 },
+      { series: flow, start: 30, end: 100 },
+    ]);
+    expect(answers.map((a) => [...a.points.timestamps])).toEqual([
+      [10, 20],
+      [30, 40, 50],
+    ]);
   });
 
   it("reports the series' isStep", async () => {
     const store = new InMemoryDatapointStore();
     store.insert(flow, [{ timestamp: 1, value: 1 }], { isStep: true });
-    expect((await store.read(flow, { start: 0, end: 10 })).isStep).toBe(true);
+    expect((await readOne(store, flow, 0, 10)).isStep).toBe(true);
   });
 
   it("keeps the later of two inserted points at one timestamp, status included", async () => {
     const store = storeWith();
     store.insert(flow, [{ timestamp: 20, value: null, status: STATUS_BAD }]);
-    const { points } = await store.read(flow, { start: 20, end: 21 });
-    // [before 10, inside 20, after 30]
-    expect(points.statuses[1]).toBe(STATUS_BAD);
-    expect(points.values[1]).toBeNaN();
+    const { points } = await readOne(store, flow, 20, 21);
+    expect(points.statuses[0]).toBe(STATUS_BAD);
+    expect(points.values[0]).toBeNaN();
   });
 
   it("tells instanceId and externalId series apart", async () => {
     const store = storeWith();
     store.insert(dm, [{ timestamp: 10, value: 99 }]);
-    expect((await store.read(dm, { start: 0, end: 100 })).points.values[0]).toBe(99);
-    expect((await store.read(flow, { start: 0, end: 11 })).points.values[0]).toBe(1);
+    expect((await readOne(store, dm, 0, 100)).points.values[0]).toBe(99);
+    expect((await readOne(store, flow, 0, 11)).points.values[0]).toBe(1);
   });
 
   it("rejects reading a series that does not exist, naming it", async () => {
-    await expect(new InMemoryDatapointStore().read(flow, { start: 0, end: 1 })).rejects.toThrow(
+    await expect(readOne(new InMemoryDatapointStore(), flow, 0, 1)).rejects.toThrow(
       /time series externalId:pump-01:flow does not exist/,
     );
   });

@@ -1,12 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aggregate } from "../src/aggregates.js";
-import { computeWindows } from "../src/engine.js";
+import { computeKpis, computeWindows } from "../src/engine.js";
 import { parseExpression } from "../src/expression.js";
 import { prepareInput } from "../src/interpolate.js";
-import type { InputSeries, InputSpec, KpiDefinition, Window } from "../src/model.js";
+import type { CleanStep, InputSeries, InputSpec, KpiDefinition, Window } from "../src/model.js";
+import { STATUS_BAD, STATUS_UNCERTAIN } from "../src/model.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import { InMemoryDatapointStore } from "../src/ports.js";
+import { readInputs } from "../src/readInputs.js";
 
 const M = 60_000;
 const H = 3_600_000;
@@ -44,18 +46,62 @@ const hours = (from: number, count: number): Window[] =>
     end: EPOCH + (from + k + 1) * H,
   }));
 
+const VALUES = [0, 1, 5, 9.9, 10, 10.1, 50, 400, 600, -3];
+
 /**
- * Rows at whole minutes over [-2 h, 8 h) around EPOCH, repeats included (the later wins). All
- * usable: a part's read brings only the one raw point before it, and if cleaning dropped that one
- * the part could not see the kept point before (see the README, "Reading inputs").
+ * Rows at whole minutes over [-10 h, 15 h) around EPOCH, repeats included (the later wins): a few
+ * repeated levels (flatlines, MAD 0) and free values, some Bad or Uncertain or without a value.
  */
 const rows = fc.array(
   fc.record({
-    minute: fc.integer({ min: -120, max: 479 }),
-    value: fc.double({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true }),
+    minute: fc.oneof(
+      fc.integer({ min: -600, max: 899 }),
+      fc.integer({ min: -30, max: 389 }),
+      fc.integer({ min: 50, max: 70 }),
+    ),
+    value: fc.oneof(
+      { arbitrary: fc.constantFrom(5, 10), weight: 4 },
+      fc.constantFrom(...VALUES),
+      fc.double({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true }),
+      fc.constant(null),
+    ),
+    status: fc.constantFrom(0, 0, 0, 0, STATUS_UNCERTAIN, STATUS_BAD),
   }),
-  { maxLength: 120 },
+  { maxLength: 160 },
 );
+
+/** Stretches of one repeated value (a stuck sensor), under the rows: long flatline runs. */
+const stuck = fc
+  .array(
+    fc.record({
+      start: fc.integer({ min: -600, max: 800 }),
+      count: fc.integer({ min: 1, max: 100 }),
+      every: fc.integer({ min: 1, max: 15 }),
+      value: fc.constantFrom(5, 10),
+    }),
+    { maxLength: 2 },
+  )
+  .map((stretches) =>
+    stretches.flatMap(({ start, count, every, value }) =>
+      Array.from({ length: count }, (_, i) => ({ minute: start + i * every, value, status: 0 })),
+    ),
+  );
+
+/** Stuck stretches first, so that the rows written later win at a shared timestamp. */
+const data = fc.tuple(stuck, rows).map(([a, b]) => [...a, ...b]);
+
+const cleanStep: fc.Arbitrary<CleanStep> = fc.oneof(
+  fc.constant({ range: [-500, 500] as const }),
+  fc.record({ spike: fc.record({ window: fc.constantFrom(3, 5, 7), k: fc.constantFrom(1, 3) }) }),
+  fc.record({ flatline: fc.record({ durationMs: fc.constantFrom(0, 5 * M, 40 * M) }) }),
+);
+
+const inputSettings = fc.record({
+  step: fc.boolean(),
+  counter: fc.boolean(),
+  maxGapMs: fc.constantFrom(undefined, 20 * M, 3 * H),
+  clean: fc.array(cleanStep, { maxLength: 3 }),
+});
 
 const EXPRESSIONS = [
   "twa(x)",
@@ -67,35 +113,57 @@ const EXPRESSIONS = [
   "delta(x)",
 ];
 
+function storeOf(
+  points: ReadonlyArray<{ minute: number; value: number | null; status: number }>,
+  isStep: boolean,
+) {
+  const store = new InMemoryDatapointStore();
+  store.insert(
+    { externalId: "x" },
+    points.map((p) => ({ timestamp: EPOCH + p.minute * M, value: p.value, status: p.status })),
+    { isStep },
+  );
+  return store;
+}
+
+/** The whole series handed to the engine: what every split must agree with. */
+function allPointsOf(store: InMemoryDatapointStore, isStep: boolean): InputSeries {
+  const b = new PointColumnsBuilder();
+  for (const p of store.points({ externalId: "x" })) b.append(p.timestamp, p.value, p.status);
+  return { points: b.build(), isStep };
+}
+
 describe("properties", () => {
-  it("evaluating a range in two parts split at a window boundary equals one evaluation", async () => {
+  it("any split of a range at window boundaries, each part read through the source, equals the whole series at once", async () => {
     await fc.assert(
       fc.asyncProperty(
-        rows,
-        fc.integer({ min: 1, max: 5 }),
+        data,
+        fc.uniqueArray(fc.integer({ min: 1, max: 5 }), { maxLength: 4 }),
         fc.constantFrom(...EXPRESSIONS),
-        fc.record({
-          step: fc.boolean(),
-          counter: fc.boolean(),
-          maxGapMs: fc.constantFrom(undefined, 20 * M, 3 * H),
-        }),
-        async (points, split, value, input) => {
-          const store = new InMemoryDatapointStore();
-          store.insert(
-            { externalId: "x" },
-            points.map((p) => ({ timestamp: EPOCH + p.minute * M, value: p.value })),
-          );
+        inputSettings,
+        fc.boolean(),
+        fc.boolean(),
+        async (points, cuts, value, input, seriesIsStep, includeUncertain) => {
+          const store = storeOf(points, seriesIsStep);
           const k = kpi(value, input);
-          const run = async (windows: Window[]) => {
-            const range = { start: windows[0]!.start, end: windows.at(-1)!.end };
-            const read = await store.read({ externalId: "x" }, range);
-            return computeWindows(k, windows, new Map([["x", read]]));
-          };
-          const whole = await run(hours(0, 6));
-          const parts = [...(await run(hours(0, split))), ...(await run(hours(split, 6 - split)))];
+          const bounds = [0, ...[...cuts].sort((a, b) => a - b), 6];
+          const parts = [];
+          for (let i = 0; i + 1 < bounds.length; i++) {
+            const windows = hours(bounds[i]!, bounds[i + 1]! - bounds[i]!);
+            const series = await readInputs(
+              store,
+              [{ kpi: k, from: windows[0]!.start, to: windows.at(-1)!.end }],
+              { includeUncertain },
+            );
+            parts.push(...computeKpis([{ kpi: k, windows }], series, { includeUncertain })[0]!);
+          }
+          const whole = computeWindows(k, hours(0, 6), new Map([["x", allPointsOf(store, seriesIsStep)]]), {
+            includeUncertain,
+          });
           expect(parts).toEqual(whole);
         },
       ),
+      { numRuns: 300 },
     );
   });
 
