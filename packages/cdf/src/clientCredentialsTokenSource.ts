@@ -129,7 +129,7 @@ export class ClientCredentialsTokenSource {
         : "";
       throw this.#fail(
         new TokenRequestError(
-          `${where} refused the token request with HTTP ${response.status}${detail === "" ? "" : ` (${this.#clean(detail)})`}. ${fix}`,
+          `The ${where.slice(4)} refused the token request with HTTP ${response.status}${detail === "" ? "" : ` (${this.#clean(detail)})`}. ${fix}`,
           response.status,
         ),
       );
@@ -138,7 +138,7 @@ export class ClientCredentialsTokenSource {
     if (!parsed.success) {
       throw this.#fail(
         new TokenRequestError(
-          `${where} answered HTTP ${response.status} without an access_token and a positive expires_in. ${fix}`,
+          `The ${where.slice(4)} answered HTTP ${response.status} without an access_token and a positive expires_in. ${fix}`,
           response.status,
         ),
       );
@@ -164,7 +164,10 @@ export class ClientCredentialsTokenSource {
   #clean(detail: string): string {
     const secret = this.#credentials.clientSecret.reveal();
     const redacted = secret === "" ? detail : detail.split(secret).join("[redacted]");
-    const oneLine = redacted.replace(/\s+/g, " ").trim();
+    const oneLine = redacted
+      .replace(/\s+/g, " ")
+      .replace(/[\s.]+$/, "")
+      .trim();
     return oneLine.length > 300 ? `${oneLine.slice(0, 297)}...` : oneLine;
   }
 }

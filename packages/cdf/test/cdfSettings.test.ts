@@ -45,7 +45,11 @@ describe("cdfSettingsFromEnvironment", () => {
       CDF_TOKEN_SCOPES: "a/.default, b/.default c",
     });
     expect(settings.baseUrl).toBe("https://api.cognitedata.com");
-    expect(settings.auth.kind === "clientCredentials" && settings.auth.scopes).toEqual(["a/.default", "b/.default", "c"]);
+    expect(settings.auth.kind === "clientCredentials" && settings.auth.scopes).toEqual([
+      "a/.default",
+      "b/.default",
+      "c",
+    ]);
   });
 
   it("names every missing variable at once, treating empty ones as missing", () => {
@@ -62,13 +66,19 @@ describe("cdfSettingsFromEnvironment", () => {
     expect(problemsOf({ ...complete, CDF_BASE_URL: "https://x.cognitedata.com" })).toEqual([
       "set either CDF_CLUSTER or CDF_BASE_URL, not both",
     ]);
-    expect(problemsOf({ ...complete, CDF_CLUSTER: "West Europe" })[0]).toMatch(/^CDF_CLUSTER "West Europe" must be a cluster name/);
+    expect(problemsOf({ ...complete, CDF_CLUSTER: "West Europe" })[0]).toMatch(
+      /^CDF_CLUSTER "West Europe" must be a cluster name/,
+    );
     const { CDF_CLUSTER: _, ...rest } = complete;
     expect(problemsOf({ ...rest, CDF_BASE_URL: "http://cdf.example.com" })[0]).toMatch(
       /^CDF_BASE_URL "http:\/\/cdf.example.com" must use https/,
     );
-    expect(problemsOf({ ...rest, CDF_BASE_URL: "not a url" })[0]).toBe('CDF_BASE_URL "not a url" is not a URL');
-    expect(problemsOf({ ...complete, CDF_TOKEN_URL: "http://idp.example.com/token" })[0]).toMatch(/^CDF_TOKEN_URL .* must use https/);
+    expect(problemsOf({ ...rest, CDF_BASE_URL: "not a url" })[0]).toBe(
+      'CDF_BASE_URL "not a url" is not a URL',
+    );
+    expect(problemsOf({ ...complete, CDF_TOKEN_URL: "http://idp.example.com/token" })[0]).toMatch(
+      /^CDF_TOKEN_URL .* must use https/,
+    );
     // A local emulator is plain http on loopback.
     expect(cdfSettingsFromEnvironment({ ...rest, CDF_BASE_URL: "http://127.0.0.1:4010" }).baseUrl).toBe(
       "http://127.0.0.1:4010",
@@ -92,7 +102,11 @@ describe("cdfSettingsFromEnvironment", () => {
           fc.pre(Object.values(env).every((v) => v === undefined || !v.includes(secret)));
           try {
             const settings = cdfSettingsFromEnvironment({ ...env, CDF_CLIENT_SECRET: secret });
-            for (const shown of [inspect(settings, { depth: 10 }), JSON.stringify(settings), String(settings.auth)]) {
+            for (const shown of [
+              inspect(settings, { depth: 10 }),
+              JSON.stringify(settings),
+              String(settings.auth),
+            ]) {
               expect(shown).not.toContain(secret);
             }
           } catch (error) {
@@ -107,10 +121,14 @@ describe("cdfSettingsFromEnvironment", () => {
 
 describe("cdfSettingsFromToken", () => {
   it("takes a Cognite Function's project, base URL and token", () => {
-    const settings = cdfSettingsFromToken({ project: "p", baseUrl: "https://api.cognitedata.com/", token: "tok" });
+    const settings = cdfSettingsFromToken({
+      project: "p",
+      baseUrl: "https://api.cognitedata.com/",
+      token: "tok",
+    });
     expect(settings.baseUrl).toBe("https://api.cognitedata.com");
     expect(settings.auth.kind === "token" && settings.auth.token.reveal()).toBe("tok");
-    expect(JSON.stringify(settings)).not.toContain("tok\"");
+    expect(JSON.stringify(settings)).not.toContain('tok"');
   });
 
   it("names each missing field", () => {
