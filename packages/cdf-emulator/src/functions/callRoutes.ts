@@ -6,9 +6,10 @@ import { parseRequestBody } from "../parseRequestBody.js";
 import { decodeCursor, encodeCursor, limitOf } from "../requestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
+import type { CallRecord } from "./callStore.js";
 import { LIST_LIMIT } from "./functionLimits.js";
 import { functionFromPath } from "./functionRoutes.js";
-import type { CallRecord, FunctionsService } from "./functionsService.js";
+import type { FunctionsService } from "./functionsService.js";
 
 const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
 // openapi.json (x-capability of POST /functions/{functionId}/call): functionsAcl:RUN, not WRITE.
@@ -89,7 +90,7 @@ export function registerCallRoutes(registry: RouteRegistry, service: FunctionsSe
     handler(req) {
       const fn = functionFromPath(service, req.params.functionId);
       const body = parseRequestBody(callBody, req.body, `POST /functions/${fn.id}/call`);
-      const call = service.callFunction(fn, body.data, body.nonce);
+      const call = service.calls.call(fn, body.data, body.nonce);
       return { status: 201, body: callBodyOf(call) };
     },
   });
@@ -160,7 +161,7 @@ export function registerCallRoutes(registry: RouteRegistry, service: FunctionsSe
     acl: READ,
     handler(req) {
       const call = callFromPath(req.params.functionId, req.params.callId);
-      const response = service.responseOf(call.id);
+      const response = service.calls.responseOf(call.id);
       return {
         body: {
           callId: call.id,
@@ -177,7 +178,7 @@ export function registerCallRoutes(registry: RouteRegistry, service: FunctionsSe
     acl: READ,
     handler(req) {
       const call = callFromPath(req.params.functionId, req.params.callId);
-      return { body: { items: service.logsOf(call.id) } };
+      return { body: { items: service.calls.logsOf(call.id) } };
     },
   });
 }

@@ -7,7 +7,8 @@ import { limitOf } from "../requestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
 import { FUNCTION_LIMITS, FUNCTION_RUNTIMES, LIST_LIMIT } from "./functionLimits.js";
-import type { FunctionRecord, FunctionsService } from "./functionsService.js";
+import type { FunctionRecord } from "./functionStore.js";
+import type { FunctionsService } from "./functionsService.js";
 
 const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
 const WRITE = [{ acl: "functionsAcl" as const, action: "WRITE" as const }];
@@ -118,7 +119,7 @@ export function functionFromPath(service: FunctionsService, idText: string | und
 }
 
 function resolveRefs(service: FunctionsService, body: z.infer<typeof refsBody>): FunctionRecord[] {
-  return resolveByIds(body.items, (ref) => service.findFunction(ref), {
+  return resolveByIds(body.items, (ref) => service.functions.find(ref), {
     ignoreUnknownIds: body.ignoreUnknownIds,
     notFound: "Functions not found",
   });
@@ -140,7 +141,7 @@ export function registerFunctionCrudRoutes(
         extraIndexUrls: _extra,
         ...input
       } = body.items[0] as (typeof body.items)[0];
-      const fn = await service.createFunction(input);
+      const fn = await service.functions.create(input);
       return { status: 201, body: { items: [functionBody(fn)] } };
     },
   });

@@ -50,6 +50,25 @@ function functionEnv(envVars: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...envVars };
 }
 
+const MAX_QUOTED_OUTPUT = 300;
+
+/**
+ * Why a process left no result file. The harness writes one for every outcome of the handler, so
+ * this means the process itself ended: the handler (or a library) called os._exit, the
+ * interpreter crashed, or the system killed it (out of memory is SIGKILL).
+ */
+function endedWithoutResult(
+  exit: { code: number | null; signal: string | null },
+  lastStderr?: string,
+): string {
+  const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const last =
+    lastStderr === undefined
+      ? ""
+      : ` Its last error output: ${JSON.stringify(lastStderr.length > MAX_QUOTED_OUTPUT ? `${lastStderr.slice(0, MAX_QUOTED_OUTPUT)}...` : lastStderr)}.`;
+  return `The function's Python process ${how} before returning a result: the handler or a library it uses ended the process (os._exit, a crash, or running out of memory); the call's logs hold all it printed.${last}`;
+}
+
 export class FunctionRuntime {
   readonly #python: string;
   readonly #maxConcurrent: number;
@@ -117,7 +136,8 @@ export class FunctionRuntime {
   ): RunningProcess {
     let killReason: string | undefined;
     let killChild: (() => void) | undefined;
-    const outcome = (async (): Promise<HarnessOutcome> => {
+    let lastStderr: string | undefined;
+    const run = async (): Promise<HarnessOutcome> => {
       await this.#acquire();
       try {
         if (killReason !== undefined) return { ok: false, message: killReason, trace: null };
@@ -138,12 +158,18 @@ export class FunctionRuntime {
                 child.kill("SIGKILL");
               }, this.#wallClockCapMs);
               const pending = { stdout: "", stderr: "" };
-              const collect = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
-                const text = pending[stream] + chunk.toString("utf8");
+              const collect = (stream: "stdout" | "stderr") => (chunk: string) => {
+                const text = pending[stream] + chunk;
                 const lines = text.split("\n");
                 pending[stream] = lines.pop() ?? "";
-                for (const line of lines) onLog(line);
+                for (const line of lines) {
+                  if (stream === "stderr" && line.trim() !== "") lastStderr = line;
+                  onLog(line);
+                }
               };
+              // Decode per stream, not per chunk: a chunk can end inside a multi-byte character.
+              child.stdout.setEncoding("utf8");
+              child.stderr.setEncoding("utf8");
               child.stdout.on("data", collect("stdout"));
               child.stderr.on("data", collect("stderr"));
               child.on("error", (spawnError) => {
@@ -153,7 +179,10 @@ export class FunctionRuntime {
               child.on("close", (code, signal) => {
                 clearTimeout(cap);
                 if (pending.stdout !== "") onLog(pending.stdout);
-                if (pending.stderr !== "") onLog(pending.stderr);
+                if (pending.stderr !== "") {
+                  if (pending.stderr.trim() !== "") lastStderr = pending.stderr;
+                  onLog(pending.stderr);
+                }
                 resolve({ code, signal });
               });
               child.stdin.on("error", () => {
@@ -174,11 +203,7 @@ export class FunctionRuntime {
           try {
             return JSON.parse(await readFile(resultPath, "utf8")) as HarnessOutcome;
           } catch {
-            return {
-              ok: false,
-              message: `The function process exited (code ${exit.code}, signal ${exit.signal}) without a result`,
-              trace: null,
-            };
+            return { ok: false, message: endedWithoutResult(exit, lastStderr), trace: null };
           }
         } finally {
           await rm(resultDir, { recursive: true, force: true });
@@ -186,7 +211,16 @@ export class FunctionRuntime {
       } finally {
         this.#release();
       }
-    })();
+    };
+    // Never rejects: a call's outcome is awaited late or not at all (a deploy check), and a
+    // rejection nobody handles would end the emulator with a stack trace.
+    const outcome = run().catch(
+      (e: unknown): HarnessOutcome => ({
+        ok: false,
+        message: `The emulator could not run the function's process: ${e instanceof Error ? e.message : String(e)}`,
+        trace: null,
+      }),
+    );
     return {
       outcome,
       kill(reason) {

@@ -8,7 +8,8 @@ import { resolveByIds } from "../resolveByIds.js";
 import { inTimeRange, timeRange } from "../timeRange.js";
 import { describeCronExpression } from "./cronExpression.js";
 import { LIST_LIMIT } from "./functionLimits.js";
-import type { FunctionsService, ScheduleRecord } from "./functionsService.js";
+import type { FunctionsService } from "./functionsService.js";
+import type { ScheduleRecord } from "./scheduleStore.js";
 
 const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
 const WRITE = [{ acl: "functionsAcl" as const, action: "WRITE" as const }];
@@ -94,7 +95,7 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
       const item = body.items[0] as (typeof body.items)[0];
       const ref =
         item.functionId !== undefined ? { id: item.functionId } : { externalId: item.functionExternalId };
-      const fn = service.findFunction(ref);
+      const fn = service.functions.find(ref);
       if (!fn) {
         throw new CdfError(
           400,
@@ -111,7 +112,7 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
           `functionId ${item.functionId} and functionExternalId '${item.functionExternalId}' name different functions`,
         );
       }
-      const schedule = service.createSchedule({
+      const schedule = service.schedules.create({
         name: item.name,
         cronExpression: item.cronExpression,
         fn,
@@ -189,7 +190,7 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
     acl: WRITE,
     handler(req) {
       const body = parseRequestBody(idsBody, req.body, "POST /functions/schedules/delete");
-      for (const s of resolve(body)) service.deleteSchedule(s);
+      for (const s of resolve(body)) service.schedules.delete(s);
       return { body: {} };
     },
   });
