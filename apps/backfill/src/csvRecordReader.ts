@@ -58,10 +58,21 @@ export class CsvFields {
   }
 }
 
+/**
+ * The longest record that spans several lines, in characters (1 MiB). A quote left open by
+ * mistake would otherwise swallow the rest of the file into one field.
+ */
+export const MAX_RECORD_CHARS = 1 << 20;
+
 /** Assembles CSV records from lines fed in order. */
 export class CsvRecordReader {
-  private pending: string | undefined;
+  // The lines of a record whose quoted field is still open. They are joined and parsed once the
+  // quotes balance again (an even count: the opening and closing quote of each field, and
+  // doubled inner quotes, come in pairs), so a long record costs one pass, not one per line.
+  private pending: string[] | undefined;
   private pendingLine = 0;
+  private pendingChars = 0;
+  private pendingQuotes = 0;
   // The first quote at or after `quoteFrom` in `quoteText` (its length when there is none), so a
   // chunk without quotes is searched once rather than once per line.
   private quoteText = "";
@@ -97,9 +108,30 @@ export class CsvRecordReader {
   push(line: string, lineNumber: number): CsvRecord | undefined {
     if (this.pending === undefined) {
       if (line.indexOf('"') === -1) return { fields: line.split(","), lineNumber };
-      return this.parse(line, lineNumber);
+      const fields = splitQuoted(line, lineNumber);
+      if (fields !== undefined) return { fields, lineNumber };
+      this.pending = [line];
+      this.pendingLine = lineNumber;
+      this.pendingChars = line.length;
+      this.pendingQuotes = countQuotes(line);
+      return undefined;
     }
-    return this.parse(`${this.pending}\n${line}`, this.pendingLine);
+    this.pending.push(line);
+    this.pendingChars += line.length + 1;
+    if (this.pendingChars > MAX_RECORD_CHARS) {
+      throw new CsvSyntaxError(
+        this.pendingLine,
+        `a quoted field runs on past ${MAX_RECORD_CHARS.toLocaleString("en-US")} characters (1 MiB) over ${this.pending.length} lines; is its closing quote missing?`,
+      );
+    }
+    this.pendingQuotes += countQuotes(line);
+    if (this.pendingQuotes % 2 === 1) return undefined;
+    const text = this.pending.join("\n");
+    const recordLine = this.pendingLine;
+    this.pending = undefined;
+    const fields = splitQuoted(text, recordLine);
+    // Balanced quotes close every quoted field, so splitQuoted has either thrown or returned.
+    return { fields: fields!, lineNumber: recordLine };
   }
 
   /** Call after the last line: a quoted field still open is an error. */
@@ -108,17 +140,12 @@ export class CsvRecordReader {
       throw new CsvSyntaxError(this.pendingLine, "quoted field is not closed before the end of the file");
     }
   }
+}
 
-  private parse(text: string, lineNumber: number): CsvRecord | undefined {
-    const fields = splitQuoted(text, lineNumber);
-    if (fields === undefined) {
-      this.pending = text;
-      this.pendingLine = lineNumber;
-      return undefined;
-    }
-    this.pending = undefined;
-    return { fields, lineNumber };
-  }
+function countQuotes(line: string): number {
+  let count = 0;
+  for (let at = line.indexOf('"'); at !== -1; at = line.indexOf('"', at + 1)) count++;
+  return count;
 }
 
 function splitUnquoted(text: string, start: number, end: number, fields: CsvFields): void {

@@ -1,27 +1,32 @@
-import { constants } from "node:fs";
-import { access, readFile, stat } from "node:fs/promises";
-import { dirname } from "node:path";
 import {
   computeKpis,
+  countWindowsBetween,
   describeSeries,
   type InputSeries,
-  KpiConfigError,
+  type KpiDatapoint,
   type KpiDefinition,
   type PointColumns,
   PointColumnsBuilder,
-  parseKpiConfig,
   seriesLookupKey,
   windowsBetween,
 } from "@kpi-pipeline/kpi-core";
-import { parse as parseYaml, YAMLParseError } from "yaml";
+import { checkEvaluateFiles, type FileIdentity } from "./checkEvaluateFiles.js";
 import { DataError } from "./dataError.js";
+import { displayPath } from "./displayPath.js";
 import type { EvaluateOptions } from "./evaluateOptions.js";
+import { loadKpiConfig } from "./loadKpiConfig.js";
 import type { PointSink, ReadStats } from "./pointSink.js";
-import { type PointFileFormat, pointFileFormat, readPointFile } from "./readPointFile.js";
+import { readPointFile } from "./readPointFile.js";
 import { readProgress } from "./readProgress.js";
 import { formatResultRow, resultHeader } from "./resultFormat.js";
-import { atomicFileOutput, type ResultOutput, streamOutput } from "./resultOutput.js";
-import { UsageError } from "./usageError.js";
+import { atomicFileOutput, deviceOutput, type ResultOutput, streamOutput } from "./resultOutput.js";
+import { windowBatches } from "./windowBatches.js";
+
+/**
+ * Windows computed at once, at least: results are written batch by batch, so memory is bounded
+ * by the points and this many windows (about 200 bytes each), never by the length of the range.
+ */
+export const MIN_BATCH_WINDOWS = 1 << 16;
 
 /** The process around a run, injected so tests run it in-process. */
 export interface EvaluateIo {
@@ -31,6 +36,20 @@ export interface EvaluateIo {
   stderrIsTTY: boolean;
   /** Monotonic-enough clock for durations (ms). */
   now?: () => number;
+  /** Stops the run between steps (Ctrl-C); the result file is then not written. */
+  signal?: AbortSignal;
+  /** The file stdout is redirected to, if a regular file: it must not be an input. */
+  stdoutFile?: FileIdentity;
+}
+
+/** Knobs for tests. */
+export interface EvaluateTuning {
+  /**
+   * Windows per batch. Default: MIN_BATCH_WINDOWS, or a quarter of the points read if more, so
+   * re-preparing the inputs for each batch costs at most about four passes over them per
+   * point's worth of windows.
+   */
+  batchWindows?: number;
 }
 
 /** What a run did; `--json` prints it on stderr. */
@@ -59,14 +78,46 @@ interface CollectedSeries {
 /**
  * `kpi-backfill evaluate`: reads kpis.yaml and the point files, evaluates every KPI over every
  * window in [from, to) (all treated as closed), and writes one row per KPI per window. Throws
- * UsageError (exit 2) or DataError (exit 1); on any failure no result file is left behind.
+ * UsageError (exit 2), DataError (exit 1) or IoError (exit 3); on any failure no result file is
+ * left behind and an existing one is unchanged.
  */
-export async function runEvaluate(options: EvaluateOptions, io: EvaluateIo): Promise<EvaluateSummary> {
+export async function runEvaluate(
+  options: EvaluateOptions,
+  io: EvaluateIo,
+  tuning: EvaluateTuning = {},
+): Promise<EvaluateSummary> {
   const now = io.now ?? (() => performance.now());
   const startedAt = now();
-  const formats = await checkFiles(options);
+  const files = await checkEvaluateFiles(options, io.stdoutFile);
+  const kpis = await loadKpiConfig(options.config);
+  io.signal?.throwIfAborted();
 
-  const kpis = await loadKpis(options.config);
+  const output: ResultOutput =
+    files.out === undefined
+      ? streamOutput(io.stdout)
+      : files.out === "device"
+        ? deviceOutput(options.out!)
+        : atomicFileOutput(options.out!, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  try {
+    // Created before the long read, so an unwritable --out fails at once.
+    await output.open();
+    const summary = await evaluateInto(output, kpis, files.formats, options, io, tuning);
+    await output.commit();
+    return { ...summary, durationMs: Math.round(now() - startedAt), out: options.out ?? "-" };
+  } catch (error) {
+    await output.abort();
+    throw error;
+  }
+}
+
+async function evaluateInto(
+  output: ResultOutput,
+  kpis: readonly KpiDefinition[],
+  formats: readonly ("csv" | "jsonl")[],
+  options: EvaluateOptions,
+  io: EvaluateIo,
+  tuning: EvaluateTuning,
+): Promise<Omit<EvaluateSummary, "durationMs" | "out">> {
   const collected = new Map<string, CollectedSeries>();
   for (const kpi of kpis) {
     for (const input of kpi.inputs) {
@@ -89,7 +140,10 @@ export async function runEvaluate(options: EvaluateOptions, io: EvaluateIo): Pro
   };
   try {
     for (const [i, path] of options.inputs.entries()) {
-      await readPointFile(path, formats[i]!, sink, stats, () => progress.update(path, stats));
+      await readPointFile(path, formats[i]!, sink, stats, () => {
+        io.signal?.throwIfAborted();
+        progress.update(path, stats);
+      });
       progress.update(path, stats, true);
     }
   } finally {
@@ -97,38 +151,50 @@ export async function runEvaluate(options: EvaluateOptions, io: EvaluateIo): Pro
   }
 
   const missingInputs = findMissingInputs(kpis, collected, options);
-  const columns = new Map<string, PointColumns>();
-  for (const [key, series] of collected) columns.set(key, series.builder.build());
+  // Point files carry no isStep; a step input says `step: true` in kpis.yaml.
+  const series = new Map<string, InputSeries>();
+  let points = 0;
+  for (const [key, { builder }] of collected) {
+    const columns: PointColumns = builder.build();
+    points += columns.length;
+    series.set(key, { points: columns, isStep: false });
+  }
   collected.clear();
 
-  const output: ResultOutput =
-    options.out === undefined
-      ? streamOutput(io.stdout)
-      : atomicFileOutput(options.out, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   let windows = 0;
   let badWindows = 0;
-  try {
-    await output.write(resultHeader(options.format));
-    const ordered = [...kpis].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    // Point files carry no isStep; a step input says `step: true` in kpis.yaml.
-    const series = new Map<string, InputSeries>();
-    for (const [key, points] of columns) series.set(key, { points, isStep: false });
+  const write = async (kpi: KpiDefinition, datapoints: readonly KpiDatapoint[]) => {
+    for (const datapoint of datapoints) {
+      await output.write(formatResultRow(options.format, kpi.key, datapoint));
+      windows++;
+      if (datapoint.status === "Bad") badWindows++;
+    }
+  };
+  await output.write(resultHeader(options.format));
+  const ordered = [...kpis].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const firstStart = (kpi: KpiDefinition) => Math.max(options.from, kpi.startMs);
+  const batchWindows = tuning.batchWindows ?? Math.max(MIN_BATCH_WINDOWS, points >> 2);
+  const total = ordered.reduce(
+    (sum, kpi) => sum + countWindowsBetween(kpi.window, firstStart(kpi), options.to),
+    0,
+  );
+  if (total <= batchWindows) {
+    // One sweep over all KPIs, so KPIs over the same input share its preparation and passes.
     const requests = ordered.map((kpi) => ({
       kpi,
-      windows: windowsBetween(kpi.window, Math.max(options.from, kpi.startMs), options.to),
+      windows: windowsBetween(kpi.window, firstStart(kpi), options.to),
     }));
     const results = computeKpis(requests, series);
-    for (let k = 0; k < ordered.length; k++) {
-      for (const datapoint of results[k]!) {
-        await output.write(formatResultRow(options.format, ordered[k]!.key, datapoint));
-        windows++;
-        if (datapoint.status === "Bad") badWindows++;
+    for (const [k, kpi] of ordered.entries()) await write(kpi, results[k]!);
+  } else {
+    // The output is sorted by KPI, then time, so batches go KPI by KPI. Every batch sees all
+    // points, so its values are those of one pass (the engine reads outside points as needed).
+    for (const kpi of ordered) {
+      for (const batch of windowBatches(kpi.window, firstStart(kpi), options.to, batchWindows)) {
+        io.signal?.throwIfAborted();
+        await write(kpi, computeKpis([{ kpi, windows: batch }], series)[0]!);
       }
     }
-    await output.commit();
-  } catch (error) {
-    await output.abort();
-    throw error;
   }
 
   return {
@@ -138,76 +204,7 @@ export async function runEvaluate(options: EvaluateOptions, io: EvaluateIo): Pro
     rows: stats.rows,
     bytes: stats.bytes,
     missingInputs,
-    durationMs: Math.round(now() - startedAt),
-    out: options.out ?? "-",
   };
-}
-
-/** Usage errors are found before any work: a typo in a path should not cost a 10-minute read. */
-async function checkFiles(options: EvaluateOptions): Promise<PointFileFormat[]> {
-  await readable(options.config, "--config");
-  const formats: PointFileFormat[] = [];
-  for (const path of options.inputs) {
-    const format = pointFileFormat(path);
-    if (format === undefined) {
-      throw new UsageError(`--input ${path}: unknown file type; name it *.csv, *.jsonl or *.ndjson`);
-    }
-    await readable(path, "--input");
-    formats.push(format);
-  }
-  if (options.out !== undefined) {
-    const directory = dirname(options.out);
-    const info = await stat(directory).catch(() => undefined);
-    if (info === undefined || !info.isDirectory()) {
-      throw new UsageError(`--out ${options.out}: directory ${directory} does not exist; create it first`);
-    }
-    const target = await stat(options.out).catch(() => undefined);
-    if (target?.isDirectory()) throw new UsageError(`--out ${options.out} is a directory; give a file name`);
-  }
-  return formats;
-}
-
-async function readable(path: string, flag: string): Promise<void> {
-  const info = await stat(path).catch(() => undefined);
-  if (info === undefined) throw new UsageError(`${flag} ${path}: no such file`);
-  if (!info.isFile()) throw new UsageError(`${flag} ${path}: not a file`);
-  await access(path, constants.R_OK).catch(() => {
-    throw new UsageError(`${flag} ${path}: not readable (check its permissions)`);
-  });
-}
-
-async function loadKpis(path: string): Promise<KpiDefinition[]> {
-  const text = await readFile(path, "utf8");
-  let raw: unknown;
-  try {
-    raw = parseYaml(text, { prettyErrors: true });
-  } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const line = error.linePos?.[0];
-      const where = line === undefined ? path : `${path}:${line.line}:${line.col}`;
-      throw new DataError(`${where}: not valid YAML: ${error.message.split("\n")[0]}`);
-    }
-    throw error;
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new DataError(
-      `${path}: not KPI definitions; expected a YAML mapping with "kpis:" (and optional "defaults:"), is this the right file?`,
-    );
-  }
-  try {
-    return parseKpiConfig(raw, path);
-  } catch (error) {
-    // A reason can quote the offending value; a whole mis-pasted document is no help on a terminal.
-    if (error instanceof KpiConfigError) {
-      throw new DataError(
-        error.message
-          .split("\n")
-          .map((line) => (line.length > 400 ? `${line.slice(0, 400)}...` : line))
-          .join("\n"),
-      );
-    }
-    throw error;
-  }
 }
 
 function findMissingInputs(
@@ -225,7 +222,7 @@ function findMissingInputs(
   }
   if (missing.length > 0 && !options.allowMissing) {
     throw new DataError(
-      `${missing.length === 1 ? "an input series is" : `${missing.length} input series are`} in no input file (${options.inputs.join(", ")}):\n` +
+      `${missing.length === 1 ? "an input series is" : `${missing.length} input series are`} in no input file (${options.inputs.map(displayPath).join(", ")}):\n` +
         missing.map((line) => `  ${line}`).join("\n") +
         "\nExport their points into an --input file, or pass --allow-missing to evaluate them as empty series.",
     );

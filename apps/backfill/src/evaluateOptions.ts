@@ -1,5 +1,6 @@
+import { displayText } from "./displayText.js";
 import type { ResultFormat } from "./resultFormat.js";
-import { parseTimestamp } from "./timestamp.js";
+import { parseTimestamp, parseTimestampEnd, timestampError } from "./timestamp.js";
 import { UsageError } from "./usageError.js";
 
 /** What `kpi-backfill evaluate` is asked to do, validated. */
@@ -39,8 +40,8 @@ export function resolveEvaluateOptions(flags: EvaluateFlags): EvaluateOptions {
   if (flags.input === undefined || flags.input.length === 0) {
     throw new UsageError("missing --input <points.csv|points.jsonl> (repeat it for several files)");
   }
-  const from = instant("--from", flags.from);
-  const to = instant("--to", flags.to);
+  const from = instant("--from", flags.from, parseTimestamp);
+  const to = instant("--to", flags.to, parseTimestampEnd);
   if (from >= to) {
     throw new UsageError(`--from (${flags.from}) must be before --to (${flags.to})`);
   }
@@ -57,13 +58,15 @@ export function resolveEvaluateOptions(flags: EvaluateFlags): EvaluateOptions {
   };
 }
 
-function instant(flag: string, text: string | undefined): number {
+function instant(
+  flag: string,
+  text: string | undefined,
+  parse: (text: string) => number | undefined,
+): number {
   if (text === undefined)
     throw new UsageError(`missing ${flag} <ISO 8601>, e.g. ${flag} 2024-03-30T00:00:00Z`);
-  const ms = parseTimestamp(text);
-  if (ms === undefined) {
-    throw new UsageError(`${flag} "${text}" is not ISO 8601 or epoch ms; use e.g. 2024-03-30T00:00:00Z`);
-  }
+  const ms = parse(text);
+  if (ms === undefined) throw new UsageError(`${flag} ${timestampError(text)}`);
   return ms;
 }
 
@@ -71,5 +74,5 @@ function instant(flag: string, text: string | undefined): number {
 function resultFormat(format: string | undefined, out: string | undefined): ResultFormat {
   if (format === undefined) return out !== undefined && /\.(jsonl|ndjson)$/i.test(out) ? "jsonl" : "csv";
   if (format === "csv" || format === "jsonl") return format;
-  throw new UsageError(`--format "${format}" is not supported; use csv or jsonl`);
+  throw new UsageError(`--format ${displayText(format)} is not supported; use csv or jsonl`);
 }

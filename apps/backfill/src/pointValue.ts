@@ -1,6 +1,17 @@
+import { displayText } from "./displayText.js";
+
+// Point values are decimal numbers as exporters write them: an optional sign, digits with an
+// optional fraction, an optional exponent (`42`, `-0.5`, `+3`, `.5`, `5.`, `1e-7`, `2.5E+3`).
+// Everything else JavaScript's Number() would also read is refused, because a file that holds
+// it was not written as decimal data: `0x10` (16), `0b11` (3), `0o7`, `Infinity` (CDF stores only
+// finite values), text padded with spaces (RFC 4180: spaces are part of a field), or a blank
+// field. `1_000` and `1,5` are refused too. Empty, or NaN in any case, means "no value".
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 /**
- * A point value from a file: empty, whitespace or NaN (any case) means "no value" (NaN);
- * otherwise a JavaScript number literal. Returns undefined for anything else.
+ * A point value from a file: empty or NaN (any case) means "no value" (NaN); otherwise a finite
+ * decimal number. Returns undefined for anything else; pointValueError says why.
  */
 export function parsePointValue(text: string): number | undefined {
   return parsePointValueSpan(text, 0, text.length);
@@ -15,12 +26,24 @@ export function parsePointValueSpan(text: string, start: number, end: number): n
   const decimal = plainDecimal(text, start, end);
   if (decimal !== undefined) return decimal;
   const slice = start === 0 && end === text.length ? text : text.slice(start, end);
-  const value = Number(slice);
-  if (!Number.isNaN(value)) {
-    // Number("  ") is 0: a blank cell must not turn into a real zero.
-    return value === 0 && slice.trim() === "" ? Number.NaN : value;
+  if (DECIMAL.test(slice)) {
+    const value = Number(slice);
+    return Number.isFinite(value) ? value : undefined;
   }
-  return slice.trim().toLowerCase() === "nan" ? Number.NaN : undefined;
+  return slice.length === 3 && slice.toLowerCase() === "nan" ? Number.NaN : undefined;
+}
+
+/** Why parsePointValue(text) is undefined, as the end of a sentence: `"x" is not a number ...`. */
+export function pointValueError(text: string): string {
+  const quoted = displayText(text);
+  if (text.trim() !== text) {
+    return `${quoted} has spaces around it; remove them (an empty field means no value)`;
+  }
+  if (DECIMAL.test(text)) return `${quoted} is beyond the range of a double (about ±1.8e308)`;
+  if (/^[+-]?(inf|infinity)$/i.test(text)) {
+    return `${quoted} is not a finite number; CDF stores only finite values (leave it empty for no value)`;
+  }
+  return `${quoted} is not a decimal number (e.g. 42, -0.5, 1e-7); leave it empty for no value`;
 }
 
 /**

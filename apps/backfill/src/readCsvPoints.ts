@@ -1,11 +1,13 @@
 import { instanceSeriesKey, STATUS_GOOD } from "@kpi-pipeline/kpi-core";
 import { CsvFields, CsvRecordReader, CsvSyntaxError } from "./csvRecordReader.js";
 import { DataError } from "./dataError.js";
+import { displayPath } from "./displayPath.js";
+import { displayText } from "./displayText.js";
 import { readLineSpans } from "./lineReader.js";
 import type { PointSink, ReadStats } from "./pointSink.js";
-import { parsePointValueSpan } from "./pointValue.js";
+import { parsePointValueSpan, pointValueError } from "./pointValue.js";
 import { parseStatusCodeSpan } from "./statusCode.js";
-import { parseTimestampSpan } from "./timestamp.js";
+import { parseTimestampSpan, timestampError } from "./timestamp.js";
 
 const EXPECTED_HEADER = "externalId,timestamp,value,status (in any order; status and space optional)";
 
@@ -33,7 +35,7 @@ export async function readCsvPoints(
   const fields = new CsvFields();
   let columns: Columns | undefined;
   const fail = (lineNumber: number, reason: string): never => {
-    throw new DataError(`${path}:${lineNumber}: ${reason}`);
+    throw new DataError(`${displayPath(path)}:${lineNumber}: ${reason}`);
   };
   try {
     await readLineSpans(
@@ -58,22 +60,19 @@ export async function readCsvPoints(
         const t = columns.timestamp;
         const timestamp = parseTimestampSpan(row, starts[t]!, ends[t]!);
         if (timestamp === undefined) {
-          fail(recordLine, `timestamp "${fields.field(t)}" is not epoch ms or ISO 8601`);
+          fail(recordLine, `timestamp ${timestampError(fields.field(t))}`);
         }
         const v = columns.value;
         const value = parsePointValueSpan(row, starts[v]!, ends[v]!);
         if (value === undefined) {
-          fail(
-            recordLine,
-            `value "${fields.field(v)}" is not a number; leave it empty (or NaN) for no value`,
-          );
+          fail(recordLine, `value ${pointValueError(fields.field(v))}`);
         }
         const s = columns.status;
         const status = s < 0 ? STATUS_GOOD : parseStatusCodeSpan(row, starts[s]!, ends[s]!);
         if (status === undefined) {
           fail(
             recordLine,
-            `status "${fields.field(s)}" is not Good, Uncertain, Bad or a numeric CDF status code; leave it empty for Good`,
+            `status ${displayText(fields.field(s))} is not Good, Uncertain, Bad or a numeric CDF status code; leave it empty for Good`,
           );
         }
         sink.append(key, timestamp!, value!, status!);
@@ -85,11 +84,13 @@ export async function readCsvPoints(
     );
     records.finish();
   } catch (error) {
-    if (error instanceof CsvSyntaxError) throw new DataError(`${path}:${error.lineNumber}: ${error.message}`);
+    if (error instanceof CsvSyntaxError) {
+      throw new DataError(`${displayPath(path)}:${error.lineNumber}: ${error.message}`);
+    }
     throw error;
   }
   if (columns === undefined)
-    throw new DataError(`${path}: the file is empty; expected a header ${EXPECTED_HEADER}`);
+    throw new DataError(`${displayPath(path)}: the file is empty; expected a header ${EXPECTED_HEADER}`);
 }
 
 function headerColumns(fields: string[], fail: (reason: string) => never): Columns {
@@ -105,8 +106,21 @@ function headerColumns(fields: string[], fail: (reason: string) => never): Colum
   };
   for (const required of ["externalId", "timestamp", "value"] as const) {
     if (columns[required] < 0) {
-      fail(`the header has no "${required}" column; expected ${EXPECTED_HEADER}, got "${names.join(",")}"`);
+      fail(
+        `the header has no "${required}" column; expected ${EXPECTED_HEADER}, got ${displayText(names.join(","), 200)}`,
+      );
     }
   }
+  // Which of two equal columns holds the data is a guess; so is an ignored duplicate.
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    const first = seen.get(name);
+    if (first !== undefined) {
+      fail(
+        `the header has the column ${displayText(name)} twice (columns ${first + 1} and ${i + 1}); keep one`,
+      );
+    }
+    seen.set(name, i);
+  });
   return columns;
 }

@@ -1,15 +1,22 @@
 import { instanceSeriesKey } from "@kpi-pipeline/kpi-core";
 import { DataError } from "./dataError.js";
+import { displayPath } from "./displayPath.js";
+import { displayText } from "./displayText.js";
 import { readLines } from "./lineReader.js";
 import type { PointSink, ReadStats } from "./pointSink.js";
-import { parsePointValue } from "./pointValue.js";
 import { parseStatusCode } from "./statusCode.js";
-import { parseTimestamp } from "./timestamp.js";
+import {
+  CDF_MAX_TIMESTAMP,
+  CDF_MIN_TIMESTAMP,
+  CDF_RANGE_TEXT,
+  parseTimestamp,
+  timestampError,
+} from "./timestamp.js";
 
 /**
  * Streams a JSON Lines point file into `sink`: one object per line with `externalId` (or
- * `instanceId: {space, externalId}`), `timestamp` (epoch ms or ISO 8601 string), `value`
- * (number, null or absent for no value) and `status` (absent, a symbol, a numeric code or CDF's
+ * `instanceId: {space, externalId}`, not both), `timestamp` (epoch ms or ISO 8601 string),
+ * `value` (a JSON number, null or absent for no value; not a string) and `status` (absent, a symbol, a numeric code or CDF's
  * `{code, symbol}` object). Blank lines are skipped. Throws DataError with `file:line:`.
  */
 export async function readJsonlPoints(
@@ -23,13 +30,13 @@ export async function readJsonlPoints(
     (line, lineNumber) => {
       if (line.trim() === "") return;
       const fail = (reason: string): never => {
-        throw new DataError(`${path}:${lineNumber}: ${reason}`);
+        throw new DataError(`${displayPath(path)}:${lineNumber}: ${reason}`);
       };
       let row: unknown;
       try {
         row = JSON.parse(line);
       } catch (error) {
-        fail(`not valid JSON (${(error as Error).message})`);
+        fail(`not valid JSON (${displayText((error as Error).message, 200, { quoted: false })})`);
       }
       if (typeof row !== "object" || row === null || Array.isArray(row))
         fail("expected a JSON object per line");
@@ -50,30 +57,62 @@ export async function readJsonlPoints(
 }
 
 function rowKey(record: Record<string, unknown>, fail: (reason: string) => never): string {
-  if (typeof record.externalId === "string") return record.externalId;
-  const instanceId = record.instanceId as Record<string, unknown> | undefined;
+  const { externalId, instanceId } = record;
+  if (externalId !== undefined && instanceId !== undefined) {
+    fail('has both "externalId" and "instanceId"; a point belongs to one time series, give only one');
+  }
+  if (typeof externalId === "string") return externalId;
+  const id = instanceId as Record<string, unknown> | undefined;
   if (
-    typeof instanceId === "object" &&
-    instanceId !== null &&
-    typeof instanceId.space === "string" &&
-    typeof instanceId.externalId === "string"
+    typeof id === "object" &&
+    id !== null &&
+    typeof id.space === "string" &&
+    typeof id.externalId === "string"
   ) {
-    return instanceSeriesKey(instanceId.space, instanceId.externalId);
+    return instanceSeriesKey(id.space, id.externalId);
   }
   return fail('needs "externalId" (a string) or "instanceId": { "space", "externalId" }');
 }
 
 function rowTimestamp(raw: unknown, fail: (reason: string) => never): number {
-  if (typeof raw === "number" && Number.isSafeInteger(raw)) return raw;
-  const timestamp = typeof raw === "string" ? parseTimestamp(raw) : undefined;
-  return timestamp ?? fail(`timestamp ${JSON.stringify(raw) ?? "(missing)"} is not epoch ms or ISO 8601`);
+  if (typeof raw === "number") {
+    if (!Number.isInteger(raw)) fail(`timestamp ${raw} is not a whole number of epoch ms`);
+    if (raw < CDF_MIN_TIMESTAMP || raw > CDF_MAX_TIMESTAMP) {
+      fail(`timestamp ${raw} is outside CDF's time range, ${CDF_RANGE_TEXT}`);
+    }
+    return raw;
+  }
+  if (typeof raw === "string") return parseTimestamp(raw) ?? fail(`timestamp ${timestampError(raw)}`);
+  return fail(
+    raw === undefined
+      ? 'has no "timestamp"; give epoch ms (a number) or an ISO 8601 string'
+      : `timestamp ${describeJson(raw)} is not epoch ms (a number) or an ISO 8601 string`,
+  );
 }
 
 function rowValue(raw: unknown, fail: (reason: string) => never): number {
-  if (typeof raw === "number") return raw;
+  // JSON.parse reads 1e999 as Infinity.
+  if (typeof raw === "number") {
+    return Number.isFinite(raw) ? raw : fail("value is beyond the range of a double (about ±1.8e308)");
+  }
   if (raw === null || raw === undefined) return Number.NaN;
-  const value = typeof raw === "string" ? parsePointValue(raw) : undefined;
-  return value ?? fail(`value ${JSON.stringify(raw)} is not a number; use null for no value`);
+  return fail(
+    typeof raw === "string"
+      ? `value ${displayText(raw)} is a string; write a JSON number (no quotes), or null for no value`
+      : `value ${describeJson(raw)} is not a number; write a JSON number, or null for no value`,
+  );
+}
+
+function describeJson(raw: unknown): string {
+  if (typeof raw === "string") return displayText(raw);
+  let json: string;
+  try {
+    json = JSON.stringify(raw);
+  } catch {
+    // Nesting too deep to print (a line may hold 1 MiB of "[").
+    return Array.isArray(raw) ? "(a deeply nested list)" : "(a deeply nested object)";
+  }
+  return json.length > 80 ? `${json.slice(0, 80)}... (${json.length} characters)` : json;
 }
 
 function rowStatus(raw: unknown, fail: (reason: string) => never): number {
@@ -92,7 +131,7 @@ function rowStatus(raw: unknown, fail: (reason: string) => never): number {
   return (
     status ??
     fail(
-      `status ${JSON.stringify(raw)} is not Good, Uncertain, Bad, a numeric CDF status code or { "code": n }`,
+      `status ${describeJson(raw)} is not Good, Uncertain, Bad, a numeric CDF status code or { "code": n }`,
     )
   );
 }

@@ -1,16 +1,19 @@
-import { once } from "node:events";
-import { createWriteStream, type WriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { BrokenPipeError } from "./brokenPipeError.js";
+import { IoError } from "./ioError.js";
 
 // A failed run must never leave a half-written result where a previous good one was (or where a
 // pipeline would pick it up): results go to a temp file in the target's directory (same file
-// system, so the final rename is atomic) and are renamed over the target only after the last row.
+// system, so the final rename is atomic), are flushed to disk, and are renamed over the target
+// only after the last row. Rows are written as they are computed, so memory stays bounded.
 
 const BUFFER_CHARS = 1 << 16;
 
 /** A destination for result text: buffered, and for files, all or nothing. */
 export interface ResultOutput {
+  /** Creates the file now, so an unwritable destination fails before any work. */
+  open(): Promise<void>;
   write(text: string): Promise<void>;
   /** Flushes and, for a file, renames the temp file onto the target. */
   commit(): Promise<void>;
@@ -18,16 +21,33 @@ export interface ResultOutput {
   abort(): Promise<void>;
 }
 
-/** Writes to `stream` (stdout), which is never closed. */
-export function streamOutput(stream: NodeJS.WritableStream): ResultOutput {
+/**
+ * Writes to `stream` (stdout), which is never closed. A reader that goes away (EPIPE) ends the
+ * run with BrokenPipeError; any other write error (ENOSPC on a full disk) with IoError.
+ */
+export function streamOutput(stream: NodeJS.WritableStream, name = "stdout"): ResultOutput {
+  let failure: Error | undefined;
+  // Without a listener, a write error (emitted after write() returned) would crash the process.
+  stream.on("error", (error: Error) => {
+    failure ??= error;
+  });
   let buffer = "";
+  const fail = (error: Error): never => {
+    if ((error as NodeJS.ErrnoException).code === "EPIPE") throw new BrokenPipeError();
+    throw IoError.from(error, "write to", name);
+  };
   const flush = async (): Promise<void> => {
+    if (failure !== undefined) fail(failure);
     if (buffer === "") return;
     const text = buffer;
     buffer = "";
-    if (!stream.write(text)) await once(stream, "drain");
+    // The callback reports this write's own error; waiting for it also bounds what is queued.
+    await new Promise<void>((resolve, reject) => {
+      stream.write(text, (error) => (error ? reject(error) : resolve()));
+    }).catch(fail);
   };
   return {
+    async open() {},
     async write(text) {
       buffer += text;
       if (buffer.length >= BUFFER_CHARS) await flush();
@@ -45,43 +65,79 @@ export function atomicFileOutput(
   tempSuffix: string,
 ): ResultOutput & { readonly tempPath: string } {
   const tempPath = join(dirname(path), `.${basename(path)}.${tempSuffix}.tmp`);
-  let file: WriteStream | undefined;
+  return handleOutput(path, tempPath);
+}
+
+/**
+ * Writes straight into `path`, for a destination that is not a regular file and cannot be
+ * replaced by a rename: a named pipe, /dev/stdout, /dev/null. What is written stays written.
+ */
+export function deviceOutput(path: string): ResultOutput {
+  return handleOutput(path, undefined);
+}
+
+function handleOutput(
+  path: string,
+  tempPath: string | undefined,
+): ResultOutput & { readonly tempPath: string } {
+  const writePath = tempPath ?? path;
+  let handle: FileHandle | undefined;
+  let opened: Promise<FileHandle> | undefined;
   let buffer = "";
-  const open = async (): Promise<WriteStream> => {
-    if (file === undefined) {
-      file = createWriteStream(tempPath, { flags: "wx" });
-      await once(file, "open");
-    }
-    return file;
+  const failed = (action: string) => (error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === "EPIPE") throw new BrokenPipeError();
+    throw IoError.from(error, action, action === "create" ? writePath : path);
+  };
+  const ensureOpen = (): Promise<FileHandle> => {
+    // "wx": a temp file of the same name is never someone else's file to overwrite.
+    opened ??= open(writePath, tempPath === undefined ? "w" : "wx", 0o666).then(
+      (h) => {
+        handle = h;
+        return h;
+      },
+      failed(tempPath === undefined ? "open" : "create"),
+    );
+    return opened;
   };
   const flush = async (): Promise<void> => {
-    const stream = await open();
+    const file = await ensureOpen();
     if (buffer === "") return;
-    const text = buffer;
+    const bytes = Buffer.from(buffer, "utf8");
     buffer = "";
-    if (!stream.write(text)) await once(stream, "drain");
+    // A write may be partial (a pipe, a disk filling up); the rest follows until all is written.
+    for (let at = 0; at < bytes.length; ) {
+      const { bytesWritten } = await file.write(bytes, at, bytes.length - at).catch(failed("write"));
+      at += bytesWritten;
+    }
   };
   return {
-    tempPath,
+    tempPath: writePath,
+    async open() {
+      await ensureOpen();
+    },
     async write(text) {
       buffer += text;
       if (buffer.length >= BUFFER_CHARS) await flush();
     },
     async commit() {
       await flush();
-      const stream = await open();
-      await new Promise<void>((resolve, reject) => {
-        stream.once("error", reject);
-        stream.end(() => resolve());
-      });
-      await rename(tempPath, path);
+      const file = await ensureOpen();
+      if (tempPath === undefined) {
+        await file.close().catch(failed("write"));
+        return;
+      }
+      // On disk before the rename makes it visible: a crash then leaves the old file or the new
+      // one, never a renamed but empty one.
+      await file.sync().catch(failed("write"));
+      await file.close().catch(failed("write"));
+      handle = undefined;
+      await rename(tempPath, path).catch(failed("replace"));
     },
     async abort() {
       buffer = "";
-      if (file !== undefined) {
-        file.destroy();
-        await rm(tempPath, { force: true });
-      }
+      await handle?.close().catch(() => {});
+      handle = undefined;
+      if (tempPath !== undefined && opened !== undefined) await rm(tempPath, { force: true });
     },
   };
 }

@@ -308,7 +308,7 @@ describe("kpi-backfill evaluate: errors and exit codes", () => {
     [
       "an unparseable --from",
       (a) => a.map((x) => (x === "2024-01-01T00:00:00Z" ? "yesterday" : x)),
-      /--from "yesterday" is not ISO 8601/,
+      /--from "yesterday" is not epoch ms or ISO 8601/,
     ],
     [
       "--from not before --to",

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parsePointValue, parsePointValueSpan } from "../src/pointValue.js";
+import { parsePointValue, parsePointValueSpan, pointValueError } from "../src/pointValue.js";
 
 describe("parsePointValue", () => {
   it("reads numbers, including exponents and negatives", () => {
@@ -10,11 +10,40 @@ describe("parsePointValue", () => {
     expect(parsePointValue("0")).toBe(0);
   });
 
-  it("reads empty, blank and NaN as no value (NaN), never as zero", () => {
+  it("reads empty and NaN as no value (NaN), never as zero", () => {
     expect(parsePointValue("")).toBeNaN();
-    expect(parsePointValue("  ")).toBeNaN();
     expect(parsePointValue("NaN")).toBeNaN();
     expect(parsePointValue("nan")).toBeNaN();
+  });
+
+  it("refuses what Number() reads but a decimal export never holds, and says why", () => {
+    const refused: [string, RegExp][] = [
+      ["0x10", /is not a decimal number/],
+      ["0b11", /is not a decimal number/],
+      ["0o7", /is not a decimal number/],
+      ["1_000", /is not a decimal number/],
+      ["Infinity", /is not a finite number; CDF stores only finite values/],
+      ["-inf", /is not a finite number/],
+      ["1e999", /beyond the range of a double/],
+      [" 1", /has spaces around it/],
+      ["1 ", /has spaces around it/],
+      ["  ", /has spaces around it/],
+      ["\t5", /"\\t5" has spaces around it/],
+      ["1\u00002", /"1\\u\{0000\}2" is not a decimal number/],
+    ];
+    for (const [text, reason] of refused) {
+      expect(parsePointValue(text), text).toBeUndefined();
+      expect(pointValueError(text), text).toMatch(reason);
+    }
+  });
+
+  it("reads every number it writes (String(x) of any finite double) as exactly that number", () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        // === rather than Object.is: String(-0) is "0".
+        expect(parsePointValue(String(x)) === x).toBe(true);
+      }),
+    );
   });
 
   it("rejects text that is not a number", () => {
@@ -38,13 +67,18 @@ describe("parsePointValue", () => {
     for (const text of ["1.2.3", "-", ".", "1-2"]) expect(parsePointValue(text), text).toBeUndefined();
   });
 
-  it("agrees with Number() on any short string of digits, signs and points", () => {
+  it("reads what it accepts as Number() does, and accepts only decimal characters", () => {
     fc.assert(
       fc.property(
-        fc.string({ unit: fc.constantFrom("0", "1", "5", "9", "-", ".", "e"), minLength: 1 }),
+        fc.string({
+          unit: fc.constantFrom("0", "1", "5", "9", "-", "+", ".", "e", "E", "x", "b", "_", " ", "I"),
+          minLength: 1,
+        }),
         (text) => {
-          const value = Number(text);
-          expect(parsePointValue(text)).toBe(Number.isNaN(value) ? undefined : value);
+          const value = parsePointValue(text);
+          if (value === undefined) return;
+          expect(text).toMatch(/^[0-9eE.+-]+$/);
+          expect(value).toBe(Number(text));
         },
       ),
     );

@@ -84,12 +84,14 @@ describe("readCsvPoints", () => {
 
   it("names file and line of a bad timestamp", async () => {
     const message = await failure("externalId,timestamp,value\na,1000,1\na,abc,2\n");
-    expect(message).toMatch(/points\.csv:3: timestamp "abc" is not epoch ms or ISO 8601$/);
+    expect(message).toMatch(
+      /points\.csv:3: timestamp "abc" is not epoch ms or ISO 8601 \(e.g. 1711756800000 or 2024-03-30T00:00:00Z\)$/,
+    );
   });
 
   it("names file and line of a bad value", async () => {
     expect(await failure("externalId,timestamp,value\na,1000,twelve\n")).toMatch(
-      /points\.csv:2: value "twelve" is not a number/,
+      /points\.csv:2: value "twelve" is not a decimal number/,
     );
   });
 
@@ -142,7 +144,7 @@ describe("readCsvPoints", () => {
 
   it("names file and line of an empty timestamp", async () => {
     expect(await failure("externalId,timestamp,value\na,1,1\na,,1\n")).toMatch(
-      /points\.csv:3: timestamp "" is not epoch ms or ISO 8601$/,
+      /points\.csv:3: timestamp "" is not epoch ms or ISO 8601 \(e.g. 1711756800000 or 2024-03-30T00:00:00Z\)$/,
     );
   });
 

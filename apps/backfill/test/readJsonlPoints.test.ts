@@ -85,7 +85,7 @@ describe("readJsonlPoints", () => {
 
   it("rejects a fractional epoch timestamp", async () => {
     expect(await failure(['{"externalId":"a","timestamp":1.5,"value":1}'])).toMatch(
-      /timestamp 1\.5 is not epoch ms/,
+      /timestamp 1\.5 is not a whole number of epoch ms/,
     );
   });
 
