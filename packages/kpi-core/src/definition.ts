@@ -32,7 +32,10 @@ const durationText = z.string().regex(new RegExp(DURATION_PATTERN), {
 
 const durationSchema = z
   .union([z.literal(0), durationText], {
-    error: (issue) => `${quoteForMessage(issue.input)} is not a duration; ${DURATION_HINT}`,
+    error: (issue) =>
+      issue.input === undefined
+        ? `required; ${DURATION_HINT}`
+        : `${quoteForMessage(issue.input)} is not a duration; ${DURATION_HINT}`,
   })
   .meta({
     description: "A duration: an integer and a unit s, m, h, d, w or mo.",
@@ -586,7 +589,11 @@ export function parseKpiConfig(raw: unknown, source?: string): KpiDefinition[] {
   if (parsed.success) {
     config = parsed.data;
   } else {
-    for (const issue of parsed.error.issues) {
+    // An unknown field first: `evry: 1h` explains the missing `every` reported after it.
+    const unknownFirst = [...parsed.error.issues].sort(
+      (a, b) => Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys"),
+    );
+    for (const issue of unknownFirst) {
       const path = formatPath(issue.path);
       issues.add(path, issueMessage(issue, path));
     }

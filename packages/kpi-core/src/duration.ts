@@ -26,6 +26,9 @@ const DURATION_REGEX = /^([0-9]+)(mo|s|m|h|d|w)$/;
 
 export const DURATION_HINT = "use e.g. 10m, 1h, 1d, 1w, 1mo";
 
+/** CDF stores timestamps from 1900-01-01T00:00:00Z to 2099-12-31T23:59:59.999Z; this is their span. */
+export const MAX_DURATION_MS = 4_102_444_800_000 + 2_208_988_800_000;
+
 export class DurationError extends Error {
   constructor(message: string) {
     super(message);
@@ -45,8 +48,16 @@ export function parseDuration(text: string | number): Duration {
   const match = DURATION_REGEX.exec(text.trim());
   if (!match) throw new DurationError(`${quoteForMessage(text)} is not a duration; ${DURATION_HINT}`);
   const amount = Number(match[1]);
-  if (!Number.isSafeInteger(amount)) throw new DurationError(`"${text}" is too large a duration`);
-  return { amount, unit: match[2] as DurationUnit };
+  const unit = match[2] as DurationUnit;
+  // A month is at least 28 days; a duration longer than CDF's whole time range can be no window,
+  // gap or settle time, and its milliseconds would run past the dates a Date can hold.
+  const ms = amount * (unit === "mo" ? 28 * UNIT_MS.d : UNIT_MS[unit]);
+  if (!Number.isSafeInteger(amount) || ms > MAX_DURATION_MS) {
+    throw new DurationError(
+      `${quoteForMessage(text)} is longer than CDF's whole time range (1900-01-01 to 2099-12-31, ${MAX_DURATION_MS / UNIT_MS.h}h); ${DURATION_HINT}`,
+    );
+  }
+  return { amount, unit };
 }
 
 /** Milliseconds of a fixed-length duration (`1d` counts as 24 h here). Months have no fixed length. */

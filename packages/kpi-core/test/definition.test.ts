@@ -276,6 +276,21 @@ describe("load errors carry the path and the fix", () => {
     );
   });
 
+  it("says a missing window.every is required, after the unknown field that explains it", () => {
+    expect(issuesOf({ kpis: [kpi({ window: { evry: "1h" } })] })).toEqual([
+      { path: "kpis[0].window", message: 'unknown field "evry"; allowed: every, offset, timeZone' },
+      { path: "kpis[0].window.every", message: "required; use e.g. 10m, 1h, 1d, 1w, 1mo" },
+    ]);
+  });
+
+  it("refuses an every too long for CDF's time range as an issue, not a crash", () => {
+    expect(issueOf({ window: { every: "99999999999999h" } })).toEqual({
+      path: "kpis[0].window.every",
+      message:
+        '"99999999999999h" is longer than CDF\'s whole time range (1900-01-01 to 2099-12-31, 1753176h); use e.g. 10m, 1h, 1d, 1w, 1mo',
+    });
+  });
+
   it("names an unknown field and lists the allowed ones", () => {
     expect(issueOf({ window: { every: "1h", evry: "1h" } })).toEqual({
       path: "kpis[0].window",

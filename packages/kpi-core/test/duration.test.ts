@@ -4,6 +4,7 @@ import {
   durationMs,
   formatDuration,
   formatDurationMs,
+  MAX_DURATION_MS,
   parseDuration,
   parseFixedDuration,
 } from "../src/duration.js";
@@ -41,8 +42,22 @@ describe("parseDuration", () => {
     expect(() => parseDuration(60)).toThrow("60 is not a duration; use e.g. 10m, 1h, 1d, 1w, 1mo");
   });
 
-  it("rejects an amount beyond safe integers", () => {
-    expect(() => parseDuration("99999999999999999999s")).toThrow("too large");
+  it("rejects a duration longer than CDF's whole time range, in every unit, with the limit", () => {
+    for (const text of [
+      "99999999999999999999s",
+      "99999999999999h",
+      "1753177h",
+      "105190561m",
+      "10437w",
+      "2819mo",
+    ]) {
+      expect(() => parseDuration(text), text).toThrow(
+        `"${text}" is longer than CDF's whole time range (1900-01-01 to 2099-12-31, 1753176h)`,
+      );
+    }
+    // The span itself still parses, and its milliseconds are a valid Date offset from 1900.
+    expect(durationMs(parseDuration("1753176h"))).toBe(MAX_DURATION_MS);
+    expect(new Date(-2_208_988_800_000 + MAX_DURATION_MS).toISOString()).toBe("2100-01-01T00:00:00.000Z");
   });
 });
 
