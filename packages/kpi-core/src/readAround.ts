@@ -30,6 +30,8 @@ export interface Lacking {
 
 export interface Wanted {
   series: SeriesRef;
+  /** Wanted reads of one series with different groups are read separately (far-apart spans). */
+  group?: string;
   /** The span the question is about, [from, to). */
   from: number;
   to: number;
@@ -65,7 +67,7 @@ export async function readAround(
   const states = new Map<string, State>();
   for (const w of wanted) {
     if (!(w.to > w.from)) continue;
-    const key = seriesLookupKey(w.series);
+    const key = readAroundKey(w);
     const state = states.get(key);
     if (state === undefined) {
       states.set(key, {
@@ -166,6 +168,12 @@ export async function readAround(
     reads.set(key, { points: state.points, isStep: state.isStep, extent: state.extent });
   }
   return reads;
+}
+
+/** The key of a wanted read in readAround's answer: its series, and its group if any. */
+export function readAroundKey(w: Pick<Wanted, "series" | "group">): string {
+  const key = seriesLookupKey(w.series);
+  return w.group === undefined ? key : `${key}\u0000${w.group}`;
 }
 
 function clampTime(t: number): number {

@@ -1,11 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aggregate } from "../src/aggregates.js";
+import { dirtySpans, type InputChanges } from "../src/dirtySpans.js";
 import { computeKpis, computeWindows } from "../src/engine.js";
 import { parseExpression } from "../src/expression.js";
 import { prepareInput } from "../src/interpolate.js";
 import type { CleanStep, InputSeries, InputSpec, KpiDefinition, Window } from "../src/model.js";
 import { STATUS_BAD, STATUS_UNCERTAIN } from "../src/model.js";
+import { windowsOfSpans } from "../src/plan.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import { InMemoryDatapointStore } from "../src/ports.js";
 import { readInputs } from "../src/readInputs.js";
@@ -161,6 +163,69 @@ describe("properties", () => {
             includeUncertain,
           });
           expect(parts).toEqual(whole);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("after any upserts and deleted ranges, every window whose datapoint changed is among the dirty windows", async () => {
+    const change = fc.oneof(
+      fc.record({
+        upsert: fc.record({
+          minute: fc.integer({ min: -600, max: 899 }),
+          value: fc.oneof(fc.constantFrom(...VALUES), fc.constant(null)),
+          status: fc.constantFrom(0, 0, STATUS_UNCERTAIN, STATUS_BAD),
+        }),
+      }),
+      fc.record({
+        deleted: fc.record({
+          minute: fc.integer({ min: -600, max: 899 }),
+          length: fc.integer({ min: 1, max: 300 }),
+        }),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        data,
+        fc.array(change, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(...EXPRESSIONS),
+        inputSettings,
+        fc.boolean(),
+        fc.boolean(),
+        async (points, changes, value, input, seriesIsStep, includeUncertain) => {
+          const store = storeOf(points, seriesIsStep);
+          const k = kpi(value, input);
+          const windows = hours(0, 6);
+          const compute = () =>
+            computeWindows(k, windows, new Map([["x", allPointsOf(store, seriesIsStep)]]), {
+              includeUncertain,
+            }).map((d) => ({ value: d.value, status: d.status }));
+          const before = compute();
+          const reported: InputChanges = { timestamps: [], deletedRanges: [] };
+          for (const c of changes) {
+            if ("upsert" in c) {
+              const t = EPOCH + c.upsert.minute * M;
+              store.insert({ externalId: "x" }, [
+                { timestamp: t, value: c.upsert.value, status: c.upsert.status },
+              ]);
+              (reported.timestamps as number[]).push(t);
+            } else {
+              const range = {
+                start: EPOCH + c.deleted.minute * M,
+                end: EPOCH + (c.deleted.minute + c.deleted.length) * M,
+              };
+              await store.delete({ externalId: "x" }, range);
+              (reported.deletedRanges as Array<{ start: number; end: number }>).push(range);
+            }
+          }
+          const after = compute();
+          const now = EPOCH + 6 * H;
+          const spans = await dirtySpans(store, k, [reported], now, { includeUncertain });
+          const dirty = new Set([...windowsOfSpans(k, spans, now)].map((w) => w.start));
+          const changed = windows.filter((w, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i]));
+          for (const w of changed)
+            expect(dirty, `window at +${(w.start - EPOCH) / H} h changed`).toContain(w.start);
         },
       ),
       { numRuns: 300 },

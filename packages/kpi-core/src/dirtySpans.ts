@@ -1,0 +1,268 @@
+// Which finalized windows a data change may have altered (design.md, "One run", step 3). A change
+// at t first alters which points survive cleaning, and not only at t: a Hampel step judges each
+// point by (window-1)/2 neighbours on each side, a flatline step by the whole run of equal values.
+// So the changed region grows step by step over the data as it is now (outside the region the
+// old and new data agree at every stage, which is what makes the current data enough). Then the
+// region's reach in time: linear segments up to maxGap on each side, a step hold up to the next
+// kept point, delta() up to the window holding the next kept point.
+
+import { aggregatesOf } from "./expression.js";
+import { type CleanReach, type InputReach, inputReach } from "./inputReach.js";
+import { lowerBound } from "./interpolate.js";
+import type { InputSpec, KpiDefinition } from "./model.js";
+import type { DatapointSource } from "./ports.js";
+import {
+  type Lacking,
+  type ReadStats,
+  readAround,
+  readAroundKey,
+  type SeriesRead,
+  type Wanted,
+} from "./readAround.js";
+import { type CleanStage, trustedClean } from "./trustedClean.js";
+
+/** Changes to one input series since the last run, as a datapoint subscription reports them. */
+export interface InputChanges {
+  /** The input name (kpis.yaml `inputs` key). Without it, every input the KPI reads from the changed series. */
+  input?: string;
+  /** Timestamps that got an upsert (new, late or corrected points). */
+  timestamps: readonly number[];
+  /** Deleted ranges, [start, end) like CDF's {inclusiveBegin, exclusiveEnd}. */
+  deletedRanges: ReadonlyArray<{ start: number; end: number }>;
+}
+
+/** A time span [from, to): the windows with start < to and end > from are dirty. */
+export interface Span {
+  from: number;
+  to: number;
+}
+
+export interface DirtyOptions {
+  /** Must match the engine's option. */
+  includeUncertain?: boolean;
+}
+
+// Changes closer than this are read as one stretch; farther apart, separately, so that a change
+// nine years back and one today do not read the nine years between them.
+const SEPARATE_READS_BEYOND_MS = 86_400_000;
+
+/**
+ * The spans whose windows may have another value now, sorted, merged, clipped to
+ * [kpi.startMs, now - settle). Windows are not listed here: `windowsOfSpans` walks them lazily.
+ */
+export async function dirtySpans(
+  source: DatapointSource,
+  kpi: KpiDefinition,
+  changes: readonly InputChanges[],
+  now: number,
+  opts: DirtyOptions = {},
+  stats?: ReadStats,
+): Promise<Span[]> {
+  const includeUncertain = opts.includeUncertain === true;
+  const aggregates = aggregatesOf(kpi.expression);
+  const used = new Set(aggregates.map((node) => node.input));
+  const withDelta = new Set(aggregates.filter((node) => node.fn === "delta").map((node) => node.input));
+  const questions: Array<{ spec: InputSpec; regions: Span[]; answer?: (read: SeriesRead) => Answer }> = [];
+  const wanted: Wanted[] = [];
+  for (const spec of kpi.inputs) {
+    if (!used.has(spec.name)) continue;
+    const regions: Span[] = [];
+    for (const change of changes) {
+      if (change.input !== undefined && change.input !== spec.name) continue;
+      for (const t of change.timestamps) regions.push({ from: t, to: t + 1 });
+      for (const r of change.deletedRanges) if (r.end > r.start) regions.push({ from: r.start, to: r.end });
+    }
+    for (const group of groups(merge(regions))) {
+      const ask = (read: SeriesRead): Answer =>
+        affected(
+          read,
+          spec,
+          inputReach(spec, read.isStep, withDelta.has(spec.name)),
+          group,
+          now,
+          includeUncertain,
+        );
+      const question = { spec, regions: group };
+      questions.push(question);
+      wanted.push({
+        series: spec.series,
+        group: `${group[0]!.from}`,
+        from: group[0]!.from,
+        to: group[group.length - 1]!.to,
+        lacking: (read) => {
+          const answer = ask(read);
+          return "spans" in answer ? { before: false, after: false } : answer;
+        },
+      });
+    }
+  }
+  const reads = await readAround(source, wanted, stats);
+  const spans: Span[] = [];
+  wanted.forEach((w, i) => {
+    const read = reads.get(readAroundKey(w))!;
+    const { spec, regions } = questions[i]!;
+    const answer = affected(
+      read,
+      spec,
+      inputReach(spec, read.isStep, withDelta.has(spec.name)),
+      regions,
+      now,
+      includeUncertain,
+    );
+    // readAround stops only at CDF's time range, where nothing can lack any more; were that ever
+    // wrong, every window is the answer that cannot miss one.
+    if ("spans" in answer) spans.push(...answer.spans);
+    else spans.push({ from: kpi.startMs, to: now });
+  });
+  const closedBefore = now - kpi.settleMs;
+  return merge(
+    spans
+      .map((s) => ({ from: Math.max(s.from, kpi.startMs), to: Math.min(s.to, closedBefore) }))
+      .filter((s) => s.to > s.from),
+  );
+}
+
+type Answer = { spans: Span[] } | Lacking;
+
+/** The spans these changed regions affect, or which side lacks data to tell. */
+function affected(
+  read: SeriesRead,
+  spec: InputSpec,
+  reach: InputReach,
+  regions: readonly Span[],
+  now: number,
+  includeUncertain: boolean,
+): Answer {
+  const stages = trustedClean(read.points, spec.clean, reach.clean, read.extent, includeUncertain);
+  const lacking = { before: false, after: false };
+  // Stage by stage over all regions at once, merged after each: outside their union the old and
+  // new data agree at that stage, which is what lets each region grow over the data as it is now.
+  let current: Span[] = [...regions];
+  for (let k = 0; k < reach.clean.length; k++) {
+    const grown: Span[] = [];
+    for (const c of current) {
+      const g = grow(stages[k]!, reach.clean[k]!, c);
+      if ("before" in g) {
+        lacking.before ||= g.before;
+        lacking.after ||= g.after;
+      } else grown.push(g);
+    }
+    current = merge(grown);
+  }
+  if (lacking.before || lacking.after) return lacking;
+  const spans: Span[] = [];
+  const final = stages[stages.length - 1]!;
+  const step = spec.step || read.isStep;
+  const needNext = step || reach.keptBeforeMs === Number.POSITIVE_INFINITY;
+  for (const c of current) {
+    spans.push(c);
+    let next: number | undefined;
+    if (needNext) {
+      const found = nextKept(final, c.to);
+      if (typeof found === "object") {
+        lacking.before ||= found.before;
+        lacking.after ||= found.after;
+        continue;
+      }
+      next = found;
+    }
+    // A kept point at p is in segments reaching [p - maxGap, p + maxGap]; a window starting at
+    // p + maxGap only touches the segment's end.
+    if (!step) spans.push({ from: c.from - reach.keptAfterMs, to: c.to - 1 + reach.keptAfterMs });
+    else spans.push({ from: c.from, to: Math.max(c.to, Math.min(next ?? now, c.to - 1 + holdLimit(spec))) });
+    // delta() of the next window with a point starts from the last kept point before it.
+    if (reach.keptBeforeMs === Number.POSITIVE_INFINITY && next !== undefined)
+      spans.push({ from: c.from, to: next + 1 });
+  }
+  if (lacking.before || lacking.after) return lacking;
+  return { spans };
+}
+
+function holdLimit(spec: InputSpec): number {
+  return spec.maxGapMs ?? Number.POSITIVE_INFINITY;
+}
+
+/** The first kept point at or after t, undefined if there is none, or which side the read lacks to tell. */
+function nextKept(stage: CleanStage, t: number): number | undefined | Lacking {
+  if (!(stage.lo <= t)) return { before: true, after: false };
+  const { timestamps, length } = stage.points;
+  const j = lowerBound(timestamps, length, t);
+  if (j < length && timestamps[j]! < stage.hi) return timestamps[j]!;
+  if (stage.hi === Number.POSITIVE_INFINITY) return undefined;
+  return { before: false, after: true };
+}
+
+/** The region whose points' fate at the next stage may differ, given where this stage's may. */
+function grow(stage: CleanStage, reach: CleanReach, c: Span): Span | Lacking {
+  if (reach.kind === "point") return c;
+  const { lo, hi } = stage;
+  if (!(lo <= c.from && c.to <= hi)) return { before: !(lo <= c.from), after: !(c.to <= hi) };
+  const { timestamps: t, values: v, length } = stage.points;
+  const iLo = lowerBound(t, length, lo);
+  const iHi = lowerBound(t, length, hi, iLo);
+  const i = lowerBound(t, length, c.from, iLo); // first point at or after c.from
+  const j = lowerBound(t, length, c.to, i); // first point at or after c.to
+  const startKnown = lo === Number.NEGATIVE_INFINITY;
+  const endKnown = hi === Number.POSITIVE_INFINITY;
+  let from = c.from;
+  let to = c.to;
+  if (reach.kind === "points") {
+    // A point's verdict depends on eachSide neighbours per side: the last eachSide before the
+    // region and the first eachSide after it may change.
+    const h = reach.eachSide;
+    if (i - h >= iLo) from = Math.min(from, t[i - h]!);
+    else if (startKnown) from = i > iLo ? Math.min(from, t[iLo]!) : from;
+    else return { before: true, after: false };
+    if (j + h - 1 < iHi) to = Math.max(to, h > 0 ? t[j + h - 1]! + 1 : to);
+    else if (endKnown) to = iHi > j ? Math.max(to, t[iHi - 1]! + 1) : to;
+    else return { before: false, after: true };
+    return { from, to };
+  }
+  const d = reach.durationMs;
+  // The run just before the region: it may join points in the region, so its span may cross d;
+  // if what lies outside already lasts longer than d, its fate is sealed either way.
+  if (i - 1 >= iLo) {
+    const last = i - 1;
+    let first = last;
+    while (first - 1 >= iLo && v[first - 1] === v[last] && t[last]! - t[first - 1]! <= d) first--;
+    const sealed = first - 1 >= iLo && v[first - 1] === v[last];
+    if (!sealed) {
+      if (first === iLo && !startKnown) return { before: true, after: false };
+      from = Math.min(from, t[first]!);
+    }
+  } else if (!startKnown) return { before: true, after: false };
+  // The run just after: its first point may stop being first; the rest as above.
+  if (j < iHi) {
+    let last = j;
+    while (last + 1 < iHi && v[last + 1] === v[j] && t[last + 1]! - t[j]! <= d) last++;
+    const sealed = last + 1 < iHi && v[last + 1] === v[j];
+    if (sealed) to = Math.max(to, t[j]! + 1);
+    else {
+      if (last === iHi - 1 && !endKnown) return { before: false, after: true };
+      to = Math.max(to, t[last]! + 1);
+    }
+  } else if (!endKnown) return { before: false, after: true };
+  return { from, to };
+}
+
+function merge(spans: readonly Span[]): Span[] {
+  const merged: Span[] = [];
+  for (const s of [...spans].sort((a, b) => a.from - b.from)) {
+    const previous = merged[merged.length - 1];
+    if (previous !== undefined && s.from <= previous.to) previous.to = Math.max(previous.to, s.to);
+    else merged.push({ ...s });
+  }
+  return merged;
+}
+
+/** Merged regions in groups, a new group wherever the gap to the previous exceeds a day. */
+function groups(regions: readonly Span[]): Span[][] {
+  const out: Span[][] = [];
+  for (const r of regions) {
+    const current = out[out.length - 1];
+    if (current !== undefined && r.from - current[current.length - 1]!.to <= SEPARATE_READS_BEYOND_MS)
+      current.push(r);
+    else out.push([r]);
+  }
+  return out;
+}

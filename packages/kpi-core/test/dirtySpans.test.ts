@@ -1,0 +1,175 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseKpiConfig } from "../src/definition.js";
+import { dirtySpans, type InputChanges } from "../src/dirtySpans.js";
+import type { KpiDefinition, Window } from "../src/model.js";
+import { windowsOfSpans } from "../src/plan.js";
+import type { PointInput } from "../src/points.js";
+import { InMemoryDatapointStore } from "../src/ports.js";
+
+const H = 3_600_000;
+const M = 60_000;
+const T0 = Date.UTC(2024, 0, 1); // the KPIs' start
+
+function kpi(overrides: Record<string, unknown> = {}): KpiDefinition {
+  return parseKpiConfig({
+    kpis: [
+      {
+        externalId: "kpi",
+        window: { every: "1h" },
+        start: "2024-01-01T00:00:00Z",
+        inputs: { x: { externalId: "x" } },
+        value: "twa(x)",
+        ...overrides,
+      },
+    ],
+  })[0]!;
+}
+
+const hours = (windows: Iterable<Window>) => [...windows].map((w) => (w.start - T0) / H);
+
+type Data = Record<string, { points: PointInput[]; isStep?: boolean }>;
+
+/** The dirty windows (in hours from T0) after these changes, over this data as it is now. */
+async function dirty(
+  k: KpiDefinition,
+  changes: InputChanges | InputChanges[],
+  data: Data = {},
+  now = T0 + 48 * H,
+) {
+  const store = new InMemoryDatapointStore();
+  for (const input of k.inputs) store.insert(input.series, [], {});
+  for (const [name, { points, isStep }] of Object.entries(data)) {
+    store.insert({ externalId: name }, points, isStep === undefined ? {} : { isStep });
+  }
+  const spans = await dirtySpans(store, k, Array.isArray(changes) ? changes : [changes], now);
+  return hours(windowsOfSpans(k, spans, now));
+}
+
+const at = (...hs: number[]): PointInput[] => hs.map((h) => ({ timestamp: T0 + h * H, value: h }));
+const upsert = (...hs: number[]): InputChanges => ({
+  timestamps: hs.map((h) => T0 + h * H),
+  deletedRanges: [],
+});
+
+describe("dirtySpans and windowsOfSpans", () => {
+  it("marks the window containing a changed point and its neighbours within maxGap (linear, 1 h default)", async () => {
+    // A point at 05:30 takes part in segments reaching 04:30 .. 06:30: windows 4, 5, 6.
+    expect(await dirty(kpi(), upsert(5.5), { x: { points: at(5.5) } })).toEqual([4, 5, 6]);
+  });
+
+  it("a point on a window boundary with maxGap 1h touches only the windows the segments cross", async () => {
+    // 05:00 exactly: segments within [04:00, 06:00] -> windows 4 and 5; window 6 only meets an end.
+    expect(await dirty(kpi(), upsert(5), { x: { points: at(5) } })).toEqual([4, 5]);
+  });
+
+  it("uses the input's maxGap for the reach of linear segments", async () => {
+    const wide = kpi({ inputs: { x: { externalId: "x", maxGap: "3h" } } });
+    expect(await dirty(wide, upsert(5.5))).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    const narrow = kpi({ inputs: { x: { externalId: "x", maxGap: "10m" } } });
+    expect(await dirty(narrow, upsert(5.5))).toEqual([5]);
+  });
+
+  it("marks windows overlapping a deleted range widened by maxGap", async () => {
+    const deleted = { timestamps: [], deletedRanges: [{ start: T0 + 10 * H, end: T0 + 12 * H }] };
+    expect(await dirty(kpi(), deleted)).toEqual([9, 10, 11, 12]);
+  });
+
+  it("a step input's change reaches up to the next kept point after it, past Bad ones", async () => {
+    const step = kpi({ inputs: { x: { externalId: "x", step: true } } });
+    const points = [...at(5.5, 9.5), { timestamp: T0 + 7 * H, value: null, status: 2147483648 }];
+    expect(await dirty(step, upsert(5.5), { x: { points } })).toEqual([5, 6, 7, 8, 9]);
+  });
+
+  it("a step input's change with no later point holds through every closed window", async () => {
+    const step = kpi({ inputs: { x: { externalId: "x", step: true } } });
+    expect(await dirty(step, upsert(40.5), { x: { points: at(40.5) } }, T0 + 45 * H)).toEqual([
+      40, 41, 42, 43, 44,
+    ]);
+  });
+
+  it("a step input's hold is capped by its maxGap", async () => {
+    const step = kpi({ inputs: { x: { externalId: "x", step: true, maxGap: "2h" } } });
+    expect(await dirty(step, upsert(5.5), { x: { points: at(5.5) } })).toEqual([5, 6, 7]);
+  });
+
+  it("treats a series CDF marks isStep as step", async () => {
+    expect(await dirty(kpi(), upsert(5.5), { x: { points: at(5.5, 7.5), isStep: true } })).toEqual([5, 6, 7]);
+  });
+
+  it("a deleted range on a step input reaches to the next point after it", async () => {
+    const step = kpi({ inputs: { x: { externalId: "x", step: true } } });
+    const deleted = { timestamps: [], deletedRanges: [{ start: T0 + 10 * H, end: T0 + 11 * H }] };
+    expect(await dirty(step, deleted, { x: { points: at(9, 13.5) } })).toEqual([10, 11, 12, 13]);
+  });
+
+  it("delta() makes the window holding the next kept point dirty, however far", async () => {
+    const counter = kpi({
+      inputs: { n: { externalId: "n", counter: true, maxGap: "10m" } },
+      value: "delta(n)",
+    });
+    expect(await dirty(counter, upsert(5.5), { n: { points: at(5.5, 9.25) } })).toEqual([5, 6, 7, 8, 9]);
+    expect(await dirty(counter, upsert(5.5), { n: { points: at(5.5) } })).toEqual([5]);
+  });
+
+  it("a late point that extends a flatline run marks every window of the run", async () => {
+    // 7 at 00:30, 01:30, 02:30 spans 2 h (kept at flatline 2h); a late 7 at 03:30 makes the run
+    // 3 h long, so 01:30 and 02:30 are dropped now: windows 1 and 2 change, not only 2 .. 4.
+    const flat = kpi({
+      inputs: { x: { externalId: "x", clean: [{ flatline: { duration: "2h" } }], maxGap: "10m" } },
+      value: "count(x)",
+    });
+    const points = [0.5, 1.5, 2.5, 3.5].map((h) => ({ timestamp: T0 + h * H, value: 7 }));
+    expect(await dirty(flat, upsert(3.5), { x: { points } })).toEqual([0, 1, 2, 3]);
+  });
+
+  it("a late point changes the spike verdicts of its (window - 1) / 2 neighbours on each side", async () => {
+    const spiky = kpi({
+      inputs: { x: { externalId: "x", clean: [{ spike: { window: 5 } }], maxGap: "10m" } },
+      value: "count(x)",
+    });
+    const points = at(1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5);
+    expect(await dirty(spiky, upsert(4.5), { x: { points } })).toEqual([2, 3, 4, 5, 6]);
+  });
+
+  it("includes only closed windows: end + settle <= now", async () => {
+    expect(await dirty(kpi({ settle: "5m" }), upsert(5.5), {}, T0 + 6 * H + 5 * M)).toEqual([4, 5]);
+  });
+
+  it("includes no window before the KPI's start", async () => {
+    expect(await dirty(kpi(), upsert(-0.5, 0.25))).toEqual([0, 1]);
+  });
+
+  it("returns sorted windows without duplicates for many changes", async () => {
+    expect(await dirty(kpi(), upsert(20.5, 5.5, 5.6, 6.1))).toEqual([4, 5, 6, 7, 19, 20, 21]);
+  });
+
+  it("ignores changes to an input the value does not use, and applies each input's own rules", async () => {
+    const two = kpi({
+      inputs: {
+        x: { externalId: "x", maxGap: "10m" },
+        s: { externalId: "s", step: true, maxGap: "2h" },
+        y: { externalId: "y" },
+      },
+      value: "twa(x) + last(s)",
+    });
+    expect(await dirty(two, { input: "y", ...upsert(5.5) })).toEqual([]);
+    expect(
+      await dirty(two, [
+        { input: "x", ...upsert(1.5) },
+        { input: "s", ...upsert(10.5) },
+      ]),
+    ).toEqual([1, 10, 11, 12]);
+  });
+
+  it("walks millions of dirty windows lazily: a step change 9 years back with no later point", async () => {
+    const minutely = kpi({ window: { every: "1m" }, inputs: { x: { externalId: "x", step: true } } });
+    const now = T0 + 9 * 365 * 24 * H;
+    const store = new InMemoryDatapointStore();
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + H, value: 1 }]);
+    const spans = await dirtySpans(store, minutely, [upsert(1)], now);
+    expect(spans).toEqual([{ from: T0 + H, to: now }]);
+    const walk = windowsOfSpans(minutely, spans, now);
+    expect(walk.next().value).toEqual({ start: T0 + H, end: T0 + H + M });
+  });
+});
