@@ -1,4 +1,3 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseKpiConfig } from "../src/definition.js";
 import { dirtySpans, type InputChanges } from "../src/dirtySpans.js";

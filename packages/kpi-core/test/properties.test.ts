@@ -223,7 +223,7 @@ describe("properties", () => {
           const now = EPOCH + 6 * H;
           const spans = await dirtySpans(store, k, [reported], now, { includeUncertain });
           const dirty = new Set([...windowsOfSpans(k, spans, now)].map((w) => w.start));
-          const changed = windows.filter((w, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i]));
+          const changed = windows.filter((_, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i]));
           for (const w of changed)
             expect(dirty, `window at +${(w.start - EPOCH) / H} h changed`).toContain(w.start);
         },
