@@ -5,6 +5,9 @@ import { type PreparedInput, prepareInput } from "./interpolate.js";
 import type { InputSeries, InputSpec, KpiDatapoint, KpiDefinition, Window } from "./model.js";
 import { describeSeries, seriesLookupKey } from "./series.js";
 
+/** CDF stores numeric datapoints with values in (-1e100, 1e100) only. */
+export const CDF_VALUE_LIMIT = 1e100;
+
 export interface ComputeOptions {
   /** Use Uncertain input points too (default: Good only). */
   includeUncertain?: boolean;
@@ -180,6 +183,16 @@ class KpiSweep {
     this.reason = undefined;
     this.env.windowSeconds = (window.end - window.start) / 1000;
     const value = evaluateExpression(this.kpi.expression, this.env);
+    if (value !== undefined && !(Math.abs(value) < CDF_VALUE_LIMIT)) {
+      // CDF refuses the whole write for one such value, which would block the KPI for good.
+      this.datapoints[w] = {
+        timestamp: window.start,
+        value: null,
+        status: "Bad",
+        reason: `${this.kpi.value} = ${value}, outside the range CDF stores (-1e100, 1e100)`,
+      };
+      return;
+    }
     this.datapoints[w] =
       value !== undefined
         ? { timestamp: window.start, value, status: "Good" }

@@ -73,6 +73,30 @@ describe("computeWindows", () => {
     ]);
   });
 
+  it("gives a value CDF cannot store (outside (-1e100, 1e100)) a Bad datapoint with the reason", () => {
+    const big = series([
+      [0, 1e99],
+      [30 * M, -1e99],
+    ]);
+    const out = computeWindows(
+      kpi("max(flow) * 10 + 0 * windowSeconds", { flow: {} }),
+      hours(1),
+      new Map([["flow", big]]),
+    );
+    expect(out).toEqual([
+      {
+        timestamp: 0,
+        value: null,
+        status: "Bad",
+        reason: "max(flow) * 10 + 0 * windowSeconds = 1e+100, outside the range CDF stores (-1e100, 1e100)",
+      },
+    ]);
+    const low = computeWindows(kpi("min(flow) * 10 - 1"), hours(1), new Map([["flow", big]]))[0]!;
+    expect(low.status).toBe("Bad");
+    const justInside = computeWindows(kpi("max(flow) * 9.99"), hours(1), new Map([["flow", big]]))[0]!;
+    expect(justInside).toEqual({ timestamp: 0, value: 1e99 * 9.99, status: "Good" });
+  });
+
   it("gives a window without a value a Bad datapoint with value null and the reason", () => {
     const out = computeWindows(kpi("mean(flow)"), [{ start: 5 * H, end: 6 * H }], new Map([["flow", ramp]]));
     expect(out).toEqual([
