@@ -1,4 +1,4 @@
-import { instanceSeriesKey, STATUS_GOOD } from "@kpi-pipeline/kpi-core";
+import { instanceSeriesKey, STATUS_GOOD, statusClass } from "@kpi-pipeline/kpi-core";
 import { CsvFields, CsvRecordReader, CsvSyntaxError } from "./csvRecordReader.js";
 import { DataError } from "./dataError.js";
 import { displayPath } from "./displayPath.js";
@@ -62,11 +62,6 @@ export async function readCsvPoints(
         if (timestamp === undefined) {
           fail(recordLine, `timestamp ${timestampError(fields.field(t))}`);
         }
-        const v = columns.value;
-        const value = parsePointValueSpan(row, starts[v]!, ends[v]!);
-        if (value === undefined) {
-          fail(recordLine, `value ${pointValueError(fields.field(v))}`);
-        }
         const s = columns.status;
         const status = s < 0 ? STATUS_GOOD : parseStatusCodeSpan(row, starts[s]!, ends[s]!);
         if (status === undefined) {
@@ -75,6 +70,13 @@ export async function readCsvPoints(
             `status ${displayText(fields.field(s))} is not Good, Uncertain, Bad or a numeric CDF status code; leave it empty for Good`,
           );
         }
+        const v = columns.value;
+        let value = parsePointValueSpan(row, starts[v]!, ends[v]!);
+        // CDF writes a Bad point's value as NaN, Infinity or -Infinity; it is never used.
+        if (value === undefined && statusClass(status!) === "Bad" && /^-?Infinity$/.test(fields.field(v))) {
+          value = Number.NaN;
+        }
+        if (value === undefined) fail(recordLine, `value ${pointValueError(fields.field(v))}`);
         sink.append(key, timestamp!, value!, status!);
       },
       (bytes) => {

@@ -1,4 +1,4 @@
-import { instanceSeriesKey } from "@kpi-pipeline/kpi-core";
+import { instanceSeriesKey, statusClass } from "@kpi-pipeline/kpi-core";
 import { DataError } from "./dataError.js";
 import { displayPath } from "./displayPath.js";
 import { displayText } from "./displayText.js";
@@ -45,8 +45,8 @@ export async function readJsonlPoints(
       const key = rowKey(record, fail);
       if (!sink.wants(key)) return;
       const timestamp = rowTimestamp(record.timestamp, fail);
-      const value = rowValue(record.value, fail);
       const status = rowStatus(record.status, fail);
+      const value = rowValue(record.value, status, fail);
       sink.append(key, timestamp, value, status);
     },
     (bytes) => {
@@ -90,18 +90,24 @@ function rowTimestamp(raw: unknown, fail: (reason: string) => never): number {
   );
 }
 
-function rowValue(raw: unknown, fail: (reason: string) => never): number {
+function rowValue(raw: unknown, status: number, fail: (reason: string) => never): number {
   // JSON.parse reads 1e999 as Infinity.
   if (typeof raw === "number") {
     return Number.isFinite(raw) ? raw : fail("value is beyond the range of a double (about ±1.8e308)");
   }
   if (raw === null || raw === undefined) return Number.NaN;
+  // CDF's API returns a Bad point's value as "NaN", "Infinity" or "-Infinity" (openapi.json,
+  // DatapointNumber.value); a Bad point's value is never used.
+  if (typeof raw === "string" && statusClass(status) === "Bad" && BAD_VALUE_STRINGS.has(raw))
+    return Number.NaN;
   return fail(
     typeof raw === "string"
       ? `value ${displayText(raw)} is a string; write a JSON number (no quotes), or null for no value`
       : `value ${describeJson(raw)} is not a number; write a JSON number, or null for no value`,
   );
 }
+
+const BAD_VALUE_STRINGS = new Set(["NaN", "Infinity", "-Infinity"]);
 
 function describeJson(raw: unknown): string {
   if (typeof raw === "string") return displayText(raw);
