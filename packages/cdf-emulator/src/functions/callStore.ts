@@ -134,7 +134,7 @@ export class CallStore {
     try {
       token = this.#sessions.issueSessionToken(sessionId);
     } catch (e) {
-      this.#finish(call, undefined, {
+      this.#finish(call, {
         ok: false,
         message: `The call's session cannot act: ${(e as Error).message}`,
         trace: null,
@@ -170,9 +170,9 @@ export class CallStore {
     const running: RunningCall = {
       process: { outcome, kill: (reason) => kill(reason) },
       done: outcome.then(
-        (result) => this.#finish(call, running, result),
+        (result) => this.#finish(call, result),
         (e: unknown) =>
-          this.#finish(call, running, {
+          this.#finish(call, {
             ok: false,
             message: `The emulator could not run the call: ${e instanceof Error ? e.message : String(e)}`,
             trace: null,
@@ -185,9 +185,8 @@ export class CallStore {
   }
 
   /** Record a call's outcome, unless it already ended (Timeout, crash fault, reset). */
-  #finish(call: CallRecord, running: RunningCall | undefined, outcome: HarnessOutcome): void {
-    // After a reset, ids start again: only the entry this call put there is its own.
-    if (running !== undefined && this.#running.get(call.id) === running) this.#running.delete(call.id);
+  #finish(call: CallRecord, outcome: HarnessOutcome): void {
+    this.#running.delete(call.id);
     if (call.status !== "Running") return;
     call.endTime = this.#ctx.clock.now();
     if (outcome.ok) {
