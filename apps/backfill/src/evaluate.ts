@@ -164,11 +164,18 @@ async function evaluateInto(
   let windows = 0;
   let badWindows = 0;
   const write = async (kpi: KpiDefinition, datapoints: readonly KpiDatapoint[]) => {
+    // Rows are joined into chunks first: one await per row would cost more than formatting it.
+    let text = "";
     for (const datapoint of datapoints) {
-      await output.write(formatResultRow(options.format, kpi.key, datapoint));
-      windows++;
+      text += formatResultRow(options.format, kpi.key, datapoint);
       if (datapoint.status === "Bad") badWindows++;
+      if (text.length >= 1 << 16) {
+        await output.write(text);
+        text = "";
+      }
     }
+    windows += datapoints.length;
+    await output.write(text);
   };
   await output.write(resultHeader(options.format));
   const ordered = [...kpis].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -86,7 +86,7 @@ function handleOutput(
   let buffer = "";
   const failed = (action: string) => (error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === "EPIPE") throw new BrokenPipeError();
-    throw IoError.from(error, action, action === "create" ? writePath : path);
+    throw IoError.from(error, action, path);
   };
   const ensureOpen = (): Promise<FileHandle> => {
     // "wx": a temp file of the same name is never someone else's file to overwrite.
@@ -95,7 +95,7 @@ function handleOutput(
         handle = h;
         return h;
       },
-      failed(tempPath === undefined ? "open" : "create"),
+      failed(tempPath === undefined ? "open" : "create a temp file beside"),
     );
     return opened;
   };

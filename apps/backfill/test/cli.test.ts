@@ -1,20 +1,66 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../src/program.js";
+import { capturedIo } from "./capturedIo.js";
+import { scratchDir } from "./scratchDir.js";
 
 // The real process: shebang entry, argv, exit codes and stdout, run from source through tsx
 // with the "source" condition (so no build is needed and workspace packages resolve to src/).
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 
+const NODE_ARGS = ["--conditions", "source", "--import", "tsx", CLI];
+
 function kpiBackfill(...args: string[]) {
-  const run = spawnSync(process.execPath, ["--conditions", "source", "--import", "tsx", CLI, ...args], {
+  const run = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },
     timeout: 60_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** The CLI behind a shell, for redirections and pipes; `$CLI` stands for the command. */
+function inShell(script: string) {
+  const cli = [process.execPath, ...NODE_ARGS].map((part) => `'${part}'`).join(" ");
+  const run = spawnSync("bash", ["-c", `set -o pipefail; ${script.replace("$CLI", cli)}`], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 60_000,
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const scratch = scratchDir();
+
+// One KPI of 1-second windows: a day of them is 86,400 rows (about 4 MB), more than a pipe holds.
+const SECONDS_CONFIG = `
+kpis:
+  - externalId: k
+    window: { every: 1s }
+    start: 2024-01-01T00:00:00Z
+    inputs: { x: { externalId: a } }
+    value: twa(x)
+`;
+const SECONDS_POINTS = "externalId,timestamp,value\na,2024-01-01T00:00:00Z,1\na,2024-01-01T01:00:00Z,2\n";
+
+function secondsArgs(to: string): string[] {
+  return [
+    "evaluate",
+    "--config",
+    scratch.file("sec.yaml", SECONDS_CONFIG),
+    "--input",
+    scratch.file("sec.csv", SECONDS_POINTS),
+    "--from",
+    "2024-01-01T00:00:00Z",
+    "--to",
+    to,
+  ];
 }
 
 const QUICK_START = [
@@ -67,4 +113,146 @@ describe("the kpi-backfill process", () => {
       'examples/points.csv: not KPI definitions; expected a YAML mapping with "kpis:"',
     );
   }, 60_000);
+
+  it("prints its help on stdout with no arguments, exit 0, and promises only commands that exist", () => {
+    const { status, stdout, stderr } = kpiBackfill();
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toContain("Usage: kpi-backfill [options] [command]");
+    expect(stdout).not.toContain("outputHelp");
+    const commands = stdout.slice(stdout.indexOf("Commands:")).split("\n").slice(1);
+    const names = commands.filter((line) => /^ {2}\S/.test(line)).map((line) => line.trim().split(" ")[0]);
+    expect(names).toEqual(["evaluate", "help"]);
+    expect(stdout).not.toMatch(/backfill them in CDF|plan|gaps|--remote/);
+  }, 60_000);
+
+  it("ends quietly with exit 0 when the reader of stdout goes away (| head -1)", () => {
+    const args = secondsArgs("2024-01-02T00:00:00Z")
+      .map((arg) => `'${arg}'`)
+      .join(" ");
+    const { status, stdout, stderr } = inShell(`$CLI ${args} | head -1`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toBe("externalId,timestamp,value,status\n");
+  }, 60_000);
+
+  it("says stdout is on a full disk (ENOSPC) in one line, exit 3", () => {
+    const args = secondsArgs("2024-01-01T06:00:00Z")
+      .map((arg) => `'${arg}'`)
+      .join(" ");
+    const { status, stderr } = inShell(`$CLI ${args} > /dev/full`);
+    expect(status).toBe(3);
+    expect(stderr).toBe(
+      "kpi-backfill: error: cannot write to stdout: no space left on the device (ENOSPC)\n",
+    );
+  }, 60_000);
+
+  it("says --out in a directory it cannot write to in one line, exit 3, before reading the input", () => {
+    // /sys refuses new files even to root, so this holds whoever runs the tests.
+    const { status, stdout, stderr } = kpiBackfill(...QUICK_START, "--out", "/sys/kpi-results.csv");
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      "kpi-backfill: error: cannot create a temp file beside /sys/kpi-results.csv: permission denied (EACCES)\n",
+    );
+    expect(status).toBe(3);
+  }, 60_000);
+
+  it("runs a range of 864,000 windows in a 64 MB heap: memory is bounded by the data, not the range", () => {
+    const out = join(scratch.dir(), "seconds.csv");
+    const run = spawnSync(
+      process.execPath,
+      ["--max-old-space-size=64", ...NODE_ARGS, ...secondsArgs("2024-01-11T00:00:00Z"), "--out", out],
+      { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+    );
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const text = readFileSync(out, "utf8");
+    expect(text.length).toBeGreaterThan(864_000 * 20);
+    expect(text.split("\n")).toHaveLength(864_002);
+    expect(text.slice(text.lastIndexOf("\n", text.length - 2) + 1)).toBe(
+      `k,${Date.UTC(2024, 0, 10, 23, 59, 59)},,Bad\n`,
+    );
+  }, 120_000);
+
+  it("leaves no partial result when killed with SIGKILL mid-write: the old file stays as it was", async () => {
+    const out = join(scratch.dir(), "results.csv");
+    writeFileSync(out, "previous results\n");
+    const child = spawn(
+      process.execPath,
+      [...NODE_ARGS, ...secondsArgs("2024-03-01T00:00:00Z"), "--out", out],
+      {
+        cwd: ROOT,
+        stdio: "ignore",
+      },
+    );
+    // Wait until the temp file has grown, i.e. the run is writing results, then kill it.
+    const temp = () => readdirSync(scratch.dir()).find((name) => name.endsWith(".tmp"));
+    for (
+      let i = 0;
+      i < 600 && !(temp() !== undefined && readFileSync(join(scratch.dir(), temp()!)).length > 1 << 20);
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(temp()).toBeDefined();
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    expect(readFileSync(out, "utf8")).toBe("previous results\n");
+  }, 120_000);
+
+  it("removes its temp file and keeps the old result on Ctrl-C (SIGINT), exit 130", async () => {
+    const out = join(scratch.dir(), "results.csv");
+    writeFileSync(out, "previous results\n");
+    const child = spawn(
+      process.execPath,
+      [...NODE_ARGS, ...secondsArgs("2024-03-01T00:00:00Z"), "--out", out],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const temp = () => readdirSync(scratch.dir()).find((name) => name.endsWith(".tmp"));
+    for (
+      let i = 0;
+      i < 600 && !(temp() !== undefined && readFileSync(join(scratch.dir(), temp()!)).length > 1 << 20);
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill("SIGINT");
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+    expect(code).toBe(130);
+    expect(stderr).toBe(
+      "kpi-backfill: error: interrupted; no result file was written (an existing one is unchanged)\n",
+    );
+    expect(readFileSync(out, "utf8")).toBe("previous results\n");
+    expect(readdirSync(scratch.dir()).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  }, 120_000);
+});
+
+describe("the last line of defence", () => {
+  it("turns an unexpected error into one line without a stack trace, exit 70", async () => {
+    const io = {
+      ...capturedIo(),
+      now: () => {
+        throw new TypeError("the clock broke");
+      },
+    };
+    const exitCode = await runCli(
+      [
+        ...QUICK_START.slice(0, 1),
+        ...QUICK_START.slice(1).map((arg) => (arg.startsWith("examples/") ? join(ROOT, arg) : arg)),
+      ],
+      io,
+    );
+    expect(exitCode).toBe(70);
+    expect(io.stderrText()).toBe(
+      "kpi-backfill: error: internal error: TypeError: the clock broke. This is a bug in kpi-backfill; please report it with the command you ran\n",
+    );
+    expect(existsSync(join(ROOT, "undefined"))).toBe(false);
+  });
 });
