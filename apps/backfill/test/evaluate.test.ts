@@ -1,6 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { runEvaluate } from "../src/evaluate.js";
+import { resolveEvaluateOptions } from "../src/evaluateOptions.js";
 import { runCli } from "../src/program.js";
 import { capturedIo } from "./capturedIo.js";
 import { scratchDir } from "./scratchDir.js";
@@ -407,5 +410,72 @@ describe("kpi-backfill evaluate: terminal output", () => {
     expect(exitCode).toBe(0);
     expect(stdout).toContain("kpi-backfill evaluate --config examples/kpis.yaml --input examples/points.csv");
     expect(stdout).toContain("--allow-missing");
+  });
+});
+
+describe("kpi-backfill evaluate: results in bounded batches", () => {
+  // KPIs on three grids (10 min, 1 h, Oslo days) over one input with cleaning that looks beyond a
+  // window (a spike filter over neighbours, flatline runs of any length) and interpolation that
+  // reads the points outside it: the cases where a batch could differ from one pass.
+  const config = `
+defaults: { timeZone: Europe/Oslo }
+kpis:
+  - externalId: mean-10m
+    window: { every: 10m }
+    start: 2024-03-30T00:00:00Z
+    inputs:
+      x: { externalId: s, clean: [{ spike: { window: 5, k: 2 } }, { flatline: { duration: 30m } }], maxGap: 45m }
+    value: twa(x)
+  - externalId: count-1h
+    window: { every: 1h }
+    start: 2024-03-30T00:00:00Z
+    inputs:
+      x: { externalId: s }
+    value: count(x) + max(x)
+  - externalId: integral-1d
+    window: { every: 1d }
+    start: "2024-03-30"
+    inputs:
+      x: { externalId: s, step: true }
+    value: integral(x, "h")
+`;
+  const from = Date.UTC(2024, 2, 29, 22);
+  const to = Date.UTC(2024, 3, 2);
+
+  async function evaluateWith(points: string, batchWindows: number | undefined): Promise<string> {
+    const options = resolveEvaluateOptions({
+      config: scratch.file("kpis.yaml", config),
+      input: [scratch.file("points.csv", points)],
+      from: String(from),
+      to: String(to),
+      allowMissing: true,
+    });
+    const io = capturedIo();
+    await runEvaluate(options, io, { batchWindows });
+    return io.stdoutText();
+  }
+
+  it("gives exactly the rows of one pass, whatever the batch size", async () => {
+    const point = fc.record({
+      t: fc.integer({ min: from - 6 * H, max: to + 6 * H }),
+      v: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constant(3), fc.constant(1e6)),
+      bad: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(point, { maxLength: 120 }),
+        fc.integer({ min: 1, max: 40 }),
+        async (points, size) => {
+          const csv = [
+            "externalId,timestamp,value,status",
+            ...points.map((p) => `s,${p.t},${p.v},${p.bad ? "Bad" : ""}`),
+          ].join("\n");
+          const onePass = await evaluateWith(csv, Number.POSITIVE_INFINITY);
+          expect(onePass.split("\n").length).toBeGreaterThan(500);
+          expect(await evaluateWith(csv, size)).toBe(onePass);
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 });
