@@ -7,7 +7,7 @@ const specs: WindowSpec[] = [
   { kind: "fixed", everyMs: 600_000, offsetMs: 0 },
   { kind: "fixed", everyMs: 5_400_000, offsetMs: 900_000 },
   { kind: "calendar", unit: "day", offsetMs: 6 * 3_600_000, timeZone: "Europe/Oslo" },
-  { kind: "calendar", unit: "month", offsetMs: 0, timeZone: "UTC" },
+  { kind: "calendar", unit: "week", offsetMs: 0, timeZone: "UTC" },
 ];
 
 describe("windowBatches", () => {
@@ -16,7 +16,7 @@ describe("windowBatches", () => {
       fc.property(
         fc.constantFrom(...specs),
         fc.integer({ min: Date.UTC(2023, 0, 1), max: Date.UTC(2025, 0, 1) }),
-        fc.integer({ min: 0, max: 400 * 86_400_000 }),
+        fc.integer({ min: 0, max: 20 * 86_400_000 }),
         fc.integer({ min: 1, max: 50 }),
         (spec, from, length, size) => {
           const batches = [...windowBatches(spec, from, from + length, size)];
@@ -27,7 +27,7 @@ describe("windowBatches", () => {
           expect(batches.flat()).toEqual(windowsBetween(spec, from, from + length));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
