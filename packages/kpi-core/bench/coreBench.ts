@@ -31,7 +31,15 @@ function kpi(name: (typeof AGGREGATES)[number], maxGapMs: number): KpiDefinition
     settleMs: 0,
     startMs: 0,
     inputs: [
-      { name: "x", series: { externalId: "bench:x" }, clean: [], maxGapMs, step: false, counter: false },
+      {
+        name: "x",
+        series: { externalId: "bench:x" },
+        clean: [],
+        maxGapMs,
+        step: false,
+        counter: false,
+        uncertain: false,
+      },
     ],
     value,
     expression: parseExpression(value, ["x"]),

@@ -8,11 +8,6 @@ export interface CleanPoints {
   readonly values: Float64Array;
 }
 
-export interface CleanOptions {
-  /** Keep Uncertain points too (Bad points are always dropped). */
-  includeUncertain?: boolean;
-}
-
 // Scale factor that makes the MAD a consistent estimator of the standard deviation for normal
 // data (the usual Hampel constant, as in R's mad() and pandas/hampel implementations).
 const MAD_TO_SIGMA = 1.4826;
@@ -20,11 +15,12 @@ const MAD_TO_SIGMA = 1.4826;
 /**
  * The points of one input that aggregates see. `points` is already de-duplicated (the last
  * written point wins before any filtering, see PointColumnsBuilder), so a later Bad point at a
- * timestamp has already removed an earlier Good value. Then: status filter, non-finite drop,
+ * timestamp has already removed an earlier Good value. Then: status filter (Uncertain only if
+ * the input says `uncertain: true`), non-finite drop,
  * and the input's `clean` steps in order, each on the output of the previous one.
  */
-export function cleanInput(points: PointColumns, spec: InputSpec, opts: CleanOptions = {}): CleanPoints {
-  let current = keepUsable(points, opts.includeUncertain === true);
+export function cleanInput(points: PointColumns, spec: InputSpec): CleanPoints {
+  let current = keepUsable(points, spec.uncertain);
   for (const step of spec.clean) current = applyCleanStep(current, step);
   return current;
 }

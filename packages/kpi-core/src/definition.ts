@@ -96,6 +96,10 @@ const inputSchema = z
       .optional()
       .meta({ description: "Hold each value until the next point (default: the series' isStep)." }),
     counter: z.boolean().optional().meta({ description: "A counter: delta() treats a drop as a reset." }),
+    uncertain: z
+      .boolean()
+      .optional()
+      .meta({ description: "Count Uncertain points too (default: Good points only; Bad never)." }),
   })
   .meta({ description: "An input time series: externalId or instanceId, and how to read it." });
 
@@ -501,6 +505,7 @@ function inputsOfEntry(entry: KpiEntry, path: string, issues: IssueList): InputS
       maxGapMs,
       step: input.step ?? false,
       counter: input.counter ?? false,
+      uncertain: input.uncertain ?? false,
     });
   }
   return ok ? inputs : undefined;
@@ -648,11 +653,21 @@ export function parseKpiConfig(raw: unknown, source?: string): KpiDefinition[] {
 // ---- config hash ----
 
 /**
- * A stable hash of what decides a KPI's numbers: the window grid (and its time zone when
- * calendar), start, and each input the expression uses (series, cleaning, maxGap, step, counter)
- * in the expression's canonical form with inputs named by position. Not name, description, unit
- * or settle (they change no number), not input names or unused inputs, not spacing in `value`.
- * A changed hash means the KPI must be recomputed from its start (design.md).
+ * The version of what the engine makes of a definition. Bump it with every change that can give
+ * an existing definition other numbers (a clean rule, an aggregate, reading), so every KPI's hash
+ * changes and each is recomputed. 2: Hampel with MAD 0 keeps values that repeat in the window.
+ */
+export const ENGINE_SEMANTICS_VERSION = 2;
+
+/**
+ * A stable hash of what decides a KPI's numbers: the engine's semantics version, the window grid
+ * (and its time zone, canonical, when calendar), start, and each input the expression uses
+ * (series, cleaning, maxGap, step, counter, uncertain) in the expression's canonical form with
+ * inputs named by position. Not name, description, unit or settle (they change no number), not
+ * input names or unused inputs, not spacing in `value`, not how a zone is spelled (UTC, Etc/UTC).
+ * A maxGap written out equal to the default still changes the hash unless the input says
+ * `step: true`: the default depends on whether the CDF series is a step series, which a
+ * definition alone does not know. A changed hash means the KPI must be recomputed (design.md).
  */
 export function kpiConfigHash(definition: Omit<KpiDefinition, "configHash">): string {
   const used = inputsOf(definition.expression);
@@ -660,11 +675,11 @@ export function kpiConfigHash(definition: Omit<KpiDefinition, "configHash">): st
   const window =
     definition.window.kind === "fixed"
       ? { kind: "fixed", everyMs: definition.window.everyMs, offsetMs: definition.window.offsetMs }
-      : definition.window;
+      : { ...definition.window, timeZone: canonicalZone(definition.window.timeZone) };
   const material = {
-    version: 1,
+    version: ENGINE_SEMANTICS_VERSION,
     window,
-    startMs: definition.startMs,
+    startMs: definition.startMs ?? null,
     inputs: used.map((name) => {
       const input = byName.get(name)!;
       return {
@@ -673,11 +688,21 @@ export function kpiConfigHash(definition: Omit<KpiDefinition, "configHash">): st
         maxGapMs: input.maxGapMs ?? null,
         step: input.step,
         counter: input.counter,
+        uncertain: input.uncertain,
       };
     }),
     expression: formatExpression(definition.expression, (name) => `$${used.indexOf(name)}`),
   };
   return fnv1a64(canonicalJson(material));
+}
+
+/** One spelling per zone (UTC, Etc/UTC, utc and Zulu are one zone), as the runtime's ICU names it. */
+function canonicalZone(name: string): string {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return name;
+  }
 }
 
 /** JSON with object keys sorted, so equal values give equal text. */

@@ -37,11 +37,6 @@ export interface Span {
   to: number;
 }
 
-export interface DirtyOptions {
-  /** Must match the engine's option. */
-  includeUncertain?: boolean;
-}
-
 // Changes closer than this are read as one stretch; farther apart, separately, so that a change
 // nine years back and one today do not read the nine years between them.
 const SEPARATE_READS_BEYOND_MS = 86_400_000;
@@ -55,10 +50,8 @@ export async function dirtySpans(
   kpi: KpiDefinition,
   changes: readonly InputChanges[],
   now: number,
-  opts: DirtyOptions = {},
   stats?: ReadStats,
 ): Promise<Span[]> {
-  const includeUncertain = opts.includeUncertain === true;
   const aggregates = aggregatesOf(kpi.expression);
   const used = new Set(aggregates.map((node) => node.input));
   const withDelta = new Set(aggregates.filter((node) => node.fn === "delta").map((node) => node.input));
@@ -74,14 +67,7 @@ export async function dirtySpans(
     }
     for (const group of groups(merge(regions))) {
       const ask = (read: SeriesRead): Answer =>
-        affected(
-          read,
-          spec,
-          inputReach(spec, read.isStep, withDelta.has(spec.name)),
-          group,
-          now,
-          includeUncertain,
-        );
+        affected(read, spec, inputReach(spec, read.isStep, withDelta.has(spec.name)), group, now);
       const question = { spec, regions: group };
       questions.push(question);
       wanted.push({
@@ -107,7 +93,6 @@ export async function dirtySpans(
       inputReach(spec, read.isStep, withDelta.has(spec.name)),
       regions,
       now,
-      includeUncertain,
     );
     // readAround stops only at CDF's time range, where nothing can lack any more; were that ever
     // wrong, every window is the answer that cannot miss one.
@@ -131,9 +116,8 @@ function affected(
   reach: InputReach,
   regions: readonly Span[],
   now: number,
-  includeUncertain: boolean,
 ): Answer {
-  const stages = trustedClean(read.points, spec.clean, reach.clean, read.extent, includeUncertain);
+  const stages = trustedClean(read.points, spec, reach.clean, read.extent);
   const lacking = { before: false, after: false };
   // Stage by stage over all regions at once, merged after each: outside their union the old and
   // new data agree at that stage, which is what lets each region grow over the data as it is now.

@@ -8,11 +8,6 @@ import { describeSeries, seriesLookupKey } from "./series.js";
 /** CDF stores numeric datapoints with values in (-1e100, 1e100) only. */
 export const CDF_VALUE_LIMIT = 1e100;
 
-export interface ComputeOptions {
-  /** Use Uncertain input points too (default: Good only). */
-  includeUncertain?: boolean;
-}
-
 /** One KPI and the windows to compute for it (ascending). */
 export interface KpiRequest {
   kpi: KpiDefinition;
@@ -30,9 +25,8 @@ export function computeWindows(
   kpi: KpiDefinition,
   windows: readonly Window[],
   inputs: ReadonlyMap<string, InputSeries>,
-  opts: ComputeOptions = {},
 ): KpiDatapoint[] {
-  return evaluate([{ kpi, windows }], (_, spec) => inputs.get(spec.name), opts)[0]!;
+  return evaluate([{ kpi, windows }], (_, spec) => inputs.get(spec.name))[0]!;
 }
 
 /**
@@ -44,9 +38,8 @@ export function computeWindows(
 export function computeKpis(
   requests: readonly KpiRequest[],
   series: ReadonlyMap<string, InputSeries>,
-  opts: ComputeOptions = {},
 ): KpiDatapoint[][] {
-  return evaluate(requests, (_, spec) => series.get(seriesLookupKey(spec.series)), opts);
+  return evaluate(requests, (_, spec) => series.get(seriesLookupKey(spec.series)));
 }
 
 type ResolveInput = (kpi: KpiDefinition, spec: InputSpec) => InputSeries | undefined;
@@ -58,11 +51,7 @@ interface View {
   end: number;
 }
 
-function evaluate(
-  requests: readonly KpiRequest[],
-  resolve: ResolveInput,
-  opts: ComputeOptions,
-): KpiDatapoint[][] {
+function evaluate(requests: readonly KpiRequest[], resolve: ResolveInput): KpiDatapoint[][] {
   const prepared = new Map<InputSeries, Map<string, PreparedInput>>();
   const prepare = (kpi: KpiDefinition, spec: InputSpec): PreparedInput => {
     const input = resolve(kpi, spec);
@@ -73,12 +62,12 @@ function evaluate(
       );
     }
     const step = spec.step || input.isStep;
-    const key = JSON.stringify([spec.clean, step, spec.maxGapMs ?? null]);
+    const key = JSON.stringify([spec.clean, step, spec.maxGapMs ?? null, spec.uncertain]);
     let byTreatment = prepared.get(input);
     if (byTreatment === undefined) prepared.set(input, (byTreatment = new Map()));
     let result = byTreatment.get(key);
     if (result === undefined) {
-      const clean = cleanInput(input.points, spec, opts);
+      const clean = cleanInput(input.points, spec);
       result = prepareInput(clean, { step, maxGapMs: spec.maxGapMs });
       byTreatment.set(key, result);
     }

@@ -24,6 +24,8 @@ export interface InputSpec {
   step: boolean;
   /** A counter (delta() applies resets). */
   counter: boolean;
+  /** Count Uncertain points too (Good only by default; Bad never). */
+  uncertain: boolean;
 }
 
 export type WindowSpec =

@@ -4,9 +4,9 @@
 // cleaning the whole series would give.
 
 import { aggregatesOf } from "./expression.js";
-import { inputReach } from "./inputReach.js";
+import { type InputReach, inputReach } from "./inputReach.js";
 import { lowerBound } from "./interpolate.js";
-import type { InputSeries, KpiDefinition } from "./model.js";
+import type { InputSeries, InputSpec, KpiDefinition } from "./model.js";
 import type { DatapointSource } from "./ports.js";
 import { type Lacking, type ReadStats, readAround, type SeriesRead, type Wanted } from "./readAround.js";
 import { seriesLookupKey } from "./series.js";
@@ -19,11 +19,6 @@ export interface SpanRequest {
   to: number;
 }
 
-export interface ReadInputsOptions {
-  /** Use Uncertain input points too (default: Good only); must match the engine's option. */
-  includeUncertain?: boolean;
-}
-
 /**
  * Every input series of these KPIs, keyed by seriesLookupKey, with enough points around each
  * span for computeKpis to give the whole series' values for the windows in it.
@@ -31,10 +26,8 @@ export interface ReadInputsOptions {
 export async function readInputs(
   source: DatapointSource,
   requests: readonly SpanRequest[],
-  opts: ReadInputsOptions = {},
   stats?: ReadStats,
 ): Promise<Map<string, InputSeries>> {
-  const includeUncertain = opts.includeUncertain === true;
   const wanted: Wanted[] = [];
   for (const { kpi, from, to } of requests) {
     const withDelta = new Set(
@@ -49,7 +42,7 @@ export async function readInputs(
         to,
         lacking: (read) => {
           const reach = inputReach(spec, read.isStep, withDelta.has(spec.name));
-          return windowContextLacking(read, spec.clean, reach, from, to, includeUncertain);
+          return windowContextLacking(read, spec, reach, from, to);
         },
       });
     }
@@ -68,13 +61,12 @@ export async function readInputs(
 
 function windowContextLacking(
   read: SeriesRead,
-  steps: KpiDefinition["inputs"][number]["clean"],
-  reach: ReturnType<typeof inputReach>,
+  spec: InputSpec,
+  reach: InputReach,
   from: number,
   to: number,
-  includeUncertain: boolean,
 ): Lacking {
-  const stages = trustedClean(read.points, steps, reach.clean, read.extent, includeUncertain);
+  const stages = trustedClean(read.points, spec, reach.clean, read.extent);
   const { points: kept, lo, hi } = stages[stages.length - 1]!;
   if (!(lo <= from && hi >= to)) return { before: !(lo <= from), after: !(hi >= to) };
   let before = false;

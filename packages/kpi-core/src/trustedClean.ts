@@ -7,7 +7,7 @@
 import { applyCleanStep, type CleanPoints, keepUsable } from "./clean.js";
 import type { CleanReach } from "./inputReach.js";
 import { lowerBound } from "./interpolate.js";
-import type { CleanStep, PointColumns } from "./model.js";
+import type { InputSpec, PointColumns } from "./model.js";
 
 /** What was read of one series: every raw point with start <= t < end. */
 export interface ReadExtent {
@@ -32,18 +32,17 @@ export interface CleanStage {
 
 export function trustedClean(
   raw: PointColumns,
-  steps: readonly CleanStep[],
+  spec: Pick<InputSpec, "clean" | "uncertain">,
   reach: readonly CleanReach[],
   extent: ReadExtent,
-  includeUncertain: boolean,
 ): CleanStage[] {
   let current: CleanStage = {
-    points: keepUsable(raw, includeUncertain),
+    points: keepUsable(raw, spec.uncertain),
     lo: extent.startIsSeriesStart ? Number.NEGATIVE_INFINITY : extent.start,
     hi: extent.endIsSeriesEnd ? Number.POSITIVE_INFINITY : extent.end,
   };
   const stages = [current];
-  steps.forEach((step, k) => {
+  spec.clean.forEach((step, k) => {
     const points = applyCleanStep(current.points, step);
     const { lo, hi } = narrowed(current, reach[k]!);
     current = { points, lo, hi };

@@ -3,12 +3,20 @@ import { cleanInput } from "../src/clean.js";
 import { type CleanStep, type InputSpec, STATUS_BAD, STATUS_UNCERTAIN } from "../src/model.js";
 import { type PointInput, pointColumnsFrom } from "../src/points.js";
 
-function spec(clean: CleanStep[] = []): InputSpec {
-  return { name: "x", series: { externalId: "x" }, clean, maxGapMs: undefined, step: false, counter: false };
+function spec(clean: CleanStep[] = [], uncertain = false): InputSpec {
+  return {
+    name: "x",
+    series: { externalId: "x" },
+    clean,
+    maxGapMs: undefined,
+    step: false,
+    counter: false,
+    uncertain,
+  };
 }
 
-function kept(points: PointInput[], clean: CleanStep[] = [], includeUncertain = false) {
-  const c = cleanInput(pointColumnsFrom(points), spec(clean), { includeUncertain });
+function kept(points: PointInput[], clean: CleanStep[] = [], uncertain = false) {
+  const c = cleanInput(pointColumnsFrom(points), spec(clean, uncertain));
   return { t: [...c.timestamps], v: [...c.values] };
 }
 

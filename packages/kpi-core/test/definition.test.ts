@@ -102,6 +102,7 @@ describe("parseKpiConfig normalizes the design example", () => {
         maxGapMs: H,
         step: false,
         counter: false,
+        uncertain: false,
       },
     ]);
     expect(energy!.inputs[1]).toMatchObject({ name: "units", counter: true, maxGapMs: undefined });
@@ -498,8 +499,23 @@ describe("config hash", () => {
     ],
     ["the time zone of a fixed window", { window: { every: "1h", timeZone: "Europe/Oslo" } }],
     ["the output time series", { externalId: "kpi:b" }],
+    ["how a duration is spelled", { inputs: { x: { externalId: "sensor:x", maxGap: "1h" } } }],
+    ["spike defaults written out", { inputs: { x: { externalId: "sensor:x", clean: [{ spike: {} }] } } }],
   ])("stays the same when only %s changes", (_, overrides) => {
-    expect(one(overrides).configHash).toBe(base.configHash);
+    const reference =
+      _ === "how a duration is spelled"
+        ? one({ inputs: { x: { externalId: "sensor:x", maxGap: "60m" } } })
+        : _ === "spike defaults written out"
+          ? one({ inputs: { x: { externalId: "sensor:x", clean: [{ spike: { window: 7, k: 3 } }] } } })
+          : base;
+    expect(one(overrides).configHash).toBe(reference.configHash);
+  });
+
+  it("stays the same however a calendar window's zone is spelled", () => {
+    const hashes = ["UTC", "Etc/UTC", "Zulu", "Etc/GMT"].map(
+      (timeZone) => one({ window: { every: "1d", timeZone } }).configHash,
+    );
+    expect(new Set(hashes).size).toBe(1);
   });
 
   it.each([
@@ -513,6 +529,7 @@ describe("config hash", () => {
     ["maxGap", { inputs: { x: { externalId: "sensor:x", maxGap: "1h" } } }],
     ["step", { inputs: { x: { externalId: "sensor:x", step: true } } }],
     ["counter", { inputs: { x: { externalId: "sensor:x", counter: true } } }],
+    ["uncertain", { inputs: { x: { externalId: "sensor:x", uncertain: true } } }],
   ])("changes when %s changes", (_, overrides) => {
     expect(one(overrides).configHash).not.toBe(base.configHash);
   });

@@ -17,7 +17,7 @@ import { windowContaining } from "../src/window.js";
 const M = 60_000;
 const H = 3_600_000;
 
-type InputOptions = Partial<Pick<InputSpec, "clean" | "maxGapMs" | "step" | "counter">>;
+type InputOptions = Partial<Pick<InputSpec, "clean" | "maxGapMs" | "step" | "counter" | "uncertain">>;
 
 function kpi(value: string, inputs: Record<string, InputOptions> = { flow: {} }): KpiDefinition {
   const specs: InputSpec[] = Object.entries(inputs).map(([name, o]) => ({
@@ -27,6 +27,7 @@ function kpi(value: string, inputs: Record<string, InputOptions> = { flow: {} })
     maxGapMs: o.maxGapMs,
     step: o.step ?? false,
     counter: o.counter ?? false,
+    uncertain: o.uncertain ?? false,
   }));
   return {
     series: { externalId: "kpi:test" },
@@ -141,16 +142,14 @@ describe("computeWindows", () => {
     expect(computeWindows(k, hours(2), new Map([["flow", ramp]])).map((d) => d.value)).toEqual([30, null]);
   });
 
-  it("uses Uncertain points only when asked", () => {
+  it("uses Uncertain points only for an input with uncertain: true", () => {
     const s = series([
       [0, 1],
       [10 * M, 5, STATUS_UNCERTAIN],
     ]);
-    const k = kpi("max(flow)");
-    expect(computeWindows(k, hours(1), new Map([["flow", s]]))[0]).toMatchObject({ value: 1 });
-    expect(computeWindows(k, hours(1), new Map([["flow", s]]), { includeUncertain: true })[0]).toMatchObject({
-      value: 5,
-    });
+    expect(computeWindows(kpi("max(flow)"), hours(1), new Map([["flow", s]]))[0]).toMatchObject({ value: 1 });
+    const withUncertain = kpi("max(flow)", { flow: { uncertain: true } });
+    expect(computeWindows(withUncertain, hours(1), new Map([["flow", s]]))[0]).toMatchObject({ value: 5 });
   });
 
   it("interpolates a step series (isStep) by holding values", () => {

@@ -18,6 +18,7 @@ function prepared(points: Array<[number, number]>, opts: { step?: boolean; maxGa
     maxGapMs: opts.maxGapMs,
     step: opts.step ?? false,
     counter: false,
+    uncertain: false,
   };
   const rows: PointInput[] = points.map(([timestamp, value]) => ({ timestamp, value }));
   return prepareInput(cleanInput(pointColumnsFrom(rows), spec), { step: spec.step, maxGapMs: opts.maxGapMs });

@@ -24,6 +24,7 @@ function kpi(value: string, input: Partial<InputSpec> = {}): KpiDefinition {
     maxGapMs: undefined,
     step: false,
     counter: false,
+    uncertain: false,
     ...input,
   };
   return {
@@ -145,23 +146,19 @@ describe("properties", () => {
         inputSettings,
         fc.boolean(),
         fc.boolean(),
-        async (points, cuts, value, input, seriesIsStep, includeUncertain) => {
+        async (points, cuts, value, input, seriesIsStep, uncertain) => {
           const store = storeOf(points, seriesIsStep);
-          const k = kpi(value, input);
+          const k = kpi(value, { ...input, uncertain });
           const bounds = [0, ...[...cuts].sort((a, b) => a - b), 6];
           const parts = [];
           for (let i = 0; i + 1 < bounds.length; i++) {
             const windows = hours(bounds[i]!, bounds[i + 1]! - bounds[i]!);
-            const series = await readInputs(
-              store,
-              [{ kpi: k, from: windows[0]!.start, to: windows.at(-1)!.end }],
-              { includeUncertain },
-            );
-            parts.push(...computeKpis([{ kpi: k, windows }], series, { includeUncertain })[0]!);
+            const series = await readInputs(store, [
+              { kpi: k, from: windows[0]!.start, to: windows.at(-1)!.end },
+            ]);
+            parts.push(...computeKpis([{ kpi: k, windows }], series)[0]!);
           }
-          const whole = computeWindows(k, hours(0, 6), new Map([["x", allPointsOf(store, seriesIsStep)]]), {
-            includeUncertain,
-          });
+          const whole = computeWindows(k, hours(0, 6), new Map([["x", allPointsOf(store, seriesIsStep)]]));
           expect(parts).toEqual(whole);
         },
       ),
@@ -193,14 +190,15 @@ describe("properties", () => {
         inputSettings,
         fc.boolean(),
         fc.boolean(),
-        async (points, changes, value, input, seriesIsStep, includeUncertain) => {
+        async (points, changes, value, input, seriesIsStep, uncertain) => {
           const store = storeOf(points, seriesIsStep);
-          const k = kpi(value, input);
+          const k = kpi(value, { ...input, uncertain });
           const windows = hours(0, 6);
           const compute = () =>
-            computeWindows(k, windows, new Map([["x", allPointsOf(store, seriesIsStep)]]), {
-              includeUncertain,
-            }).map((d) => ({ value: d.value, status: d.status }));
+            computeWindows(k, windows, new Map([["x", allPointsOf(store, seriesIsStep)]])).map((d) => ({
+              value: d.value,
+              status: d.status,
+            }));
           const before = compute();
           const reported: InputChanges = { timestamps: [], deletedRanges: [] };
           for (const c of changes) {
@@ -221,7 +219,7 @@ describe("properties", () => {
           }
           const after = compute();
           const now = EPOCH + 6 * H;
-          const spans = await dirtySpans(store, k, [reported], now, { includeUncertain });
+          const spans = await dirtySpans(store, k, [reported], now);
           const dirty = new Set([...windowsOfSpans(k, spans, now)].map((w) => w.start));
           const changed = windows.filter((_, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i]));
           for (const w of changed)

@@ -35,7 +35,7 @@ async function firstWindow(
   store.insert({ externalId: "x" }, points, { isStep });
   const k = kpi(value, input);
   const stats: ReadStats = { points: 0, requests: 0 };
-  const series = await readInputs(store, [{ kpi: k, from: T0, to: T0 + H }], {}, stats);
+  const series = await readInputs(store, [{ kpi: k, from: T0, to: T0 + H }], stats);
   return {
     datapoint: computeKpis([{ kpi: k, windows: [{ start: T0, end: T0 + H }] }], series)[0]![0]!,
     stats,

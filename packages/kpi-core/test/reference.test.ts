@@ -145,6 +145,7 @@ function specOf(c: Case): InputSpec {
     maxGapMs: c.input.maxGapMs,
     step: c.specStep,
     counter: false,
+    uncertain: c.input.includeUncertain,
   };
 }
 
@@ -167,11 +168,10 @@ function check(
     }),
   );
   const series = inputSeries(c);
-  const opts = { includeUncertain: c.input.includeUncertain };
   const results: KpiDatapoint[][] =
     sweep === "kpis"
-      ? computeKpis(requests, new Map([["x", series]]), opts)
-      : requests.map(({ kpi, windows }) => computeWindows(kpi, windows, new Map([["x", series]]), opts));
+      ? computeKpis(requests, new Map([["x", series]]))
+      : requests.map(({ kpi, windows }) => computeWindows(kpi, windows, new Map([["x", series]])));
   const kept = referenceClean(c.raw, c.input);
   requests.forEach(({ kpi, windows, agg }, k) => {
     expect(results[k]!.length).toBe(windows.length);
