@@ -520,3 +520,32 @@ def handle(data):
     expect(done.error?.message).toContain("after 1 s of real time");
   });
 });
+
+describe("real-time cap below python's start-up time", () => {
+  let capped: Emulator;
+  let cappedClient: CogniteClient;
+
+  emulatorSuite(
+    {
+      project: "functions-tiny-cap",
+      contract: functionsContractOptions,
+      settings: {
+        deployQueuedMs: DEPLOY_QUEUED_MS,
+        deployDeployingMs: DEPLOY_DEPLOYING_MS,
+        functionWallClockCapMs: 1,
+      },
+    },
+    (started) => {
+      ({ emulator: capped, client: cappedClient } = started);
+    },
+  );
+
+  it("applies to calls only: the deploy still imports the handler and becomes Ready", async () => {
+    const fn = await deploy(capped, cappedClient, "quick", { "handler.py": "def handle():\n    return 1\n" });
+    expect(fn.error).toBeUndefined();
+    expect(fn.status).toBe("Ready");
+    const done = await finished(capped, cappedClient, fn.id, (await call(capped, cappedClient, fn.id)).id);
+    expect(done.status).toBe("Failed");
+    expect(done.error?.message).toContain("after 0.001 s of real time");
+  });
+});

@@ -1,11 +1,11 @@
 // `/functions/{functionId}/call` and the call read endpoints (retrieve, list, byids, response, logs).
 
-import { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
 import { parseRequestBody } from "../parseRequestBody.js";
 import { decodeCursor, encodeCursor, limitOf } from "../requestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
-import { inTimeRange, timeRange } from "../timeRange.js";
+import { inTimeRange } from "../timeRange.js";
+import { callFunctionRequest, callIdsRequest, listCallsRequest } from "./callRequests.js";
 import type { CallRecord } from "./callStore.js";
 import { LIST_LIMIT } from "./functionLimits.js";
 import { functionFromPath } from "./functionRoutes.js";
@@ -14,32 +14,6 @@ import type { FunctionsService } from "./functionsService.js";
 const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
 // openapi.json (x-capability of POST /functions/{functionId}/call): functionsAcl:RUN, not WRITE.
 const RUN = [{ acl: "functionsAcl" as const, action: "RUN" as const }];
-
-const callBody = z.object({
-  data: z.record(z.string(), z.unknown()).optional(),
-  nonce: z
-    .string({ error: "nonce is required: create a session (POST /sessions) and pass its nonce" })
-    .min(1),
-});
-const listBody = z.strictObject({
-  filter: z
-    .strictObject({
-      scheduleId: z.number().int().optional(),
-      status: z.enum(["Running", "Completed", "Failed", "Timeout"]).optional(),
-      startTime: timeRange.optional(),
-      endTime: timeRange.optional(),
-    })
-    .optional(),
-  limit: z.number().int().min(1).optional(),
-  cursor: z.string().optional(),
-});
-const byIdsBody = z.strictObject({
-  items: z
-    .array(z.strictObject({ id: z.number().int().positive() }))
-    .min(1)
-    .max(10000),
-  ignoreUnknownIds: z.boolean().optional(),
-});
 
 export function callBodyOf(call: CallRecord) {
   return {
@@ -89,7 +63,7 @@ export function registerCallRoutes(registry: RouteRegistry, service: FunctionsSe
     acl: RUN,
     handler(req) {
       const fn = functionFromPath(service, req.params.functionId);
-      const body = parseRequestBody(callBody, req.body, `POST /functions/${fn.id}/call`);
+      const body = parseRequestBody(callFunctionRequest, req.body, `POST /functions/${fn.id}/call`);
       const call = service.calls.call(fn, body.data, body.nonce);
       return { status: 201, body: callBodyOf(call) };
     },
@@ -113,7 +87,7 @@ export function registerCallRoutes(registry: RouteRegistry, service: FunctionsSe
     acl: READ,
     handler(req) {
       const fn = functionFromPath(service, req.params.functionId);
-      const body = parseRequestBody(listBody, req.body, `POST /functions/${fn.id}/calls/list`);
+      const body = parseRequestBody(listCallsRequest, req.body, `POST /functions/${fn.id}/calls/list`);
       const f = body.filter ?? {};
       const calls = [...service.calls.values()].filter(
         (c) =>
@@ -133,7 +107,7 @@ export function registerCallRoutes(registry: RouteRegistry, service: FunctionsSe
     acl: READ,
     handler(req) {
       const fn = functionFromPath(service, req.params.functionId);
-      const body = parseRequestBody(byIdsBody, req.body, `POST /functions/${fn.id}/calls/byids`);
+      const body = parseRequestBody(callIdsRequest, req.body, `POST /functions/${fn.id}/calls/byids`);
       const found = (id: number) => {
         const c = service.calls.get(id);
         return c && c.functionId === fn.id ? c : undefined;

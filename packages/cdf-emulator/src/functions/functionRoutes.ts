@@ -1,12 +1,13 @@
 // `/functions`: create, list, byids, retrieve, delete, limits, status (shapes from openapi.json).
 
-import { z } from "zod";
+import type { z } from "zod";
 import { CdfError, type EmulatorContext, type RouteRegistry } from "../context.js";
 import { parseRequestBody } from "../parseRequestBody.js";
 import { limitOf } from "../requestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
-import { inTimeRange, timeRange } from "../timeRange.js";
+import { inTimeRange } from "../timeRange.js";
 import { FUNCTION_LIMITS, FUNCTION_RUNTIMES, LIST_LIMIT } from "./functionLimits.js";
+import { createFunctionRequest, functionRefsRequest, listFunctionsRequest } from "./functionRequests.js";
 import type { FunctionRecord } from "./functionStore.js";
 import type { FunctionsService } from "./functionsService.js";
 
@@ -19,70 +20,6 @@ const RUNTIME_VERSIONS: Record<string, string> = {
   py312: "Python 3.12",
   py313: "Python 3.13",
 };
-
-const { cpuCores, memoryGb } = FUNCTION_LIMITS;
-const createFunctionBody = z.object({
-  items: z
-    .array(
-      z.strictObject({
-        name: z.string().min(1).max(140),
-        externalId: z.string().min(1).max(255).optional(),
-        description: z.string().max(500).optional(),
-        fileId: z.number().int().positive(),
-        owner: z.string().max(128).optional(),
-        functionPath: z.string().min(1).max(500).optional(),
-        metadata: z
-          .record(
-            z.string().max(FUNCTION_LIMITS.metadataKeyLength),
-            z.string().max(FUNCTION_LIMITS.metadataValueLength),
-          )
-          .refine((m) => Object.keys(m).length <= FUNCTION_LIMITS.metadataPairs, {
-            message: `at most ${FUNCTION_LIMITS.metadataPairs} key-value pairs`,
-          })
-          .optional(),
-        secrets: z
-          .record(z.string(), z.string())
-          .refine((m) => Object.keys(m).length <= FUNCTION_LIMITS.secrets, {
-            message: `at most ${FUNCTION_LIMITS.secrets} secrets`,
-          })
-          .optional(),
-        envVars: z
-          .record(z.string(), z.string())
-          .refine((m) => Object.keys(m).length <= 100, { message: "at most 100 environment variables" })
-          .optional(),
-        cpu: z.number().min(cpuCores.min).max(cpuCores.max).optional(),
-        memory: z.number().min(memoryGb.min).max(memoryGb.max).optional(),
-        runtime: z.enum(FUNCTION_RUNTIMES).optional(),
-        indexUrl: z.string().optional(),
-        extraIndexUrls: z.array(z.string()).optional(),
-      }),
-    )
-    .min(1)
-    .max(1),
-});
-
-const functionRef = z.union([
-  z.strictObject({ id: z.number().int().positive() }),
-  z.strictObject({ externalId: z.string().min(1) }),
-]);
-const refsBody = z.strictObject({
-  items: z.array(functionRef).min(1).max(10),
-  ignoreUnknownIds: z.boolean().optional(),
-});
-const listBody = z.strictObject({
-  filter: z
-    .strictObject({
-      name: z.string().optional(),
-      owner: z.string().optional(),
-      fileId: z.number().int().optional(),
-      status: z.enum(["Queued", "Deploying", "Ready", "Failed"]).optional(),
-      externalIdPrefix: z.string().optional(),
-      createdTime: timeRange.optional(),
-      metadata: z.record(z.string(), z.string()).optional(),
-    })
-    .optional(),
-  limit: z.number().int().min(1).optional(),
-});
 
 /** The Function shape: secrets are write-only in CDF, so their values come back masked. */
 export function functionBody(fn: FunctionRecord) {
@@ -118,7 +55,7 @@ export function functionFromPath(service: FunctionsService, idText: string | und
   return fn;
 }
 
-function resolveRefs(service: FunctionsService, body: z.infer<typeof refsBody>): FunctionRecord[] {
+function resolveRefs(service: FunctionsService, body: z.infer<typeof functionRefsRequest>): FunctionRecord[] {
   return resolveByIds(body.items, (ref) => service.functions.find(ref), {
     ignoreUnknownIds: body.ignoreUnknownIds,
     notFound: "Functions not found",
@@ -135,7 +72,7 @@ export function registerFunctionCrudRoutes(
     pattern: "/functions",
     acl: WRITE,
     async handler(req) {
-      const body = parseRequestBody(createFunctionBody, req.body, "POST /functions");
+      const body = parseRequestBody(createFunctionRequest, req.body, "POST /functions");
       const {
         indexUrl: _indexUrl,
         extraIndexUrls: _extra,
@@ -161,7 +98,7 @@ export function registerFunctionCrudRoutes(
     pattern: "/functions/list",
     acl: READ,
     handler(req) {
-      const body = parseRequestBody(listBody, req.body, "POST /functions/list");
+      const body = parseRequestBody(listFunctionsRequest, req.body, "POST /functions/list");
       const f = body.filter ?? {};
       const items = [...service.functions.values()].filter(
         (fn) =>
@@ -182,7 +119,7 @@ export function registerFunctionCrudRoutes(
     pattern: "/functions/byids",
     acl: READ,
     handler(req) {
-      const body = parseRequestBody(refsBody, req.body, "POST /functions/byids");
+      const body = parseRequestBody(functionRefsRequest, req.body, "POST /functions/byids");
       return { body: { items: resolveRefs(service, body).map(functionBody) } };
     },
   });
@@ -201,7 +138,7 @@ export function registerFunctionCrudRoutes(
     pattern: "/functions/delete",
     acl: WRITE,
     handler(req) {
-      const body = parseRequestBody(refsBody, req.body, "POST /functions/delete");
+      const body = parseRequestBody(functionRefsRequest, req.body, "POST /functions/delete");
       // CDF deletes the function's schedules with it, but not its code file (README.md, section "CDF facts").
       for (const fn of resolveRefs(service, body)) service.deleteFunction(fn);
       return { body: {} };

@@ -31,7 +31,7 @@ export interface RunningProcess {
 export interface FunctionRuntimeOptions {
   python?: string;
   maxConcurrentProcesses?: number;
-  /** Real-time safety cap per process, whatever the virtual clock does. */
+  /** Real-time safety cap per call process, whatever the virtual clock does (deploys: at least 60 s). */
   wallClockCapMs?: number;
 }
 
@@ -51,6 +51,13 @@ function functionEnv(envVars: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 const MAX_QUOTED_OUTPUT = 300;
+
+/**
+ * The least real time a deploy's import may take. The call cap (settings.functionWallClockCapMs)
+ * is for calls; a test that sets it to a second must not fail deploys on a busy machine, where
+ * starting python alone can take that long.
+ */
+const CHECK_MIN_CAP_MS = 60_000;
 
 /**
  * Why a process left no result file. The harness writes one for every outcome of the handler, so
@@ -73,6 +80,7 @@ export class FunctionRuntime {
   readonly #python: string;
   readonly #maxConcurrent: number;
   readonly #wallClockCapMs: number;
+  readonly #checkCapMs: number;
   #active = 0;
   readonly #waiting: Array<() => void> = [];
   #harnessPath: Promise<string> | undefined;
@@ -82,6 +90,7 @@ export class FunctionRuntime {
     this.#python = options.python ?? process.env.CDF_EMULATOR_PYTHON ?? "python3";
     this.#maxConcurrent = options.maxConcurrentProcesses ?? 16;
     this.#wallClockCapMs = options.wallClockCapMs ?? 10 * 60_000;
+    this.#checkCapMs = Math.max(this.#wallClockCapMs, CHECK_MIN_CAP_MS);
   }
 
   /** A fresh temp directory, removed by `dispose`. */
@@ -134,6 +143,7 @@ export class FunctionRuntime {
     envVars: Record<string, string>,
     onLog: (line: string) => void,
   ): RunningProcess {
+    const capMs = mode === "call" ? this.#wallClockCapMs : this.#checkCapMs;
     let killReason: string | undefined;
     let killChild: (() => void) | undefined;
     let lastStderr: string | undefined;
@@ -154,9 +164,12 @@ export class FunctionRuntime {
               });
               killChild = () => child.kill("SIGKILL");
               const cap = setTimeout(() => {
-                killReason ??= `The call was stopped after ${this.#wallClockCapMs / 1000} s of real time (the emulator's safety cap, settings.functionWallClockCapMs)`;
+                killReason ??=
+                  mode === "call"
+                    ? `The call was stopped after ${capMs / 1000} s of real time (the emulator's safety cap, settings.functionWallClockCapMs)`
+                    : `Importing the handler was stopped after ${capMs / 1000} s of real time (the emulator's safety cap on deploys): does the module run something endless at import?`;
                 child.kill("SIGKILL");
-              }, this.#wallClockCapMs);
+              }, capMs);
               const pending = { stdout: "", stderr: "" };
               const collect = (stream: "stdout" | "stderr") => (chunk: string) => {
                 const text = pending[stream] + chunk;

@@ -1,63 +1,19 @@
 // `/functions/schedules`: create, list, retrieve, byids, delete, input_data.
 
-import { z } from "zod";
+import type { z } from "zod";
 import { CdfError, type RouteRegistry } from "../context.js";
 import { parseRequestBody } from "../parseRequestBody.js";
 import { limitOf } from "../requestBody.js";
 import { resolveByIds } from "../resolveByIds.js";
-import { inTimeRange, timeRange } from "../timeRange.js";
+import { inTimeRange } from "../timeRange.js";
 import { describeCronExpression } from "./cronExpression.js";
 import { LIST_LIMIT } from "./functionLimits.js";
 import type { FunctionsService } from "./functionsService.js";
+import { createScheduleRequest, listSchedulesRequest, scheduleIdsRequest } from "./scheduleRequests.js";
 import type { ScheduleRecord } from "./scheduleStore.js";
 
 const READ = [{ acl: "functionsAcl" as const, action: "READ" as const }];
 const WRITE = [{ acl: "functionsAcl" as const, action: "WRITE" as const }];
-
-const createBody = z.object({
-  items: z
-    .array(
-      z
-        .strictObject({
-          name: z.string().min(1).max(140),
-          description: z.string().max(500).optional(),
-          cronExpression: z.string().min(1).max(1024),
-          functionId: z.number().int().positive().optional(),
-          functionExternalId: z.string().min(1).optional(),
-          data: z.record(z.string(), z.unknown()).optional(),
-          nonce: z
-            .string({ error: "nonce is required: create a session (POST /sessions) and pass its nonce" })
-            .min(1),
-        })
-        .refine((s) => s.functionId !== undefined || s.functionExternalId !== undefined, {
-          message: "give functionId or functionExternalId",
-        }),
-    )
-    .min(1)
-    .max(1),
-});
-const listBody = z.strictObject({
-  filter: z
-    .strictObject({
-      name: z.string().optional(),
-      // openapi.json spells these with a capital F; the SDKs send functionId.
-      FunctionId: z.number().int().optional(),
-      FunctionExternalId: z.string().optional(),
-      functionId: z.number().int().optional(),
-      functionExternalId: z.string().optional(),
-      createdTime: timeRange.optional(),
-      cronExpression: z.string().optional(),
-    })
-    .optional(),
-  limit: z.number().int().min(1).optional(),
-});
-const idsBody = z.strictObject({
-  items: z
-    .array(z.strictObject({ id: z.number().int().positive() }))
-    .min(1)
-    .max(10000),
-  ignoreUnknownIds: z.boolean().optional(),
-});
 
 /** The FunctionSchedule shape: `data` and `nonce` are write-only (read data via input_data). */
 export function scheduleBody(s: ScheduleRecord) {
@@ -80,7 +36,7 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
     if (!s) throw new CdfError(404, `Function schedule with id ${idText} not found`);
     return s;
   };
-  const resolve = (body: z.infer<typeof idsBody>): ScheduleRecord[] =>
+  const resolve = (body: z.infer<typeof scheduleIdsRequest>): ScheduleRecord[] =>
     resolveByIds(body.items, (i) => service.schedules.get(i.id), {
       ignoreUnknownIds: body.ignoreUnknownIds,
       notFound: "Function schedules not found",
@@ -91,7 +47,7 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
     pattern: "/functions/schedules",
     acl: WRITE,
     handler(req) {
-      const body = parseRequestBody(createBody, req.body, "POST /functions/schedules");
+      const body = parseRequestBody(createScheduleRequest, req.body, "POST /functions/schedules");
       const item = body.items[0] as (typeof body.items)[0];
       const ref =
         item.functionId !== undefined ? { id: item.functionId } : { externalId: item.functionExternalId };
@@ -139,7 +95,7 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
     pattern: "/functions/schedules/list",
     acl: READ,
     handler(req) {
-      const body = parseRequestBody(listBody, req.body, "POST /functions/schedules/list");
+      const body = parseRequestBody(listSchedulesRequest, req.body, "POST /functions/schedules/list");
       const f = body.filter ?? {};
       const functionId = f.functionId ?? f.FunctionId;
       const functionExternalId = f.functionExternalId ?? f.FunctionExternalId;
@@ -160,7 +116,7 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
     pattern: "/functions/schedules/byids",
     acl: READ,
     handler(req) {
-      const body = parseRequestBody(idsBody, req.body, "POST /functions/schedules/byids");
+      const body = parseRequestBody(scheduleIdsRequest, req.body, "POST /functions/schedules/byids");
       return { body: { items: resolve(body).map(scheduleBody) } };
     },
   });
@@ -189,7 +145,7 @@ export function registerScheduleRoutes(registry: RouteRegistry, service: Functio
     pattern: "/functions/schedules/delete",
     acl: WRITE,
     handler(req) {
-      const body = parseRequestBody(idsBody, req.body, "POST /functions/schedules/delete");
+      const body = parseRequestBody(scheduleIdsRequest, req.body, "POST /functions/schedules/delete");
       for (const s of resolve(body)) service.schedules.delete(s);
       return { body: {} };
     },
