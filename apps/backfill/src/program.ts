@@ -12,19 +12,22 @@ export interface CliIo extends EvaluateIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
+// Runnable as shown from the repository root (a test runs each one); installed elsewhere, the
+// command is kpi-backfill without pnpm.
 const EVALUATE_EXAMPLES = `
-Examples:
+Examples (from the repository root):
   # Evaluate the example KPIs over three days; results as CSV on stdout
-  kpi-backfill evaluate --config examples/kpis.yaml --input examples/points.csv \\
+  pnpm kpi-backfill evaluate --config examples/kpis.yaml --input examples/points.csv \\
     --from 2024-03-30T00:00:00Z --to 2024-04-02T00:00:00Z
 
-  # Two exports (the later file wins on equal externalId + timestamp), JSONL result file
-  kpi-backfill evaluate --config kpis.yaml --input march.csv --input corrections.jsonl \\
-    --from 2024-03-01T00:00:00Z --to 2024-04-01T00:00:00Z --out results.jsonl
+  # An export and its corrections (a later file wins on equal series and timestamp), JSONL results
+  pnpm kpi-backfill evaluate --config examples/kpis.yaml \\
+    --input examples/points.csv --input examples/corrections.jsonl \\
+    --from 2024-03-30 --to 2024-04-02 --out results.jsonl
 
-  # Evaluate even if some input series were not exported; machine summary on stderr
-  kpi-backfill evaluate --config kpis.yaml --input points.csv --allow-missing --json \\
-    --from 2024-03-30 --to 2024-03-31 --out results.csv
+  # Evaluate even if some input series were not exported; a JSON summary on stderr
+  pnpm kpi-backfill evaluate --config examples/kpis.yaml --input examples/points.csv \\
+    --allow-missing --json --from 2024-03-30 --to 2024-03-31 --out results.csv
 
 Exit codes: 0 success, 1 bad data (rows, kpis.yaml, missing input series), 2 usage error,
 3 the system refused a read or write (disk full, permission denied), 130 interrupted (Ctrl-C).
