@@ -36,7 +36,7 @@ export class FunctionsService implements EmulatorStore {
     ctx.clock.register(this.calls.timeouts());
   }
 
-  /** CDF deletes a function's schedules with it, but not its code file (README.md, "CDF facts"). */
+  /** CDF deletes a function's schedules with it, but not its code file (README.md, section "CDF facts"). */
   deleteFunction(fn: FunctionRecord): void {
     this.schedules.deleteOfFunction(fn.id);
     this.functions.delete(fn);
