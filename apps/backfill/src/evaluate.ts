@@ -179,7 +179,7 @@ async function evaluateInto(
   };
   await output.write(resultHeader(options.format));
   const ordered = [...kpis].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const firstStart = (kpi: KpiDefinition) => Math.max(options.from, kpi.startMs);
+  const firstStart = (kpi: KpiDefinition) => Math.max(options.from, kpi.startMs ?? options.from);
   const batchWindows = tuning.batchWindows ?? Math.max(MIN_BATCH_WINDOWS, points >> 2);
   const total = ordered.reduce(
     (sum, kpi) => sum + countWindowsBetween(kpi.window, firstStart(kpi), options.to),
