@@ -20,7 +20,16 @@ import {
   inputsOf,
   parseExpression,
 } from "./expression.js";
-import type { CleanStep, ExprNode, InputSpec, KpiDefinition, SeriesRef, WindowSpec } from "./model.js";
+import {
+  CDF_MAX_TIME,
+  CDF_MIN_TIME,
+  type CleanStep,
+  type ExprNode,
+  type InputSpec,
+  type KpiDefinition,
+  type SeriesRef,
+  type WindowSpec,
+} from "./model.js";
 import { quoteForMessage } from "./quoteForMessage.js";
 import { isWindowStart, windowAtOrAfter, windowContaining } from "./window.js";
 
@@ -409,6 +418,13 @@ function startOf(
     }
     startMs = parsed.toMillis();
   }
+  if (!(startMs >= CDF_MIN_TIME && startMs <= CDF_MAX_TIME)) {
+    issues.add(
+      path,
+      `${formatInstant(startMs, "UTC")} is outside the time range CDF stores (1900-01-01T00:00:00Z to 2099-12-31T23:59:59.999Z); give a start in it`,
+    );
+    return undefined;
+  }
   if (isWindowStart(spec, startMs)) return startMs;
   // Not aligned: an error rather than silently moving it, so the first window is the one the
   // author meant (kpis-yaml.md, "start").
@@ -544,16 +560,14 @@ function normalizeKpi(
     if (!(error instanceof ExpressionError)) throw error;
     issues.add(`${path}.value`, `${error.message} in "${entry.value}"`);
   }
+  // Without start the KPI is live from its first run (plan.ts, firstWindowStart).
   const startValue = entry.start ?? defaults.start;
   let startMs: number | undefined;
-  if (startValue === undefined) {
-    issues.add(
-      `${path}.start`,
-      "missing; give the first window's start, e.g. start: 2024-01-01T00:00:00Z (or defaults.start)",
-    );
-  } else if (spec !== undefined) {
+  let startFailed = false;
+  if (startValue !== undefined && spec !== undefined) {
     const startPath = entry.start === undefined ? "defaults.start" : `${path}.start`;
     startMs = startOf(startValue, spec, timeZone, String(entry.window.every), startPath, issues);
+    startFailed = startMs === undefined;
   }
   if (
     issues.issues.length > before ||
@@ -562,7 +576,7 @@ function normalizeKpi(
     settleMs === undefined ||
     inputs === undefined ||
     expression === undefined ||
-    startMs === undefined
+    startFailed
   ) {
     return undefined;
   }

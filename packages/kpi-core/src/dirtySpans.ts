@@ -43,7 +43,7 @@ const SEPARATE_READS_BEYOND_MS = 86_400_000;
 
 /**
  * The spans whose windows may have another value now, sorted, merged, clipped to
- * [kpi.startMs, now - settle). Windows are not listed here: `windowsOfSpans` walks them lazily.
+ * [kpi.startMs, now - settle) (from the KPI's start, if it has one). Windows are not listed here: `windowsOfSpans` walks them lazily.
  */
 export async function dirtySpans(
   source: DatapointSource,
@@ -97,12 +97,15 @@ export async function dirtySpans(
     // readAround stops only at CDF's time range, where nothing can lack any more; were that ever
     // wrong, every window is the answer that cannot miss one.
     if ("spans" in answer) spans.push(...answer.spans);
-    else spans.push({ from: kpi.startMs, to: now });
+    else spans.push({ from: kpi.startMs ?? Number.NEGATIVE_INFINITY, to: now });
   });
   const closedBefore = now - kpi.settleMs;
   return merge(
     spans
-      .map((s) => ({ from: Math.max(s.from, kpi.startMs), to: Math.min(s.to, closedBefore) }))
+      .map((s) => ({
+        from: Math.max(s.from, kpi.startMs ?? Number.NEGATIVE_INFINITY),
+        to: Math.min(s.to, closedBefore),
+      }))
       .filter((s) => s.to > s.from),
   );
 }

@@ -80,8 +80,12 @@ export interface KpiDefinition {
   unit: string | undefined;
   window: WindowSpec;
   settleMs: number;
-  /** Start of the first window (epoch ms, aligned to the window grid by definition.ts). */
-  startMs: number;
+  /**
+   * Start of the first window (epoch ms, aligned to the window grid by definition.ts). Undefined:
+   * the KPI is live from its first run (its first window is the first that closes after that run;
+   * history is the backfill's job).
+   */
+  startMs: number | undefined;
   inputs: readonly InputSpec[];
   /** The expression as written. */
   value: string;
@@ -106,6 +110,11 @@ export interface InputSeries {
   /** The CDF time series' isStep. */
   isStep: boolean;
 }
+
+/** CDF's earliest datapoint timestamp, 1900-01-01T00:00:00Z. */
+export const CDF_MIN_TIME = -2_208_988_800_000;
+/** CDF's latest datapoint timestamp, 2099-12-31T23:59:59.999Z. */
+export const CDF_MAX_TIME = 4_102_444_799_999;
 
 export const STATUS_GOOD = 0;
 export const STATUS_UNCERTAIN = 1073741824;

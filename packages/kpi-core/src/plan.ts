@@ -20,21 +20,37 @@ export interface DueWindows {
 }
 
 /**
- * Every closed window (end + settle <= now) after the last finalized one, from the KPI's start,
- * oldest first. At most `maxWindows` are returned (a run's time budget); the count of the rest is
- * the backlog. `lastFinalizedStart` is the start of the last window written, or undefined if none.
+ * The start of the KPI's first window: its `start`, or for a KPI without one, the first window
+ * that closes (end + settle) after `liveSince`, the time of its first run.
+ */
+export function firstWindowStart(kpi: KpiDefinition, liveSince: number | undefined): number {
+  if (kpi.startMs !== undefined) return kpi.startMs;
+  if (liveSince === undefined) {
+    throw new RangeError(`KPI ${kpi.key} has no start; give the time of its first run (liveSince)`);
+  }
+  return windowContaining(kpi.window, liveSince - kpi.settleMs).start;
+}
+
+/**
+ * Every closed window (end + settle <= now) after the last one present in the output series
+ * (`lastPresentStart`, the start of the output's latest datapoint, Bad ones included; undefined
+ * when the output is empty), from the KPI's first window on, oldest first. At most `maxWindows`
+ * are returned (a run's time budget); the count of the rest is the backlog. `liveSince`: the
+ * first run's time, for a KPI without `start`.
  */
 export function dueWindows(
   kpi: KpiDefinition,
-  lastFinalizedStart: number | undefined,
+  lastPresentStart: number | undefined,
   now: number,
   maxWindows = Number.POSITIVE_INFINITY,
+  liveSince?: number,
 ): DueWindows {
   if (!(maxWindows >= 0)) throw new RangeError(`maxWindows must be 0 or more, got ${maxWindows}`);
+  const first = firstWindowStart(kpi, liveSince);
   const from =
-    lastFinalizedStart === undefined
-      ? kpi.startMs
-      : Math.max(kpi.startMs, windowContaining(kpi.window, lastFinalizedStart).end);
+    lastPresentStart === undefined
+      ? first
+      : Math.max(first, windowContaining(kpi.window, lastPresentStart).end);
   const closedBefore = now - kpi.settleMs;
   const windows: Window[] = [];
   for (let w = windowAtOrAfter(kpi.window, from); w.end <= closedBefore && windows.length < maxWindows; ) {
@@ -47,17 +63,22 @@ export function dueWindows(
 
 /**
  * The windows of these spans (sorted and merged, as dirtySpans returns them) that start at or
- * after the KPI's start and are closed by now, oldest first, each once. A generator: a change nine
+ * after `firstStart` (the KPI's first window) and are closed by now, oldest first, each once. A generator: a change nine
  * years back on a step input with no later point makes millions of windows dirty, and they are
  * walked a chunk at a time, never held in one array.
  */
-export function* windowsOfSpans(kpi: KpiDefinition, spans: readonly Span[], now: number): Generator<Window> {
+export function* windowsOfSpans(
+  kpi: KpiDefinition,
+  spans: readonly Span[],
+  now: number,
+  firstStart = kpi.startMs ?? Number.NEGATIVE_INFINITY,
+): Generator<Window> {
   const closedBefore = now - kpi.settleMs;
   let lastStart = Number.NEGATIVE_INFINITY;
   for (const span of spans) {
-    const from = Math.max(span.from, kpi.startMs);
+    const from = Math.max(span.from, firstStart);
     for (let w = windowContaining(kpi.window, from); w.start < span.to && w.end <= closedBefore; ) {
-      if (w.start >= kpi.startMs && w.start > lastStart) {
+      if (w.start >= firstStart && w.start > lastStart) {
         lastStart = w.start;
         yield w;
       }
@@ -66,7 +87,7 @@ export function* windowsOfSpans(kpi: KpiDefinition, spans: readonly Span[], now:
   }
 }
 
-/** All closed windows of a KPI from its start up to now; the full recompute a config change needs. */
-export function allClosedWindows(kpi: KpiDefinition, now: number): Window[] {
-  return windowsBetween(kpi.window, kpi.startMs, now - kpi.settleMs);
+/** All closed windows of a KPI from its first window up to now; the full recompute a config change needs. */
+export function allClosedWindows(kpi: KpiDefinition, now: number, liveSince?: number): Window[] {
+  return windowsBetween(kpi.window, firstWindowStart(kpi, liveSince), now - kpi.settleMs);
 }

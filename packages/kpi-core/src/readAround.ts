@@ -4,16 +4,11 @@
 // for the next N points (CDF's limit), N growing x4, so the series' end is proven by a short
 // answer instead of a walk to the year 2099. Both stop at CDF's time range, so it terminates.
 
-import type { PointColumns, SeriesRef } from "./model.js";
+import { CDF_MAX_TIME, CDF_MIN_TIME, type PointColumns, type SeriesRef } from "./model.js";
 import { PointColumnsBuilder } from "./points.js";
 import type { DatapointSource, PointsRequest } from "./ports.js";
 import { seriesLookupKey } from "./series.js";
 import type { ReadExtent } from "./trustedClean.js";
-
-/** CDF's earliest datapoint timestamp, 1900-01-01T00:00:00Z. */
-export const CDF_MIN_TIME = -2_208_988_800_000;
-/** CDF's latest datapoint timestamp, 2099-12-31T23:59:59.999Z. */
-export const CDF_MAX_TIME = 4_102_444_799_999;
 
 /** What has been read of one series so far. */
 export interface SeriesRead {

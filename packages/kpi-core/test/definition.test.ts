@@ -409,10 +409,21 @@ describe("load errors carry the path and the fix", () => {
     );
   });
 
-  it("requires a start, from the KPI or defaults", () => {
-    expect(issueOf({ start: undefined })).toEqual({
+  it("takes a KPI without start as live from its first run (no startMs, and its own hash)", () => {
+    const live = one({ start: undefined });
+    expect(live.startMs).toBeUndefined();
+    expect(live.configHash).not.toBe(one().configHash);
+    expect(one({ start: undefined }, { start: "2024-01-01T00:00:00Z" }).startMs).toBe(Date.UTC(2024, 0, 1));
+  });
+
+  it.each([
+    ["1899-12-31T23:00:00Z", "1899-12-31T23:00:00.000Z"],
+    ["2100-01-01T00:00:00Z", "2100-01-01T00:00:00.000Z"],
+    ["+010000-01-01T00:00:00Z", "+010000-01-01T00:00:00.000Z"],
+  ])("rejects a start outside CDF's time range: %s", (start, shown) => {
+    expect(issueOf({ start })).toEqual({
       path: "kpis[0].start",
-      message: "missing; give the first window's start, e.g. start: 2024-01-01T00:00:00Z (or defaults.start)",
+      message: `${shown} is outside the time range CDF stores (1900-01-01T00:00:00Z to 2099-12-31T23:59:59.999Z); give a start in it`,
     });
   });
 

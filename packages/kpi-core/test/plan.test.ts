@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseKpiConfig } from "../src/definition.js";
 import type { KpiDefinition, Window } from "../src/model.js";
-import { allClosedWindows, dueWindows } from "../src/plan.js";
+import { allClosedWindows, dueWindows, firstWindowStart } from "../src/plan.js";
 
 const H = 3_600_000;
 const M = 60_000;
@@ -94,6 +94,31 @@ describe("dueWindows", () => {
         expect(seen).toEqual(allClosedWindows(hourly, now));
         expect(seen).toHaveLength(closedHours);
       }),
+    );
+  });
+});
+
+describe("a KPI without start (live from its first run)", () => {
+  const live = kpi({ start: undefined, settle: "5m" });
+
+  it("has as first window the first that closes after the first run", () => {
+    // First run at 03:02: window 2 closed at 03:05, after the run, so it is the first.
+    expect(firstWindowStart(live, T0 + 3 * H + 2 * M)).toBe(T0 + 2 * H);
+    // First run at 03:05 exactly: window 2 closed then, so the first is window 3.
+    expect(firstWindowStart(live, T0 + 3 * H + 5 * M)).toBe(T0 + 3 * H);
+  });
+
+  it("has no due window in its first run, and each window from then on in later runs", () => {
+    const since = T0 + 3 * H + 7 * M;
+    expect(dueWindows(live, undefined, since, Number.POSITIVE_INFINITY, since).windows).toEqual([]);
+    expect(
+      hours(dueWindows(live, undefined, T0 + 6 * H + 5 * M, Number.POSITIVE_INFINITY, since).windows),
+    ).toEqual([3, 4, 5]);
+  });
+
+  it("needs the first run's time", () => {
+    expect(() => firstWindowStart(live, undefined)).toThrow(
+      /KPI kpi has no start; give the time of its first run/,
     );
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parseKpiConfig } from "../src/definition.js";
 import { computeKpis } from "../src/engine.js";
-import { STATUS_BAD } from "../src/model.js";
+import { CDF_MIN_TIME, STATUS_BAD } from "../src/model.js";
 import type { PointInput } from "../src/points.js";
 import { InMemoryDatapointStore, type PointsRequest } from "../src/ports.js";
-import { CDF_MIN_TIME, type ReadStats } from "../src/readAround.js";
+import type { ReadStats } from "../src/readAround.js";
 import { readInputs } from "../src/readInputs.js";
 
 const M = 60_000;
