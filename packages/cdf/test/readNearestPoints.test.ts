@@ -1,5 +1,5 @@
-import { STATUS_BAD, STATUS_UNCERTAIN, type SeriesRef } from "@kpi-pipeline/kpi-core";
 import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import { type SeriesRef, STATUS_BAD, STATUS_UNCERTAIN } from "@kpi-pipeline/kpi-core";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CdfConnection } from "../src/cdfConnection.js";
@@ -23,7 +23,11 @@ afterEach(() => t.assertContract());
 afterAll(() => t.close());
 
 function rows(c: SeriesColumns) {
-  return Array.from(c.timestamps, (timestamp, i) => ({ timestamp, value: c.values[i], status: c.statuses[i] }));
+  return Array.from(c.timestamps, (timestamp, i) => ({
+    timestamp,
+    value: c.values[i],
+    status: c.statuses[i],
+  }));
 }
 
 function expected(points: readonly SeedPoint[]) {
@@ -45,10 +49,17 @@ const seriesArb = fc.array(
   { minLength: 1, maxLength: 4 },
 );
 
-async function seed(specs: fc.RecordValue<{ byInstance: boolean; points: Array<{ offset: number; value: number; status: number }> }>[]) {
+async function seed(
+  specs: Array<{
+    byInstance: boolean;
+    points: Array<{ offset: number; value: number; status: number }>;
+  }>,
+) {
   t.emulator.control.reset();
   const seeded = specs.map((s, i) => {
-    const ref: SeriesRef = s.byInstance ? { instanceId: { space: "sp", externalId: `n${i}` } } : { externalId: `n${i}` };
+    const ref: SeriesRef = s.byInstance
+      ? { instanceId: { space: "sp", externalId: `n${i}` } }
+      : { externalId: `n${i}` };
     const points: SeedPoint[] = s.points
       .map((p) => ({
         timestamp: BASE + p.offset,
@@ -76,7 +87,13 @@ describe("readPointsBefore", () => {
           const before = BASE + at;
           const notBefore = BASE + floor;
           const requestsBefore = cdf.requestCount;
-          const got = await readPointsBefore(cdf, seeded.map((s) => s.ref), before, count, { notBefore });
+          const got = await readPointsBefore(
+            cdf,
+            seeded.map((s) => s.ref),
+            before,
+            count,
+            { notBefore },
+          );
           for (const [i, s] of seeded.entries()) {
             const inRange = s.points.filter((p) => p.timestamp < before && p.timestamp >= notBefore);
             expect(rows(got[i]!)).toEqual(expected(inRange.slice(Math.max(0, inRange.length - count))));
@@ -109,7 +126,13 @@ describe("readPointsAfter", () => {
           const from = BASE + at;
           const before = from + span;
           const requestsBefore = cdf.requestCount;
-          const got = await readPointsAfter(cdf, seeded.map((s) => s.ref), from, count, { before });
+          const got = await readPointsAfter(
+            cdf,
+            seeded.map((s) => s.ref),
+            from,
+            count,
+            { before },
+          );
           for (const [i, s] of seeded.entries()) {
             const inRange = s.points.filter((p) => p.timestamp >= from && p.timestamp < before);
             expect(rows(got[i]!)).toEqual(expected(inRange.slice(0, count)));

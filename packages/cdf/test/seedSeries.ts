@@ -17,12 +17,10 @@ export async function seedSeries(
   const byInstanceId = series.filter((s) => "instanceId" in s.ref);
   for (let i = 0; i < byExternalId.length; i += 1000) {
     await t.client.timeseries.create(
-      byExternalId
-        .slice(i, i + 1000)
-        .map((s) => ({
-          externalId: (s.ref as { externalId: string }).externalId,
-          isStep: s.isStep ?? false,
-        })),
+      byExternalId.slice(i, i + 1000).map((s) => ({
+        externalId: (s.ref as { externalId: string }).externalId,
+        isStep: s.isStep ?? false,
+      })),
     );
   }
   if (byInstanceId.length > 0) {
