@@ -3,7 +3,9 @@
 // connection details as JSON and as env lines, serves until SIGINT/SIGTERM, saves on exit.
 
 import { Command, InvalidArgumentError } from "commander";
-import { startEmulator } from "./emulator.js";
+import { EmulatorOptionError } from "./checkEmulatorOptions.js";
+import { type Emulator, startEmulator } from "./emulator.js";
+import { SaveError } from "./SaveError.js";
 
 function port(value: string): number {
   const n = Number(value);
@@ -46,6 +48,24 @@ Examples:
   $ curl -X POST localhost:4010/_emulator/clock -H 'content-type: application/json' -d '{"advance":"1h"}'`,
   );
 
+/** Exit codes: 0 served and saved, 1 failed while running (start-up I/O, the exit save), 2 bad usage. */
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const FLAG_OF: Record<EmulatorOptionError["option"], string> = {
+  project: "--project",
+  port: "--port",
+  dataDir: "--data-dir",
+  clock: "--clock",
+};
+
+program.configureOutput({
+  outputError: (message, write) => write(`cdf-emulator: ${message.replace(/^error: /, "")}`),
+});
+program.exitOverride((e) => {
+  // Commander has already printed its message; help and version are not errors.
+  process.exit(e.exitCode === 0 ? 0 : EXIT_USAGE);
+});
+
 async function main(): Promise<void> {
   const opts = program.parse(process.argv).opts<{
     port: number;
@@ -55,13 +75,19 @@ async function main(): Promise<void> {
     clock?: number;
     json?: boolean;
   }>();
-  const emulator = await startEmulator({
-    port: opts.port,
-    host: opts.host,
-    project: opts.project,
-    ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
-    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
-  });
+  let emulator: Emulator;
+  try {
+    emulator = await startEmulator({
+      port: opts.port,
+      host: opts.host,
+      project: opts.project,
+      ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
+      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+    });
+  } catch (e) {
+    if (e instanceof EmulatorOptionError) fail(`${FLAG_OF[e.option]} ${e.problem}`, EXIT_USAGE);
+    fail(startFailure(e, opts), EXIT_FAILURE);
+  }
   const info = {
     baseUrl: emulator.baseUrl,
     tokenUrl: emulator.tokenUrl,
@@ -84,8 +110,8 @@ async function main(): Promise<void> {
     emulator.close().then(
       () => process.exit(0),
       (e: unknown) => {
-        console.error(`cdf-emulator: failed to save state on ${signal}:`, e);
-        process.exit(1);
+        const reason = e instanceof SaveError ? e.message : `${e instanceof Error ? e.message : String(e)}`;
+        fail(`stopping on ${signal} failed: ${reason}`, EXIT_FAILURE);
       },
     );
   };
@@ -93,7 +119,19 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-main().catch((e: unknown) => {
-  console.error(`cdf-emulator: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+/** One line on stderr, never a stack trace, then exit. */
+function fail(sentence: string, code: number): never {
+  console.error(`cdf-emulator: ${sentence}`);
+  process.exit(code);
+}
+
+function startFailure(e: unknown, opts: { port: number; host: string }): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE")
+    return `port ${opts.port} on ${opts.host} is already in use: stop what uses it, or pick another with --port (0 = any free port).`;
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EACCES")
+    return `cannot listen on ${opts.host}:${opts.port} (${code}): pick another --host or --port.`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e), EXIT_FAILURE));

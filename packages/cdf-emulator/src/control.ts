@@ -4,10 +4,12 @@
 // data-model time series (which CDF creates through data modeling, out of scope here), save.
 
 import type { AuthService, ClientDefinition } from "./auth.js";
+import { clockTimeProblem } from "./checkEmulatorOptions.js";
 import type { VirtualClock } from "./clock.js";
 import { CdfError, type EmulatorContext, type EmulatorRequest, type RouteRegistry } from "./context.js";
 import type { PathFault, PathFaultSpec, PathFaults } from "./pathFaults.js";
 import { objectBody, objectItem } from "./requestBody.js";
+import type { SaveReport } from "./SaveError.js";
 import type { RequestStats } from "./server.js";
 import {
   parseTimeSeriesCreate,
@@ -29,6 +31,8 @@ export interface EmulatorStats {
   requests: RequestStats;
   datapointsInserted: number;
   datapointsReturned: number;
+  /** The last save to the data dir (absent before the first, and without a data dir). */
+  lastSave?: SaveReport;
 }
 
 export interface EmulatorControl {
@@ -51,7 +55,10 @@ export interface EmulatorControl {
   token(clientId?: string): string;
   /** Create time series directly, including data-model ones addressed by `instanceId`. */
   createTimeSeries(items: Array<TimeSeriesCreate>): TimeSeries[];
-  /** Persist every store to the data dir now (no-op without one). */
+  /**
+   * Persist every store to the data dir now (no-op without one). Rejects with a `SaveError` naming
+   * each resource that could not be written; the others are written all the same.
+   */
   save(): Promise<void>;
 }
 
@@ -65,6 +72,7 @@ export interface ControlDeps {
   requestStats(): RequestStats;
   resetRequestStats(): void;
   save(): Promise<void>;
+  lastSave(): SaveReport | undefined;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
@@ -99,18 +107,26 @@ export function parseTime(value: number | string, what: string): number {
   return ms;
 }
 
+function rejectOutsideCdfTimes(target: number, what: string): void {
+  const problem = clockTimeProblem(target);
+  if (problem !== undefined) throw new CdfError(400, `${what} ${problem}`);
+}
+
 export function createControl(deps: ControlDeps): EmulatorControl {
   const { ctx, auth, pathFaults, timeSeries } = deps;
   return {
     clock: ctx.clock,
     now: () => ctx.clock.now(),
     async setClock(time, options) {
-      await ctx.clock.set(parseTime(time, "clock set"), options);
+      const target = parseTime(time, "clock set");
+      rejectOutsideCdfTimes(target, "clock set:");
+      await ctx.clock.set(target, options);
       return ctx.clock.now();
     },
     async advanceClock(by, options) {
       const ms = parseDuration(by, "clock advance");
       if (ms < 0) throw new CdfError(400, `clock advance must be >= 0 (got ${ms}); use set to move back.`);
+      rejectOutsideCdfTimes(ctx.clock.now() + ms, `clock advance by ${ms} ms would reach`);
       await ctx.clock.advance(ms, options);
       return ctx.clock.now();
     },
@@ -141,11 +157,15 @@ export function createControl(deps: ControlDeps): EmulatorControl {
       ctx.stats.datapointsReturned = 0;
       deps.resetRequestStats();
     },
-    stats: () => ({
-      requests: deps.requestStats(),
-      datapointsInserted: ctx.stats.datapointsInserted,
-      datapointsReturned: ctx.stats.datapointsReturned,
-    }),
+    stats: () => {
+      const lastSave = deps.lastSave();
+      return {
+        requests: deps.requestStats(),
+        datapointsInserted: ctx.stats.datapointsInserted,
+        datapointsReturned: ctx.stats.datapointsReturned,
+        ...(lastSave === undefined ? {} : { lastSave: structuredClone(lastSave) }),
+      };
+    },
     addClient: (client) => auth.addClient(client),
     token(clientId = deps.defaultClientId) {
       if (!auth.hasClient(clientId))

@@ -5,6 +5,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AuthService, type ClientDefinition, registerAuthRoutes, TOKEN_PATH } from "./auth.js";
+import { checkEmulatorOptions } from "./checkEmulatorOptions.js";
 import { VirtualClock } from "./clock.js";
 import type { DatapointChange, EmulatorContext, EmulatorSettings, Principal } from "./context.js";
 import { createControl, type EmulatorControl, parseTime, registerControlRoutes } from "./control.js";
@@ -14,6 +15,7 @@ import { FUNCTION_LIMITS } from "./functions/functionLimits.js";
 import { registerFunctionRoutes } from "./functions/index.js";
 import { PathFaults } from "./pathFaults.js";
 import { registerRawRoutes } from "./raw.js";
+import { SaveError, type SaveFailure, type SaveReport } from "./SaveError.js";
 import { EmulatorServer } from "./server.js";
 import { registerSessionRoutes } from "./sessions.js";
 import { readStateFile, StateFileError, writeStateFile } from "./stateFile.js";
@@ -69,11 +71,16 @@ export const DEFAULT_SETTINGS: Readonly<EmulatorSettings> = {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const project = options.project ?? "emulator";
   const dataDir = options.dataDir;
+  const startClock = options.clock === undefined ? undefined : parseTime(options.clock, "clock");
+  await checkEmulatorOptions({
+    project,
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(startClock === undefined ? {} : { clock: startClock }),
+  });
   const savedClock = dataDir ? await readClock(dataDir) : undefined;
   // Start at the persisted time directly: moving the clock there would fire every tick in between.
-  const clock = new VirtualClock(
-    savedClock ?? (options.clock === undefined ? undefined : parseTime(options.clock, "clock")),
-  );
+  const clock = new VirtualClock(savedClock ?? startClock);
 
   let baseUrl = "";
   let timeSeries: TimeSeriesStore | undefined;
@@ -124,12 +131,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   registerFunctionRoutes(server, ctx, { sessions, files });
   registerSubscriptionRoutes(server, ctx);
 
+  let lastSave: SaveReport | undefined;
+  // Every resource is attempted even when one fails, so one unsavable resource costs only itself;
+  // each failure is logged and kept for /_emulator/stats, and the save as a whole fails.
   const save = async (): Promise<void> => {
     if (!dataDir) return;
-    await mkdir(dataDir, { recursive: true });
-    for (const store of server.stores().values()) await store.save?.(dataDir);
-    await auth.save(dataDir);
-    await writeClock(dataDir, clock.now());
+    const failures: SaveFailure[] = [];
+    const attempt = async (resource: string, write: () => Promise<void> | undefined) => {
+      try {
+        await write();
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        failures.push({ resource, reason });
+        console.error(`cdf-emulator: saving ${resource} to ${dataDir} failed: ${reason}`);
+      }
+    };
+    await attempt("data dir", () => mkdir(dataDir, { recursive: true }).then(() => undefined));
+    for (const [name, store] of server.stores()) await attempt(name, () => store.save?.(dataDir));
+    await attempt("auth", () => auth.save(dataDir));
+    await attempt("clock", () => writeClock(dataDir, clock.now()));
+    lastSave = { at: new Date().toISOString(), dataDir, failures };
+    if (failures.length > 0) throw new SaveError(dataDir, failures);
   };
   const control = createControl({
     ctx,
@@ -143,6 +165,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requestStats: () => server.requestStats(),
     resetRequestStats: () => server.resetStats(),
     save,
+    lastSave: () => lastSave,
   });
   registerControlRoutes(server, ctx, control);
 

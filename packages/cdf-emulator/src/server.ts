@@ -7,7 +7,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { gunzipSync, inflateSync } from "node:zlib";
 import type { AuthService } from "./auth.js";
 import {
   CdfError,
@@ -21,13 +20,12 @@ import {
   type RouteRegistry,
 } from "./context.js";
 import { PathFaults } from "./pathFaults.js";
+import { readRequestBody } from "./readRequestBody.js";
 import { Router } from "./router.js";
 import type { ContractHook } from "./testing/contractRecorder.js";
 
 const PROJECT_PREFIX = "/api/v1/projects/";
 const METHODS: HttpMethod[] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
-// Function zips and 100,000-point inserts fit easily; anything larger is a client bug.
-const MAX_BODY_BYTES = 200 * 1024 * 1024;
 
 /** Requests per `METHOD pattern`, then per status code. */
 export type RequestStats = Record<string, Record<string, number>>;
@@ -140,7 +138,7 @@ export class EmulatorServer implements RouteRegistry {
         const route = raw.found.route;
         const principal = route.auth ? this.auth.authenticate(req.headers.authorization) : undefined;
         if (principal) this.auth.authorize(principal, route.acl);
-        const body = await readBody(req);
+        const body = await readRequestBody(req);
         requestJson = body.json;
         response = await route.handler(
           this.#request(req, method as HttpMethod, path, raw.found.params, url, body, principal),
@@ -163,7 +161,7 @@ export class EmulatorServer implements RouteRegistry {
           );
         }
         this.auth.authorize(principal, route.acl);
-        const body = await readBody(req);
+        const body = await readRequestBody(req);
         requestJson = body.json;
         response = await route.handler(
           this.#request(
@@ -237,41 +235,6 @@ function projectRelative(path: string): { project: string; rest: string } {
   const project = decodeURIComponent(slash < 0 ? after : after.slice(0, slash));
   const rest = slash < 0 ? "/" : after.slice(slash);
   return { project, rest };
-}
-
-async function readBody(req: IncomingMessage): Promise<{ raw: Buffer; json: unknown }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new CdfError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  let raw = Buffer.concat(chunks);
-  const encoding = String(req.headers["content-encoding"] ?? "").toLowerCase();
-  try {
-    if (encoding === "gzip") raw = gunzipSync(raw);
-    else if (encoding === "deflate") raw = inflateSync(raw);
-  } catch {
-    throw new CdfError(
-      400,
-      `The request body is not valid ${encoding} data (Content-Encoding: ${encoding}).`,
-    );
-  }
-  const type = String(req.headers["content-type"] ?? "").toLowerCase();
-  if (raw.length === 0 || !(type.includes("json") || (type === "" && looksLikeJson(raw)))) {
-    return { raw, json: undefined };
-  }
-  try {
-    return { raw, json: JSON.parse(raw.toString("utf8")) };
-  } catch (e) {
-    throw new CdfError(400, `The request body is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-function looksLikeJson(raw: Buffer): boolean {
-  const first = raw.toString("utf8", 0, Math.min(raw.length, 16)).trimStart()[0];
-  return first === "{" || first === "[";
 }
 
 function errorResponse(e: unknown, method: string, path: string): EmulatorResponse {

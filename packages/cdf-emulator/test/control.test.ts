@@ -1,5 +1,8 @@
 import type { CogniteClient } from "@cognite/sdk";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { clockTimeProblem } from "../src/checkEmulatorOptions.js";
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../src/datapoints/timeSpec.js";
 import type { ClockParticipant, Emulator } from "../src/index.js";
 import { emulatorSuite } from "./fixtures/emulatorSuite.js";
 
@@ -68,6 +71,46 @@ describe("clock", () => {
     await control("POST", "/clock", { advance: 1 });
     expect(observed).toEqual([false, true]);
     expect(emulator.control.clock.waitForWork).toBe(true);
+  });
+
+  it.each([
+    ["set past 2099", { set: "2100-01-01T00:00:00Z" }],
+    ["set to the first ms after 2099", { set: 4102444800000 }],
+    ["set before 1900", { set: "1899-12-31T23:59:59.999Z" }],
+    ["set far outside any date", { set: 1e300 }],
+    ["advance past 2099", { advance: "60000d" }],
+    ["advance by a huge number", { advance: 1e300 }],
+  ])("%s answers 400 naming CDF's range, and the clock stays", async (_, body) => {
+    const before = emulator.control.now();
+    const { status, body: answer } = await control("POST", "/clock", body);
+    expect(status).toBe(400);
+    expect((answer.error as { message: string }).message).toContain(
+      "from 1900-01-01T00:00:00.000Z to 2099-12-31T23:59:59.999Z",
+    );
+    expect(emulator.control.now()).toBe(before);
+  });
+
+  it("the last ms of 2099 is a valid clock time", async () => {
+    const before = emulator.control.now();
+    expect((await control("POST", "/clock", { set: 4102444799999 })).status).toBe(200);
+    // Moving back just jumps; moving forward from 1900 would step through this suite's participants.
+    expect((await control("POST", "/clock", { set: before })).status).toBe(200);
+  });
+
+  it("clockTimeProblem accepts exactly CDF's years 1900-2099", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: MIN_TIMESTAMP - 10, max: MIN_TIMESTAMP + 10 }),
+          fc.integer({ min: MAX_TIMESTAMP - 10, max: MAX_TIMESTAMP + 10 }),
+          fc.double(),
+        ),
+        (ms) => {
+          const inRange = ms >= Date.UTC(1900, 0, 1) && ms < Date.UTC(2100, 0, 1);
+          expect(clockTimeProblem(ms) === undefined).toBe(inRange);
+        },
+      ),
+    );
   });
 
   it("a body with neither set nor advance answers 400 explaining the shape", async () => {

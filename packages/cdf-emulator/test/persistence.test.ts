@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CogniteClient } from "@cognite/sdk";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
 import { createTestClient } from "../src/testing/index.js";
 import { createFunction, uploadFile, zipOf } from "./fixtures/functionKit.js";
@@ -134,5 +134,63 @@ describe("dataDir", () => {
     await expect(startEmulator({ dataDir })).rejects.toThrow(
       /sessions\.json is not valid JSON .*restore the data dir from a backup/,
     );
+  });
+
+  it("a save that fails for one resource is loud: 500 naming it, stats and the log say so, the rest is saved", async () => {
+    const { emulator, client } = await start();
+    await client.timeseries.create([{ externalId: "kept" }]);
+    await client.raw.insertRows("db", "t", [{ key: "k", columns: { v: 1 } }], true);
+    // A directory where raw.json goes: raw's rename over it fails, nothing else does.
+    await mkdir(join(dataDir, "raw.json", "blocker"), { recursive: true });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const response = await fetch(`${emulator.baseUrl}/_emulator/save`, { method: "POST" });
+      expect(response.status).toBe(500);
+      const { error } = (await response.json()) as {
+        error: { code: number; message: string; failures: Array<{ resource: string; reason: string }> };
+      };
+      expect(error.message).toContain(`Saving to ${dataDir} failed for raw (`);
+      expect(error.failures.map((f) => f.resource)).toEqual(["raw"]);
+      expect(logged.mock.calls.map((c) => String(c[0]))).toEqual([
+        expect.stringMatching(new RegExp(`^cdf-emulator: saving raw to ${dataDir} failed: `)),
+      ]);
+      const stats = (await (await fetch(`${emulator.baseUrl}/_emulator/stats`)).json()) as {
+        lastSave: { dataDir: string; failures: Array<{ resource: string }> };
+      };
+      expect(stats.lastSave.dataDir).toBe(dataDir);
+      expect(stats.lastSave.failures.map((f) => f.resource)).toEqual(["raw"]);
+      expect(await readFile(join(dataDir, "timeseries.json"), "utf8")).toContain('"kept"');
+
+      // Once the cause is gone, the next save succeeds and says so.
+      await rm(join(dataDir, "raw.json"), { recursive: true });
+      await emulator.control.save();
+      expect(emulator.control.stats().lastSave?.failures).toEqual([]);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it("close() rejects when its save fails, naming the resource", async () => {
+    const { emulator } = await start();
+    await mkdir(join(dataDir, "clock.json", "blocker"), { recursive: true });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      await expect(stop(emulator)).rejects.toThrow(/failed for clock \(/);
+    } finally {
+      logged.mockRestore();
+      running.splice(0);
+    }
+  });
+
+  it("a dataDir that is a file is refused at start, naming it", async () => {
+    const file = join(dataDir, "a-file");
+    await writeFile(file, "x");
+    await expect(startEmulator({ dataDir: file })).rejects.toThrow(
+      `dataDir ${file} is a file, not a directory`,
+    );
+  });
+
+  it("an empty project is refused at start", async () => {
+    await expect(startEmulator({ project: "" })).rejects.toThrow(/^project "" is not a project name/);
   });
 });
