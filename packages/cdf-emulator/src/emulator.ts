@@ -14,7 +14,7 @@ import { registerFileRoutes } from "./files.js";
 import { FUNCTION_LIMITS } from "./functions/functionLimits.js";
 import { registerFunctionRoutes } from "./functions/index.js";
 import { PathFaults } from "./pathFaults.js";
-import { registerRawRoutes } from "./raw.js";
+import { registerRawRoutes } from "./raw/index.js";
 import { SaveError, type SaveFailure, type SaveReport } from "./SaveError.js";
 import { EmulatorServer } from "./server.js";
 import { registerSessionRoutes } from "./sessions.js";

@@ -164,6 +164,32 @@ describe("insert and read back", () => {
 });
 
 describe("insert limits and errors", () => {
+  it.each([
+    ["a misspelt value", { timestamp: T0, vaule: 1 }, "'vaule'"],
+    ["an extra field next to a value", { timestamp: T0, value: 1, unit: "m" }, "'unit'"],
+  ])("a datapoint with %s answers 400 naming the field, nothing written", async (_, datapoint, named) => {
+    await series("strict");
+    const err = await failure(
+      post("/timeseries/data", {
+        items: [{ externalId: "strict", datapoints: [{ timestamp: T0 - 1, value: 0 }, datapoint] }],
+      }),
+    );
+    expect(err.status).toBe(400);
+    expect(err.message).toContain("items[0].datapoints[1]");
+    expect(err.message).toContain(named);
+    const [item] = await list({ items: [{ externalId: "strict" }], start: T0 - 10, end: T0 + 10 });
+    expect(item!.datapoints).toEqual([]);
+  });
+
+  it("an unknown field on an insert item answers 400 naming it", async () => {
+    await series("strict");
+    const err = await failure(
+      post("/timeseries/data", { items: [{ externalId: "strict", datapoints: [], isStep: true }] }),
+    );
+    expect(err.status).toBe(400);
+    expect(err.message).toContain("items[0]: unknown field 'isStep'");
+  });
+
   it("rejects 100,001 points in one request with 400 and writes nothing", async () => {
     await series("flow");
     const many = Array.from({ length: 100_001 }, (_, i) => ({ timestamp: T0 + i, value: i }));

@@ -53,6 +53,8 @@ describe("dataDir", () => {
     expect((await second.client.raw.retrieveRow("kpi_state", "runs", "kpi:a")).columns).toEqual({
       lastWindow: 123,
     });
+    const [db] = await second.client.raw.listDatabases().autoPagingToArray();
+    expect(Number(db?.createdTime)).toBe(Date.parse("2024-05-01T00:00:00Z"));
   });
 
   it("new series after a restart get fresh ids", async () => {

@@ -20,6 +20,21 @@ const SPECIAL_NUMBERS: Record<string, number> = {
   "-Infinity": Number.NEGATIVE_INFINITY,
 };
 
+// openapi.json DatapointsPostDatapoint / PostDatapoint. CDF answers a field it does not know
+// with 400 on every other endpoint; a misspelt `vaule` must not become a point without a value.
+const ITEM_FIELDS = ["id", "externalId", "instanceId", "datapoints"] as const;
+const DATAPOINT_FIELDS = ["timestamp", "value", "status"] as const;
+
+function rejectUnknownFields(o: object, known: readonly string[], where: string, what: string): void {
+  const unknown = Object.keys(o).filter((k) => !known.includes(k));
+  if (unknown.length > 0) {
+    throw new CdfError(
+      400,
+      `${where}: unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; ${what} has only ${known.join(", ")}`,
+    );
+  }
+}
+
 type ChangePoint = Extract<DatapointChange, { kind: "upsert" }>["points"][number];
 
 export function insertDatapoints(
@@ -42,6 +57,7 @@ export function insertDatapoints(
   for (const [i, item] of items.entries()) {
     const dps = (item as { datapoints?: unknown } | null)?.datapoints;
     if (!Array.isArray(dps)) throw new CdfError(400, `items[${i}].datapoints: must be an array`);
+    rejectUnknownFields(item as object, ITEM_FIELDS, `items[${i}]`, "an item");
     total += dps.length;
   }
   if (total > MAX_INSERT_DATAPOINTS) {
@@ -81,6 +97,12 @@ function parsePoints(
     const at = `${where}.datapoints[${j}]`;
     if (typeof dp !== "object" || dp === null)
       throw new CdfError(400, `${at}: must be an object {timestamp, value}`);
+    // for-in on these small objects costs about as much as reading their fields (V8's enum cache).
+    for (const key in dp) {
+      if (key !== "timestamp" && key !== "value" && key !== "status") {
+        rejectUnknownFields(dp, DATAPOINT_FIELDS, at, "a datapoint");
+      }
+    }
     const t = dp.timestamp;
     if (typeof t !== "number" || !Number.isInteger(t) || t < MIN_TIMESTAMP || t > MAX_TIMESTAMP) {
       throw new CdfError(
