@@ -28,6 +28,8 @@ export interface SessionRecord {
   nonce: string;
   nonceExpiresAt: number;
   nonceBound: boolean;
+  /** Expiry of the last token issued for the session (absent in files saved before it existed). */
+  tokenExpiresAt?: number;
 }
 
 export interface SessionStore extends EmulatorStore {
@@ -62,6 +64,8 @@ const sessionIdsBody = z.object({
     .max(1000),
 });
 const revokeBody = z.object({ items: z.array(z.object({ id: z.number() })).min(1) });
+// openapi.json lists these in lower case; both Cognite SDKs send them in upper case (the JS SDK's
+// SessionFilter.status is 'READY' | 'ACTIVE' | ...), which CDF accepts, so any case is read.
 const listStatusValues = ["ready", "active", "cancelled", "revoked", "access_lost"] as const;
 
 /**
@@ -78,12 +82,18 @@ function checkClientCredentials(ctx: EmulatorContext, clientId: string, clientSe
   }
 }
 
+/**
+ * A session as list and byids show it. `expirationTime` is "updated on refreshing a token"
+ * (openapi.json `Session`): here the expiry of the last token issued for the session, and before
+ * any, the end of the nonce's lifetime, the time by which an unbound session is of no use.
+ */
 function publicSession(s: SessionRecord) {
   return {
     id: s.id,
     type: s.type,
     status: s.status,
     creationTime: s.creationTime,
+    expirationTime: s.tokenExpiresAt ?? s.nonceExpiresAt,
     ...(s.type === "CLIENT_CREDENTIALS" ? { clientId: s.clientId } : {}),
   };
 }
@@ -131,7 +141,9 @@ export function registerSessionRoutes(registry: RouteRegistry, ctx: EmulatorCont
       if (!s || s.status === "REVOKED") {
         throw new Error(`session ${sessionId} is ${s ? "revoked" : "unknown"}: cannot issue a token for it`);
       }
-      return ctx.issueToken({ clientId: s.clientId, sessionId: s.id }).accessToken;
+      const token = ctx.issueToken({ clientId: s.clientId, sessionId: s.id });
+      s.tokenExpiresAt = token.expiresAt;
+      return token.accessToken;
     },
     revoke(sessionId) {
       const s = sessions.get(sessionId);
@@ -210,8 +222,11 @@ export function registerSessionRoutes(registry: RouteRegistry, ctx: EmulatorCont
     acl: [{ acl: "sessionsAcl", action: "LIST" }],
     handler(req) {
       const status = req.query.get("status");
-      if (status !== null && !(listStatusValues as readonly string[]).includes(status)) {
-        throw new CdfError(400, `Invalid status '${status}': use one of ${listStatusValues.join(", ")}`);
+      if (status !== null && !(listStatusValues as readonly string[]).includes(status.toLowerCase())) {
+        throw new CdfError(
+          400,
+          `Invalid status '${status}': use one of ${listStatusValues.join(", ")} (any case)`,
+        );
       }
       // openapi.json: "Maximum is 1000. Default is 25."
       const limit = limitOf(req.query.get("limit"), "limit", { default: 25, max: 1000 });

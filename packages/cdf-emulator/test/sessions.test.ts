@@ -91,6 +91,32 @@ describe("sessions", () => {
     expect(ready.data.items.map((s) => s.id)).toEqual([b?.id]);
   });
 
+  it("the status filter takes upper case, as both SDKs send it", async () => {
+    const [a] = await client.sessions.create([{ tokenExchange: true }]);
+    const [b] = await client.sessions.create([{ tokenExchange: true }]);
+    await client.sessions.revoke([{ id: a?.id as number }]);
+    const ready = await client.sessions.list({ filter: { status: "READY" } }).autoPagingToArray();
+    expect(ready.map((s) => s.id)).toEqual([b?.id]);
+    const revoked = await client.get<{ items: Array<{ id: number }> }>(path("/sessions"), {
+      params: { status: "REVOKED" },
+    });
+    expect(revoked.data.items.map((s) => s.id)).toEqual([a?.id]);
+    expect((await failure(client.get(path("/sessions"), { params: { status: "GONE" } }))).status).toBe(400);
+  });
+
+  it("list and byids items carry expirationTime: before any token, the end of the nonce's lifetime", async () => {
+    const created = emulator.control.now();
+    const [session] = await client.sessions.create([{ tokenExchange: true }]);
+    const [listed] = await client.sessions.list().autoPagingToArray();
+    expect(listed).toMatchObject({
+      id: session?.id,
+      creationTime: created,
+      expirationTime: created + 60_000,
+    });
+    const [byId] = await client.sessions.retrieve([{ id: session?.id as number }]);
+    expect(byId?.expirationTime).toBe(created + 60_000);
+  });
+
   it("requires sessionsAcl CREATE", async () => {
     emulator.control.addClient({
       clientId: "no-sessions",
