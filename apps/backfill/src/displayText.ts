@@ -5,10 +5,11 @@
 
 // C0 and C1 controls, DEL, and the format/separator characters a terminal shows as nothing:
 // soft hyphen, zero-width and direction marks, line/paragraph separators, bidi controls, word
-// joiners and invisible operators, the byte-order mark, interlinear annotation anchors.
+// joiners and invisible operators, the byte-order mark, interlinear annotation anchors, and
+// U+FFFD, which a terminal shows like any other unknown glyph.
 const INVISIBLE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]/g;
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb\ufffd]/g;
 
 const NAMED: Readonly<Record<string, string>> = { "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { DataError } from "./dataError.js";
 import { displayPath } from "./displayPath.js";
+import { displayText } from "./displayText.js";
 
 // Point files can hold tens of millions of rows, so they are never read whole: the file is
 // streamed in 1 MiB chunks and split into lines here. One synchronous callback per line (rather
@@ -60,6 +61,7 @@ export async function readLineSpans(
     const chunk = ascii ? bytes.toString("latin1") : decoder.write(bytes);
     if (chunk.length === 0) continue;
     let text = rest + chunk;
+    if (!ascii) checkUtf8(path, bytes, text, rest.length, lineNumber);
     if (first) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       checkLineEndings(path, text);
@@ -82,6 +84,7 @@ export async function readLineSpans(
   // What an unfinished multi-byte character at the very end decodes to (U+FFFD).
   const tail = decoder.end();
   if (tail.length > 0) {
+    checkUtf8(path, Buffer.alloc(0), rest + tail, rest.length, lineNumber);
     rest += tail;
     onBytes?.(Buffer.byteLength(tail));
   }
@@ -136,4 +139,25 @@ function checkLineEndings(path: string, text: string): void {
       `${displayPath(path)}: the lines end in CR alone (classic Mac line endings); convert the file to LF or CRLF line endings`,
     );
   }
+}
+
+const REPLACEMENT_BYTES = Buffer.from("\ufffd", "utf8");
+
+/**
+ * A byte sequence that is not UTF-8 decodes to U+FFFD; unless the file holds that character
+ * itself, the file is in another encoding (Latin-1, Windows-1252), and reading on would turn
+ * a name such as "Måler" into a series that matches nothing. `text.slice(from)` is new text.
+ */
+function checkUtf8(path: string, bytes: Buffer, text: string, from: number, linesBefore: number): void {
+  const bad = text.indexOf("\ufffd", from);
+  if (bad === -1 || bytes.includes(REPLACEMENT_BYTES)) return;
+  let line = linesBefore + 1;
+  for (let at = text.indexOf("\n"); at !== -1 && at < bad; at = text.indexOf("\n", at + 1)) line++;
+  const lineStart = text.lastIndexOf("\n", bad) + 1;
+  const lineEnd = text.indexOf("\n", bad);
+  const excerpt = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd).replace(/\r$/, "");
+  throw new DataError(
+    `${displayPath(path)}:${line}: not UTF-8 (a byte that is no UTF-8 character, shown as \\u{fffd}, in ${displayText(excerpt)}); ` +
+      "the file may be Latin-1 or Windows-1252: save or convert it as UTF-8",
+  );
 }

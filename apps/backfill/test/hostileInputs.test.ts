@@ -420,3 +420,20 @@ describe("paths", () => {
     expect(stderr.trimEnd().split("\n")).toHaveLength(1);
   });
 });
+
+describe("text in another encoding than UTF-8", () => {
+  it("is named, with its line and the place shown, instead of matching no series", async () => {
+    const latin1 = Buffer.from(`${POINTS}Måler,2024-01-01T00:30:00Z,1,\n`, "latin1");
+    const result = await evaluatePoints("p.csv", latin1);
+    expectDataError(
+      result,
+      `${result.points}:4: not UTF-8 (a byte that is no UTF-8 character, shown as \\u{fffd}, in "M\\u{fffd}ler,2024-01-01T00:30:00Z,1,"); the file may be Latin-1 or Windows-1252: save or convert it as UTF-8`,
+    );
+  });
+
+  it("still reads a UTF-8 file that holds U+FFFD itself", async () => {
+    const result = await evaluatePoints("p.csv", `${POINTS}M\ufffdler,2024-01-01T00:30:00Z,1,\n`);
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+  });
+});
