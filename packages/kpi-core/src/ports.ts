@@ -1,10 +1,10 @@
 // The edges of the functional core: everything a run needs from the outside world, as small
-// interfaces. packages/cdf implements them on CDF; the in-memory versions below are for tests
-// and offline runs, and behave like CDF where it matters (outside points, overwrite by timestamp).
+// interfaces shaped by CDF (batched reads, a subscription, a version pointer, Raw for state).
+// packages/cdf implements them on CDF; `@kpi-pipeline/kpi-core/testing` has in-memory versions
+// that are at least as unkind as CDF (duplicates, reordering, failures), for tests and dry runs.
 
+import type { Span } from "./dirtySpans.js";
 import type { KpiDatapoint, PointColumns, SeriesRef } from "./model.js";
-import { STATUS_BAD } from "./model.js";
-import { PointColumnsBuilder, type PointInput } from "./points.js";
 
 /** A half-open time range [start, end), epoch milliseconds. */
 export interface TimeRange {
@@ -36,37 +36,104 @@ export interface DatapointSource {
   read(requests: readonly PointsRequest[]): Promise<PointsAnswer[]>;
 }
 
-export interface DatapointSink {
-  /** Upserts: a datapoint at an existing timestamp replaces it (CDF semantics), so writes are idempotent. */
-  write(ref: SeriesRef, datapoints: readonly KpiDatapoint[]): Promise<void>;
-  /** Deletes every datapoint with start <= t < end. */
-  delete(ref: SeriesRef, range: TimeRange): Promise<void>;
+/** The datapoints to upsert into one output series, in time order. */
+export interface OutputWrite {
+  series: SeriesRef;
+  datapoints: readonly KpiDatapoint[];
+}
+
+/** The KPIs' output time series: the record of what is done. */
+export interface KpiOutput {
+  /**
+   * The timestamp of each series' latest datapoint (Bad ones included: a Bad datapoint is a
+   * computed window), undefined for an empty or missing series; one answer per series, in order.
+   */
+  latest(series: readonly SeriesRef[]): Promise<Array<number | undefined>>;
+  /**
+   * Upserts (same timestamp: replaced), so writing again is harmless. A Bad datapoint is stored
+   * with status Bad and no value. One call is one write batch; it fails as a whole.
+   */
+  write(items: readonly OutputWrite[]): Promise<void>;
+}
+
+/** The active-version pointer: which deployed function may write (design.md, "State, fencing"). */
+export interface VersionPointer {
+  /** The identity of the active function (its externalId and epoch, as the deployer wrote it). */
+  active(): Promise<string>;
+}
+
+/** Changes to one series, as a subscription reports them. */
+export interface SeriesChange {
+  series: SeriesRef;
+  /** Timestamps that got an upsert. */
+  timestamps: readonly number[];
+  /** Deleted ranges [start, end). */
+  deletedRanges: readonly TimeRange[];
+}
+
+export interface PartitionCursor {
+  partition: number;
+  /** Undefined: start from now (a new subscription sees no history). */
+  cursor: string | undefined;
+}
+
+export interface ChangePage {
+  /** At least once, in no order across partitions; the same change may come again. */
+  changes: readonly SeriesChange[];
+  /** Each partition's cursor after these changes. */
+  cursors: readonly PartitionCursor[];
+  /** More changes are waiting after these cursors. */
+  hasNext: boolean;
+}
+
+/**
+ * A datapoint subscription on the inputs (CDF: /timeseries/subscriptions/data/list). `poll`
+ * rejects with ChangesLostError when a cursor is older than the retention (7 days in CDF).
+ */
+export interface ChangeSource {
+  /** The subscription's partition count (fixed at creation). */
+  readonly partitions: number;
+  poll(cursors: readonly PartitionCursor[]): Promise<ChangePage>;
 }
 
 /** What one run did for one KPI, kept for status displays and alerting. */
 export interface RunSummary {
   /** When the run started (epoch ms, from the Clock). */
   at: number;
-  windowsWritten: number;
-  badWindows: number;
+  /** Windows written because they closed (due) and because their data changed (dirty). */
+  due: number;
+  dirty: number;
+  /** Written windows without a value, by reason. */
+  noValue: Record<string, number>;
   /** Due windows left for later runs (time budget). */
   backlog: number;
-  /** Set when the run failed for this KPI. */
+  /** Dirty spans left for later runs. */
+  pendingSpans: number;
+  /** Points read and source calls made for this KPI's inputs (shared reads count for each KPI). */
+  pointsRead: number;
+  requests: number;
+  durationMs: number;
+  /** Set when this KPI could not be brought up to date; the next run tries again. */
   error?: string;
 }
 
-/** Per-KPI state: only what cannot be derived from the output time series (design.md, "State"). */
+/**
+ * Per-KPI state: only what the output series cannot tell (design.md, "State"): the config hash
+ * its datapoints were computed with, when a KPI without start went live, the changed spans
+ * accepted from the subscription but not yet recomputed (so the cursor can move on under a time
+ * budget), and the last run's summary.
+ */
 export interface KpiState {
   configHash: string;
-  /** Start of the last window whose datapoint was written, for due-window planning. */
-  lastFinalizedStart?: number;
+  liveSince?: number;
+  pending?: Span[];
   lastRun?: RunSummary;
 }
 
 export interface StateStore {
   getKpiState(kpiKey: string): Promise<KpiState | undefined>;
   putKpiState(kpiKey: string, state: KpiState): Promise<void>;
-  /** The datapoint subscription cursor of one partition, undefined before the first run. */
+  /** The subscription cursor of one partition, undefined before the first run. */
   getCursor(subscription: string, partition: number): Promise<string | undefined>;
   putCursor(subscription: string, partition: number, cursor: string): Promise<void>;
 }
@@ -74,135 +141,4 @@ export interface StateStore {
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
-}
-
-/** A Clock that says what it is told; `set`/`advance` move it. */
-export class FixedClock implements Clock {
-  constructor(private current: number) {}
-  now(): number {
-    return this.current;
-  }
-  set(epochMs: number): void {
-    this.current = epochMs;
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}
-
-export interface StoredPoint {
-  timestamp: number;
-  /** NaN when the point has no value (a Bad KPI datapoint). */
-  value: number;
-  status: number;
-}
-
-interface StoredSeries {
-  isStep: boolean;
-  points: Map<number, StoredPoint>;
-}
-
-/**
- * Time series in memory, readable as a DatapointSource and writable as a DatapointSink. A Bad
- * KPI datapoint is stored as CDF stores it: status Bad (2147483648) and no value (NaN here).
- */
-export class InMemoryDatapointStore implements DatapointSource, DatapointSink {
-  private readonly series = new Map<string, StoredSeries>();
-
-  /** Creates the series if needed and upserts points (same timestamp: the later one wins). */
-  insert(ref: SeriesRef, points: readonly PointInput[], opts: { isStep?: boolean } = {}): void {
-    const stored = this.ensure(ref);
-    if (opts.isStep !== undefined) stored.isStep = opts.isStep;
-    for (const p of points) {
-      stored.points.set(p.timestamp, {
-        timestamp: p.timestamp,
-        value: p.value ?? Number.NaN,
-        status: p.status ?? 0,
-      });
-    }
-  }
-
-  /** Every stored point of the series, sorted by timestamp (empty for an unknown series). */
-  points(ref: SeriesRef): StoredPoint[] {
-    const stored = this.series.get(refKey(ref));
-    if (stored === undefined) return [];
-    return [...stored.points.values()].sort((a, b) => a.timestamp - b.timestamp);
-  }
-
-  async read(requests: readonly PointsRequest[]): Promise<PointsAnswer[]> {
-    return requests.map((request) => {
-      const stored = this.series.get(refKey(request.series));
-      if (stored === undefined) {
-        throw new Error(
-          `time series ${refKey(request.series)} does not exist in the in-memory store; insert it first`,
-        );
-      }
-      const limit = request.limit ?? Number.POSITIVE_INFINITY;
-      const builder = new PointColumnsBuilder();
-      for (const p of this.points(request.series)) {
-        if (builder.length >= limit) break;
-        if (p.timestamp >= request.start && p.timestamp < request.end)
-          builder.append(p.timestamp, p.value, p.status);
-      }
-      return { points: builder.build(), isStep: stored.isStep };
-    });
-  }
-
-  async write(ref: SeriesRef, datapoints: readonly KpiDatapoint[]): Promise<void> {
-    this.insert(
-      ref,
-      datapoints.map((d) =>
-        d.status === "Good"
-          ? { timestamp: d.timestamp, value: d.value, status: 0 }
-          : { timestamp: d.timestamp, value: Number.NaN, status: STATUS_BAD },
-      ),
-    );
-  }
-
-  async delete(ref: SeriesRef, range: TimeRange): Promise<void> {
-    const stored = this.series.get(refKey(ref));
-    if (stored === undefined) return;
-    for (const t of [...stored.points.keys()]) {
-      if (t >= range.start && t < range.end) stored.points.delete(t);
-    }
-  }
-
-  private ensure(ref: SeriesRef): StoredSeries {
-    const key = refKey(ref);
-    let stored = this.series.get(key);
-    if (stored === undefined) {
-      stored = { isStep: false, points: new Map() };
-      this.series.set(key, stored);
-    }
-    return stored;
-  }
-}
-
-/** StateStore in memory; values are copied in and out, as a real store would serialize them. */
-export class InMemoryStateStore implements StateStore {
-  private readonly states = new Map<string, KpiState>();
-  private readonly cursors = new Map<string, string>();
-
-  async getKpiState(kpiKey: string): Promise<KpiState | undefined> {
-    const state = this.states.get(kpiKey);
-    return state === undefined ? undefined : structuredClone(state);
-  }
-
-  async putKpiState(kpiKey: string, state: KpiState): Promise<void> {
-    this.states.set(kpiKey, structuredClone(state));
-  }
-
-  async getCursor(subscription: string, partition: number): Promise<string | undefined> {
-    return this.cursors.get(`${subscription}\u0000${partition}`);
-  }
-
-  async putCursor(subscription: string, partition: number, cursor: string): Promise<void> {
-    this.cursors.set(`${subscription}\u0000${partition}`, cursor);
-  }
-}
-
-function refKey(ref: SeriesRef): string {
-  return "externalId" in ref
-    ? `externalId:${ref.externalId}`
-    : `instanceId:${ref.instanceId.space}:${ref.instanceId.externalId}`;
 }

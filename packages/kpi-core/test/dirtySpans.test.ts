@@ -4,7 +4,7 @@ import { dirtySpans, type InputChanges } from "../src/dirtySpans.js";
 import type { KpiDefinition, Window } from "../src/model.js";
 import { windowsOfSpans } from "../src/plan.js";
 import type { PointInput } from "../src/points.js";
-import { InMemoryDatapointStore } from "../src/ports.js";
+import { InMemoryDatapointStore } from "../src/testing/index.js";
 
 const H = 3_600_000;
 const M = 60_000;

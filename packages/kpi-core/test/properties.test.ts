@@ -9,8 +9,8 @@ import type { CleanStep, InputSeries, InputSpec, KpiDefinition, Window } from ".
 import { STATUS_BAD, STATUS_UNCERTAIN } from "../src/model.js";
 import { windowsOfSpans } from "../src/plan.js";
 import { PointColumnsBuilder } from "../src/points.js";
-import { InMemoryDatapointStore } from "../src/ports.js";
 import { readInputs } from "../src/readInputs.js";
+import { InMemoryDatapointStore } from "../src/testing/index.js";
 
 const M = 60_000;
 const H = 3_600_000;

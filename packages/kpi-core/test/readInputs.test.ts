@@ -3,9 +3,10 @@ import { parseKpiConfig } from "../src/definition.js";
 import { computeKpis } from "../src/engine.js";
 import { CDF_MIN_TIME, STATUS_BAD } from "../src/model.js";
 import type { PointInput } from "../src/points.js";
-import { InMemoryDatapointStore, type PointsRequest } from "../src/ports.js";
+import type { PointsRequest } from "../src/ports.js";
 import type { ReadStats } from "../src/readAround.js";
 import { readInputs } from "../src/readInputs.js";
+import { InMemoryDatapointStore } from "../src/testing/index.js";
 
 const M = 60_000;
 const H = 3_600_000;

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { ChangesLostError } from "../src/changesLostError.js";
 import { STATUS_BAD } from "../src/model.js";
-import { FixedClock, InMemoryDatapointStore, InMemoryStateStore } from "../src/ports.js";
+import {
+  FixedClock,
+  InMemoryChangeSource,
+  InMemoryDatapointStore,
+  InMemoryStateStore,
+  InMemoryVersionPointer,
+} from "../src/testing/index.js";
 
 const flow = { externalId: "pump-01:flow" };
 const dm = { instanceId: { space: "plant", externalId: "pump-01:flow" } };
@@ -68,13 +75,18 @@ describe("InMemoryDatapointStore as a DatapointSource", () => {
   });
 });
 
-describe("InMemoryDatapointStore as a DatapointSink", () => {
+describe("InMemoryDatapointStore as a KpiOutput", () => {
   it("stores Good datapoints with their value and Bad ones with Bad status and no value", async () => {
     const store = new InMemoryDatapointStore();
     const out = { externalId: "kpi:flow" };
-    await store.write(out, [
-      { timestamp: 0, value: 1.5, status: "Good" },
-      { timestamp: 3600, value: null, status: "Bad", reason: "no points" },
+    await store.write([
+      {
+        series: out,
+        datapoints: [
+          { timestamp: 0, value: 1.5, status: "Good" },
+          { timestamp: 3600, value: null, status: "Bad", reason: "no points" },
+        ],
+      },
     ]);
     expect(store.points(out)).toEqual([
       { timestamp: 0, value: 1.5, status: 0 },
@@ -85,10 +97,36 @@ describe("InMemoryDatapointStore as a DatapointSink", () => {
   it("overwrites a datapoint at the same timestamp, so writing twice is idempotent", async () => {
     const store = new InMemoryDatapointStore();
     const out = { externalId: "kpi:flow" };
-    await store.write(out, [{ timestamp: 0, value: 1, status: "Good" }]);
-    await store.write(out, [{ timestamp: 0, value: 2, status: "Good" }]);
-    await store.write(out, [{ timestamp: 0, value: 2, status: "Good" }]);
+    await store.write([{ series: out, datapoints: [{ timestamp: 0, value: 1, status: "Good" }] }]);
+    await store.write([{ series: out, datapoints: [{ timestamp: 0, value: 2, status: "Good" }] }]);
+    await store.write([{ series: out, datapoints: [{ timestamp: 0, value: 2, status: "Good" }] }]);
     expect(store.points(out)).toEqual([{ timestamp: 0, value: 2, status: 0 }]);
+  });
+
+  it("reports each series' latest datapoint, Bad ones included, undefined when empty", async () => {
+    const store = new InMemoryDatapointStore();
+    const out = { externalId: "kpi:flow" };
+    await store.write([
+      {
+        series: out,
+        datapoints: [
+          { timestamp: 0, value: 1, status: "Good" },
+          { timestamp: 3600, value: null, status: "Bad", reason: "r" },
+        ],
+      },
+    ]);
+    expect(await store.latest([out, { externalId: "none" }])).toEqual([3600, undefined]);
+  });
+
+  it("fails the next write batches when told, writing nothing of them", async () => {
+    const store = new InMemoryDatapointStore();
+    const out = { externalId: "kpi:flow" };
+    store.failWrites(1);
+    const write = store.write([{ series: out, datapoints: [{ timestamp: 0, value: 1, status: "Good" }] }]);
+    await expect(write).rejects.toThrow("write batch failed (injected)");
+    expect(store.points(out)).toEqual([]);
+    await store.write([{ series: out, datapoints: [{ timestamp: 0, value: 1, status: "Good" }] }]);
+    expect(store.points(out)).toHaveLength(1);
   });
 
   it("deletes the half-open range [start, end)", async () => {
@@ -111,19 +149,11 @@ describe("InMemoryStateStore", () => {
 
   it("returns the stored KPI state as a copy", async () => {
     const store = new InMemoryStateStore();
-    const state = {
-      configHash: "abc",
-      lastFinalizedStart: 3600,
-      lastRun: { at: 1, windowsWritten: 2, badWindows: 0, backlog: 0 },
-    };
+    const state = { configHash: "abc", pending: [{ from: 0, to: 3600 }] };
     await store.putKpiState("kpi:a", state);
     state.configHash = "changed";
     const read = await store.getKpiState("kpi:a");
-    expect(read).toEqual({
-      configHash: "abc",
-      lastFinalizedStart: 3600,
-      lastRun: { at: 1, windowsWritten: 2, badWindows: 0, backlog: 0 },
-    });
+    expect(read).toEqual({ configHash: "abc", pending: [{ from: 0, to: 3600 }] });
     read!.configHash = "changed again";
     expect((await store.getKpiState("kpi:a"))!.configHash).toBe("abc");
   });
@@ -148,5 +178,64 @@ describe("FixedClock", () => {
     expect(clock.now()).toBe(1500);
     clock.set(42);
     expect(clock.now()).toBe(42);
+  });
+});
+
+describe("InMemoryChangeSource", () => {
+  const all = (source: InMemoryChangeSource, cursor?: string) =>
+    Array.from({ length: source.partitions }, (_, partition) => ({ partition, cursor }));
+
+  it("starts a new subscription now: no history, then the changes made after", async () => {
+    const store = storeWith();
+    const source = new InMemoryChangeSource(store, { partitions: 1 });
+    store.insert(flow, [{ timestamp: 60, value: 6 }]);
+    const first = await source.poll(all(source));
+    expect(first.changes).toEqual([]);
+    store.insert(flow, [{ timestamp: 70, value: 7 }]);
+    await store.delete(flow, { start: 0, end: 15 });
+    const next = await source.poll(first.cursors);
+    expect(next.changes).toEqual([
+      { series: flow, timestamps: [70], deletedRanges: [] },
+      { series: flow, timestamps: [], deletedRanges: [{ start: 0, end: 15 }] },
+    ]);
+    expect(next.hasNext).toBe(false);
+  });
+
+  it("pages, delivers the page's first change again with duplicate, and fails for expired cursors", async () => {
+    const store = new InMemoryDatapointStore();
+    const source = new InMemoryChangeSource(store, { partitions: 1, pageSize: 2, duplicate: true });
+    const start = await source.poll(all(source));
+    for (const t of [1, 2, 3]) store.insert(flow, [{ timestamp: t, value: t }]);
+    const one = await source.poll(start.cursors);
+    expect(one.changes.map((c) => c.timestamps[0])).toEqual([1, 2]);
+    expect(one.hasNext).toBe(true);
+    const two = await source.poll(one.cursors);
+    expect(two.changes.map((c) => c.timestamps[0])).toEqual([2, 3]);
+    source.expire();
+    await expect(source.poll(one.cursors)).rejects.toBeInstanceOf(ChangesLostError);
+  });
+
+  it("spreads series over partitions and shuffles a page", async () => {
+    const store = new InMemoryDatapointStore();
+    const source = new InMemoryChangeSource(store, { partitions: 3, shuffleSeed: 7 });
+    const start = await source.poll(all(source));
+    for (let i = 0; i < 20; i++) store.insert({ externalId: `s${i}` }, [{ timestamp: i, value: i }]);
+    const page = await source.poll(start.cursors);
+    const order = page.changes.map((c) => c.timestamps[0]);
+    expect([...order].sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(order).not.toEqual([...order].sort((a, b) => a! - b!));
+    expect(new Set(page.cursors.map((c) => c.cursor)).size).toBeGreaterThan(1);
+  });
+});
+
+describe("InMemoryVersionPointer and FixedClock", () => {
+  it("names the active version until flipped; the clock says what it is told", async () => {
+    const pointer = new InMemoryVersionPointer("fn@1");
+    expect(await pointer.active()).toBe("fn@1");
+    pointer.flip("fn@2");
+    expect(await pointer.active()).toBe("fn@2");
+    const clock = new FixedClock(5);
+    clock.advance(10);
+    expect(clock.now()).toBe(15);
   });
 });

@@ -1,0 +1,377 @@
+// One run (design.md, "One run, and why it leaves no holes"): the one loop the function, the
+// backfill and the deployer's smoke call all run, over ports. Its promise: a crash anywhere is
+// repaired by the next run, because the output series records what is done, writes are
+// idempotent and in time order, and the change cursor moves only after the work it stands for
+// is written or recorded as pending.
+
+import { ChangesLostError } from "./changesLostError.js";
+import { dirtySpans, type InputChanges, type Span } from "./dirtySpans.js";
+import { computeKpis } from "./engine.js";
+import type { KpiDatapoint, KpiDefinition, Window } from "./model.js";
+import { firstWindowStart, windowsOfSpans } from "./plan.js";
+import type {
+  ChangeSource,
+  Clock,
+  DatapointSource,
+  KpiOutput,
+  KpiState,
+  PartitionCursor,
+  RunSummary,
+  SeriesChange,
+  StateStore,
+  VersionPointer,
+} from "./ports.js";
+import type { ReadStats } from "./readAround.js";
+import { readInputs } from "./readInputs.js";
+import { seriesLookupKey } from "./series.js";
+import { countWindowsBetween, nextWindow, windowAtOrAfter, windowContaining } from "./window.js";
+
+export interface RunPorts {
+  source: DatapointSource;
+  output: KpiOutput;
+  pointer: VersionPointer;
+  changes: ChangeSource;
+  state: StateStore;
+  clock: Clock;
+}
+
+export interface RunOptions {
+  /** This function's identity: the run writes only while the version pointer names it. */
+  self: string;
+  /** The subscription's name, under which the state store keeps its cursors. */
+  subscription: string;
+  /** No new batch starts once this much time (by the clock) has passed since the run began. */
+  budgetMs: number;
+  /** Windows per KPI in one batch (one batched read, one write). Default 1000. */
+  batchWindows?: number;
+}
+
+export interface KpiRunReport {
+  key: string;
+  summary: RunSummary;
+}
+
+export interface RunReport {
+  at: number;
+  /** The pointer named another version, at the start or before a write batch: nothing more was written or committed. */
+  fenced: boolean;
+  /** Whether the change cursors moved (only after every KPI's work was written or saved as pending). */
+  cursorsCommitted: boolean;
+  kpis: KpiRunReport[];
+}
+
+/** One KPI's work in this run. */
+interface Plan {
+  kpi: KpiDefinition;
+  state: KpiState;
+  /** A KPI whose definition changed is left to the backfill (design.md: never silently mixed). */
+  skip: boolean;
+  firstStart: number;
+  /** Next due window, or undefined when all closed ones are done. */
+  nextDue: Window | undefined;
+  /** Start of the first due window: dirty windows from here on are due anyway. */
+  dueFrom: number;
+  dirty: Span[];
+  dirtyWalk: Iterator<Window> | undefined;
+  peekedDirty: Window | undefined;
+  /** End of the last dirty window written; dirty spans before it are done. */
+  dirtyDoneBefore: number;
+  summary: RunSummary;
+  stopped: boolean;
+}
+
+const DEFAULT_BATCH_WINDOWS = 1000;
+
+export async function runKpis(
+  kpis: readonly KpiDefinition[],
+  ports: RunPorts,
+  opts: RunOptions,
+): Promise<RunReport> {
+  const at = ports.clock.now();
+  const report: RunReport = { at, fenced: false, cursorsCommitted: false, kpis: [] };
+  // 1. Fence: a version that is not active writes nothing.
+  if ((await ports.pointer.active()) !== opts.self) return { ...report, fenced: true };
+  const batchWindows = opts.batchWindows ?? DEFAULT_BATCH_WINDOWS;
+
+  // 2. Due windows, from the output series' latest datapoint (Bad ones count as present).
+  const states = await Promise.all(kpis.map((kpi) => ports.state.getKpiState(kpi.key)));
+  const latest = await ports.output.latest(kpis.map((kpi) => kpi.series));
+  const plans: Plan[] = kpis.map((kpi, i) => {
+    const stored = states[i];
+    const state: KpiState = stored ?? {
+      configHash: kpi.configHash,
+      ...(kpi.startMs === undefined ? { liveSince: at } : {}),
+    };
+    const firstStart = firstWindowStart(kpi, state.liveSince ?? at);
+    const last = latest[i];
+    const dueFrom =
+      last === undefined ? firstStart : Math.max(firstStart, windowContaining(kpi.window, last).end);
+    const first = windowAtOrAfter(kpi.window, dueFrom);
+    const skip = stored !== undefined && stored.configHash !== kpi.configHash;
+    return {
+      kpi,
+      state,
+      skip,
+      firstStart,
+      nextDue: first.end <= at - kpi.settleMs ? first : undefined,
+      dueFrom: first.start,
+      dirty: [...(state.pending ?? [])],
+      dirtyWalk: undefined,
+      peekedDirty: undefined,
+      dirtyDoneBefore: Number.NEGATIVE_INFINITY,
+      summary: emptySummary(at),
+      stopped: skip,
+    };
+  });
+  for (const plan of plans) {
+    if (plan.skip) {
+      plan.summary.error =
+        `the definition changed since its datapoints were computed (config hash ${plan.state.configHash}, now ` +
+        `${plan.kpi.configHash}); recompute it with kpi-backfill, which records the new hash`;
+    }
+  }
+
+  // 3. Dirty windows: changes since the saved cursors, widened by each input's reach.
+  const polled = await pollChanges(ports, opts, at);
+  for (const plan of plans) {
+    if (plan.skip) continue;
+    if (polled.lost) {
+      // What changed since the last good cursor is unknown: all of the KPI's windows may have.
+      plan.dirty = [{ from: plan.firstStart, to: at }];
+      plan.dirtyWalk = windowsOfSpans(plan.kpi, plan.dirty, at, plan.firstStart);
+      continue;
+    }
+    const changes = changesOf(plan.kpi, polled.bySeries);
+    if (changes.length > 0) {
+      const stats: ReadStats = { points: 0, requests: 0 };
+      plan.dirty.push(...(await dirtySpans(ports.source, plan.kpi, changes, at, stats)));
+      plan.summary.pointsRead += stats.points;
+      plan.summary.requests += stats.requests;
+    }
+    plan.dirty = mergeSpans(plan.dirty);
+    plan.dirtyWalk = windowsOfSpans(plan.kpi, plan.dirty, at, plan.firstStart);
+  }
+
+  // 4-6. Batches: read what each KPI's next windows need, compute, write in time order.
+  for (;;) {
+    if (ports.clock.now() - at >= opts.budgetMs) break;
+    const batch: Array<{ plan: Plan; windows: Window[]; kind: "due" | "dirty" }> = [];
+    for (const plan of plans) {
+      if (plan.stopped) continue;
+      const next = nextChunk(plan, at, batchWindows);
+      if (next !== undefined) batch.push({ plan, ...next });
+    }
+    if (batch.length === 0) break;
+    const stats: ReadStats = { points: 0, requests: 0 };
+    let results: KpiDatapoint[][];
+    try {
+      const series = await readInputs(
+        ports.source,
+        batch.map(({ plan, windows }) => ({
+          kpi: plan.kpi,
+          from: windows[0]!.start,
+          to: windows.at(-1)!.end,
+        })),
+        stats,
+      );
+      results = computeKpis(
+        batch.map(({ plan, windows }) => ({ kpi: plan.kpi, windows })),
+        series,
+      );
+    } catch (error) {
+      stopAll(batch, `reading inputs failed: ${messageOf(error)}`);
+      break;
+    }
+    if ((await ports.pointer.active()) !== opts.self) {
+      report.fenced = true;
+      break;
+    }
+    try {
+      await ports.output.write(
+        batch.map(({ plan }, i) => ({ series: plan.kpi.series, datapoints: results[i]! })),
+      );
+    } catch (error) {
+      // Later windows must not land before these: planning trusts the latest datapoint.
+      stopAll(batch, `writing datapoints failed: ${messageOf(error)}`);
+      break;
+    }
+    batch.forEach(({ plan, windows, kind }, i) => {
+      const s = plan.summary;
+      s.pointsRead += stats.points;
+      s.requests += stats.requests;
+      if (kind === "due") {
+        s.due += windows.length;
+        plan.nextDue = dueAfter(plan.kpi, windows.at(-1)!, at);
+      } else {
+        s.dirty += windows.length;
+        plan.dirtyDoneBefore = windows.at(-1)!.end;
+      }
+      for (const d of results[i]!)
+        if (d.status === "Bad") s.noValue[d.reason] = (s.noValue[d.reason] ?? 0) + 1;
+    });
+  }
+
+  // 7. Only now: summaries, pending work, then the cursors.
+  for (const plan of plans) {
+    const closedBefore = at - plan.kpi.settleMs;
+    plan.summary.backlog =
+      plan.nextDue === undefined ? 0 : countWindowsBetween(plan.kpi.window, plan.nextDue.start, closedBefore);
+    const pending = plan.skip ? (plan.state.pending ?? []) : remaining(plan);
+    plan.summary.pendingSpans = pending.length;
+    plan.summary.durationMs = ports.clock.now() - at;
+    report.kpis.push({ key: plan.kpi.key, summary: plan.summary });
+    plan.state = { ...plan.state, pending, lastRun: plan.summary };
+  }
+  if (report.fenced || (await ports.pointer.active()) !== opts.self) return { ...report, fenced: true };
+  for (const plan of plans) await ports.state.putKpiState(plan.kpi.key, plan.state);
+  if (polled.cursors !== undefined) {
+    for (const { partition, cursor } of polled.cursors) {
+      if (cursor !== undefined) await ports.state.putCursor(opts.subscription, partition, cursor);
+    }
+    report.cursorsCommitted = true;
+  }
+  return report;
+}
+
+function emptySummary(at: number): RunSummary {
+  return {
+    at,
+    due: 0,
+    dirty: 0,
+    noValue: {},
+    backlog: 0,
+    pendingSpans: 0,
+    pointsRead: 0,
+    requests: 0,
+    durationMs: 0,
+  };
+}
+
+interface Polled {
+  bySeries: Map<string, { timestamps: number[]; deletedRanges: Span[] }>;
+  lost: boolean;
+  /** Where the next run continues; undefined when polling did not finish (nothing to commit). */
+  cursors: PartitionCursor[] | undefined;
+}
+
+/** Every change since the saved cursors, page by page, until none is waiting or the budget is spent. */
+async function pollChanges(ports: RunPorts, opts: RunOptions, at: number): Promise<Polled> {
+  const bySeries: Polled["bySeries"] = new Map();
+  let cursors: PartitionCursor[] = [];
+  for (let partition = 0; partition < ports.changes.partitions; partition++) {
+    cursors.push({ partition, cursor: await ports.state.getCursor(opts.subscription, partition) });
+  }
+  for (;;) {
+    let page: Awaited<ReturnType<ChangeSource["poll"]>>;
+    try {
+      page = await ports.changes.poll(cursors);
+    } catch (error) {
+      if (!(error instanceof ChangesLostError)) throw error;
+      const restart = await ports.changes.poll(
+        cursors.map(({ partition }) => ({ partition, cursor: undefined })),
+      );
+      return { bySeries, lost: true, cursors: [...restart.cursors] };
+    }
+    for (const change of page.changes) add(bySeries, change);
+    cursors = [...page.cursors];
+    if (!page.hasNext) break;
+    if (ports.clock.now() - at >= opts.budgetMs) return { bySeries, lost: false, cursors: undefined };
+  }
+  // A first run (no cursors) starts the subscription now: history is the due windows' job.
+  return { bySeries, lost: false, cursors };
+}
+
+function add(bySeries: Polled["bySeries"], change: SeriesChange): void {
+  const key = seriesLookupKey(change.series);
+  let entry = bySeries.get(key);
+  if (entry === undefined) bySeries.set(key, (entry = { timestamps: [], deletedRanges: [] }));
+  entry.timestamps.push(...change.timestamps);
+  for (const r of change.deletedRanges) entry.deletedRanges.push({ from: r.start, to: r.end });
+}
+
+function changesOf(kpi: KpiDefinition, bySeries: Polled["bySeries"]): InputChanges[] {
+  const out: InputChanges[] = [];
+  for (const input of kpi.inputs) {
+    const entry = bySeries.get(seriesLookupKey(input.series));
+    if (entry === undefined) continue;
+    out.push({
+      input: input.name,
+      timestamps: entry.timestamps,
+      deletedRanges: entry.deletedRanges.map((r) => ({ start: r.from, end: r.to })),
+    });
+  }
+  return out;
+}
+
+/** The KPI's next consecutive windows: due ones first (oldest first), then dirty ones before them. */
+function nextChunk(
+  plan: Plan,
+  at: number,
+  size: number,
+): { windows: Window[]; kind: "due" | "dirty" } | undefined {
+  if (plan.nextDue !== undefined) {
+    const windows: Window[] = [];
+    const closedBefore = at - plan.kpi.settleMs;
+    for (
+      let w: Window = plan.nextDue;
+      w.end <= closedBefore && windows.length < size;
+      w = nextWindow(plan.kpi.window, w)
+    ) {
+      windows.push(w);
+    }
+    if (windows.length > 0) return { windows, kind: "due" };
+    plan.nextDue = undefined;
+  }
+  if (plan.dirtyWalk === undefined) return undefined;
+  const windows: Window[] = [];
+  for (;;) {
+    const w = plan.peekedDirty ?? plan.dirtyWalk.next().value;
+    plan.peekedDirty = undefined;
+    if (w === undefined || w.start >= plan.dueFrom) {
+      plan.dirtyWalk = undefined;
+      break;
+    }
+    if (windows.length > 0 && (windows.length >= size || w.start !== windows.at(-1)!.end)) {
+      plan.peekedDirty = w;
+      break;
+    }
+    windows.push(w);
+  }
+  return windows.length > 0 ? { windows, kind: "dirty" } : undefined;
+}
+
+function dueAfter(kpi: KpiDefinition, last: Window, at: number): Window | undefined {
+  const next = nextWindow(kpi.window, last);
+  return next.end <= at - kpi.settleMs ? next : undefined;
+}
+
+/** The dirty spans not yet written, kept as pending for the next run. */
+function remaining(plan: Plan): Span[] {
+  const from = plan.dirtyDoneBefore;
+  return mergeSpans(
+    plan.dirty
+      .map((s) => ({ from: Math.max(s.from, from), to: Math.min(s.to, plan.dueFrom) }))
+      .filter((s) => s.to > s.from),
+  );
+}
+
+function mergeSpans(spans: readonly Span[]): Span[] {
+  const merged: Span[] = [];
+  for (const s of [...spans].sort((a, b) => a.from - b.from)) {
+    const previous = merged[merged.length - 1];
+    if (previous !== undefined && s.from <= previous.to) previous.to = Math.max(previous.to, s.to);
+    else merged.push({ ...s });
+  }
+  return merged;
+}
+
+function stopAll(batch: ReadonlyArray<{ plan: Plan }>, error: string): void {
+  for (const { plan } of batch) {
+    plan.stopped = true;
+    plan.summary.error = error;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
