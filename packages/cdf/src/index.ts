@@ -14,6 +14,8 @@ export * from "./outputSeriesMetadata.js";
 export * from "./outputSeriesSpecError.js";
 export * from "./partialWriteError.js";
 export * from "./planWriteChunks.js";
+export * from "./rawDocumentStore.js";
+export * from "./rawLease.js";
 export * from "./readPointsAfter.js";
 export * from "./readPointsBefore.js";
 export * from "./readRawDatapoints.js";

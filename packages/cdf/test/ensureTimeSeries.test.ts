@@ -37,7 +37,7 @@ const bytes = (s: string) => Buffer.byteLength(s, "utf8");
 
 describe("ensureTimeSeries", () => {
   it("creates the missing series with their metadata and leaves existing ones alone", async () => {
-    t.emulator.control.reset();
+    await t.emulator.control.reset();
     await t.client.timeseries.create([{ externalId: "old", metadata: { mine: "yes" } }]);
     const report = await ensureTimeSeries(cdf, [
       spec("old"),
@@ -65,7 +65,7 @@ describe("ensureTimeSeries", () => {
   });
 
   it("treats series created meanwhile by another run (409 duplicated) as existing", async () => {
-    t.emulator.control.reset();
+    await t.emulator.control.reset();
     // Both runs see the series missing; the delayed creates then collide and one gets a 409.
     t.emulator.control.addFault({ path: "*/timeseries", method: "POST", latencyMs: 300 });
     const [a, b] = await Promise.all([
@@ -83,7 +83,7 @@ describe("ensureTimeSeries", () => {
   });
 
   it("refuses a unit over CDF's 32 characters before creating anything", async () => {
-    t.emulator.control.reset();
+    await t.emulator.control.reset();
     await expect(ensureTimeSeries(cdf, [spec("ok"), { ...spec("u"), unit: "x".repeat(33) }])).rejects.toThrow(
       new OutputSeriesSpecError(`Output series "u": unit "${"x".repeat(33)}" is over 32 characters.`),
     );
@@ -91,7 +91,7 @@ describe("ensureTimeSeries", () => {
   });
 
   it("creates a KPI with thousands of inputs: the metadata keeps what fits", async () => {
-    t.emulator.control.reset();
+    await t.emulator.control.reset();
     const inputs = Array.from({ length: 2000 }, (_, i) => ({ externalId: `input-${i}` }));
     expect((await ensureTimeSeries(cdf, [spec("wide", inputs)])).created).toEqual(["wide"]);
   });

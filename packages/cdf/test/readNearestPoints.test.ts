@@ -55,7 +55,7 @@ async function seed(
     points: Array<{ offset: number; value: number; status: number }>;
   }>,
 ) {
-  t.emulator.control.reset();
+  await t.emulator.control.reset();
   const seeded = specs.map((s, i) => {
     const ref: SeriesRef = s.byInstance
       ? { instanceId: { space: "sp", externalId: `n${i}` } }

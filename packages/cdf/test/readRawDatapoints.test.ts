@@ -59,7 +59,7 @@ describe("readRawDatapoints", () => {
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 3 }),
         async (specs, from, span, pointsPerRequest, itemsPerRequest, concurrency) => {
-          t.emulator.control.reset();
+          await t.emulator.control.reset();
           const seeded = specs.map((s, i) => {
             const ref: SeriesRef = s.byInstance
               ? { instanceId: { space: "sp", externalId: `s${i}` } }
@@ -153,7 +153,7 @@ describe("readRawDatapoints", () => {
   });
 
   it("fails with CDF's missing list when a series does not exist", async () => {
-    t.emulator.control.reset();
+    await t.emulator.control.reset();
     const error = await readAll([{ externalId: "nowhere" }], BASE, BASE + 10).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CdfRequestError);
     expect((error as CdfRequestError).missing).toEqual([{ externalId: "nowhere" }]);
@@ -161,7 +161,7 @@ describe("readRawDatapoints", () => {
   });
 
   it("refuses a string series by name", async () => {
-    t.emulator.control.reset();
+    await t.emulator.control.reset();
     await t.client.timeseries.create([{ externalId: "text", isString: true }]);
     await expect(readAll([{ externalId: "text" }], BASE, BASE + 10)).rejects.toThrow(
       'Series {"externalId":"text"} is a string time series; KPI inputs must be numeric.',

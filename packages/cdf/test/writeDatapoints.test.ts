@@ -81,7 +81,7 @@ describe("writeDatapoints", () => {
         fc.integer({ min: 3, max: 50 }),
         fc.integer({ min: 1, max: 3 }),
         async (specs, maxPoints, maxItems) => {
-          t.emulator.control.reset();
+          await t.emulator.control.reset();
           const refs: SeriesRef[] = specs.map((s, i) =>
             s.byInstance ? { instanceId: { space: "sp", externalId: `w${i}` } } : { externalId: `w${i}` },
           );
@@ -143,7 +143,7 @@ describe("writeDatapoints", () => {
   });
 
   it("retries a dropped connection itself (the SDK never does) and a 503 (the SDK does), then lands", async () => {
-    t.emulator.control.reset();
+    await t.emulator.control.reset();
     await seedSeries(t, [{ ref: { externalId: "r" }, points: [] }]);
     const points = columns([{ timestamp: BASE, value: 7, status: 0 }]);
     t.emulator.control.addFault({ path: "*/timeseries/data", method: "POST", drop: true, count: 2 });
@@ -158,7 +158,7 @@ describe("writeDatapoints", () => {
   });
 
   it("gives up after maxAttempts on a connection that keeps dropping, saying nothing landed", async () => {
-    t.emulator.control.reset();
+    await t.emulator.control.reset();
     await seedSeries(t, [{ ref: { externalId: "d" }, points: [] }]);
     t.emulator.control.addFault({ path: "*/timeseries/data", method: "POST", drop: true });
     const before = cdf.requestCount;
@@ -176,7 +176,7 @@ describe("writeDatapoints", () => {
   });
 
   it("says which chunks landed when a later one fails, and nothing after them is counted as written", async () => {
-    t.emulator.control.reset();
+    await t.emulator.control.reset();
     await seedSeries(t, [{ ref: { externalId: "a" }, points: [] }]);
     const a = columns([0, 1, 2, 3, 4].map((i) => ({ timestamp: BASE + i, value: i, status: 0 })));
     const missing = columns([{ timestamp: BASE, value: 1, status: 0 }]);
