@@ -344,6 +344,91 @@ describe("aggregates", () => {
       ]);
     });
 
+    it("monthly average as CDF answers it: built from hours, so a month-long gap counts nowhere", () => {
+      // The series of issue 6, checked against CDF: two points a day apart at the start of each month.
+      const at = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d);
+      const s = series([
+        [at(2023, 10, 1), 10],
+        [at(2023, 10, 2), 20],
+        [at(2023, 11, 1), 30],
+        [at(2023, 11, 2), 40],
+        [at(2023, 12, 1), 50],
+        [at(2023, 12, 2), 60],
+        [at(2024, 1, 1), 70],
+        [at(2024, 1, 2), 80],
+        [at(2024, 3, 1), 90],
+        [at(2024, 3, 2), 100],
+      ]);
+      const { datapoints } = aggregate(s, {
+        start: at(2023, 10, 1),
+        end: at(2024, 3, 15),
+        granularity: "1mo",
+        aggregates: ["average"],
+      });
+      expect(datapoints).toEqual([
+        { timestamp: at(2023, 10, 1), average: 15 },
+        { timestamp: at(2023, 11, 1), average: 35 },
+        { timestamp: at(2023, 12, 1), average: 55 },
+        { timestamp: at(2024, 1, 1), average: 75 },
+        { timestamp: at(2024, 3, 1), average: 95 },
+      ]);
+    });
+
+    it("a day counts a 2 h segment only in the hours within 1 h of both its points", () => {
+      // 00:30=0 -> 02:30=120 (f = minutes since 00:30): only [01:00,02:00) has a within 1 h
+      // before it and b within 1 h after it, so the day averages f over 01:00-02:00: (30+90)/2.
+      const s = series([
+        [T0 + 30 * MIN, 0],
+        [T0 + 150 * MIN, 120],
+      ]);
+      const day = aggregate(s, { granularity: "1d", aggregates: ["average", "durationGood"] });
+      expect(day.datapoints).toEqual([{ timestamp: T0, average: 60, durationGood: HOUR }]);
+    });
+
+    it("day and month aggregates are the time-weighted sum of hourly pieces (property, against a reference)", () => {
+      // The reference walks hour by hour: a segment a -> b counts in hour H when a is at most 1 h
+      // before H and b at most 1 h after it (points inside H always do).
+      const reference = (points: Array<[number, number]>, dayStart: number) => {
+        let integral = 0;
+        let covered = 0;
+        for (let i = 0; i + 1 < points.length; i++) {
+          const [ta, va] = points[i]!;
+          const [tb, vb] = points[i + 1]!;
+          for (let h = dayStart; h < dayStart + 24 * HOUR; h += HOUR) {
+            if (h - ta > HOUR || tb - (h + HOUR) > HOUR) continue;
+            const x0 = Math.max(ta, h);
+            const x1 = Math.min(tb, h + HOUR);
+            if (x1 <= x0) continue;
+            const f = (x: number) => va + ((vb - va) * (x - ta)) / (tb - ta);
+            integral += ((x1 - x0) * (f(x0) + f(x1))) / 2;
+            covered += x1 - x0;
+          }
+        }
+        return { integral, covered };
+      };
+      fc.assert(
+        fc.property(
+          fc.uniqueArray(fc.integer({ min: 0, max: 3 * 24 * 12 - 1 }), { minLength: 2, maxLength: 40 }),
+          fc.array(fc.integer({ min: -100, max: 100 }), { minLength: 40, maxLength: 40 }),
+          (fiveMinuteSlots, values) => {
+            const points = fiveMinuteSlots
+              .sort((x, y) => x - y)
+              .map((slot, i): [number, number] => [T0 + slot * 5 * MIN, values[i]!]);
+            const { datapoints } = aggregate(series(points), {
+              granularity: "1d",
+              end: T0 + 3 * 24 * HOUR,
+              aggregates: ["average", "durationGood"],
+            });
+            for (const d of datapoints) {
+              const { integral, covered } = reference(points, d.timestamp);
+              expect(d.durationGood).toBe(covered);
+              if (covered > 0) expect(d.average as number).toBeCloseTo(integral / covered, 6);
+            }
+          },
+        ),
+      );
+    });
+
     it("the previous/next point counts when within 1 h of the interval, however far it is from the next point", () => {
       // 00:30=0 and 01:45=75 are 75 min apart, f(t) = minutes since 00:30, f(01:00) = 30.
       // [00:00,01:00): 01:45 is 45 min after the end -> covered 00:30-01:00, mean (0+30)/2 = 15.

@@ -8,7 +8,8 @@
 //   1, 2, 3 at +0, +1, +2 ms in a 1 s interval average to 2). A continuous (non-step) series is
 //   interpolated linearly between consecutive points; the last point before the interval and the
 //   first after it take part only if they are at most 1 h away from the interval ("Previous and
-//   next data point"). Points inside the interval are joined whatever their distance. A step series
+//   next data point"). Points inside the interval are joined whatever their distance; for hour,
+//   day and month intervals the rule applies to each hour instead (see `#reach`). A step series
 //   holds each value until the next point at any distance. Nothing is extrapolated past the last
 //   point (the docs' "Previous and next data point" section; its average section says otherwise).
 // - interpolation / stepInterpolation: the function's value at the interval start (step: the last
@@ -232,14 +233,16 @@ export class AggregateBuilder {
     const slope = constant ? 0 : (b.v - a.v) / (b.t - a.t);
     // No closures here: this runs once per point, and transpilers wrap each closure creation.
     for (const k of this.#pending) {
-      if (!this.#reaches(a, b, k)) continue;
-      if (k.start > a.t && k.start < b.t && k.interpolation === undefined)
+      const reach = this.#reach(a, b, k);
+      if (reach === undefined) continue;
+      const defined = k.start >= reach[0] && k.start < reach[1];
+      if (k.start > a.t && k.start < b.t && k.interpolation === undefined && defined)
         k.interpolation = a.v + slope * (k.start - a.t);
       if (this.#o.isStep && this.#usable(b) && b.t >= k.start && b.t < k.end) {
         k.totalVariation += Math.abs(b.v - a.v);
       }
-      const x0 = Math.max(a.t, k.start);
-      const x1 = Math.min(b.t, k.end);
+      const x0 = reach[0];
+      const x1 = reach[1];
       if (x1 <= x0) continue;
       const f0 = a.v + slope * (x0 - a.t);
       const f1 = a.v + slope * (x1 - a.t);
@@ -252,22 +255,44 @@ export class AggregateBuilder {
   }
 
   /**
-   * Whether the segment between consecutive points a < b defines the series inside interval k. A
-   * step series: always. A continuous one: unless a lies more than 1 h before k or b more than 1 h
-   * after it (points inside k are always joined, whatever their distance).
+   * Where, within interval k, the segment between consecutive points a < b defines the series:
+   * [from, to] (to <= from when the segment does not cross k), or undefined when it defines none
+   * of k. A step series: the whole segment, however long. A continuous one follows CDF's
+   * "previous and next data point" rule, within 1 h:
+   * - for second and minute intervals, on the interval itself: a at most 1 h before it starts and
+   *   b at most 1 h after it ends (points inside it are joined whatever their distance);
+   * - for hour, day and month intervals, on each hour of the interval, as if they were built from
+   *   hourly aggregates: the segment counts in an hour when a is at most 1 h before the hour and b
+   *   at most 1 h after it. A day or month is then the time-weighted sum of its hours, so a segment
+   *   longer than 3 h counts nowhere. This is what CDF answers for monthly averages (README.md,
+   *   "Aggregates"); for 1h intervals the two rules agree.
+   * A segment of at most 1 h always counts whole, under either rule.
    */
-  #reaches(a: AggregatePoint, b: AggregatePoint, k: Bucket): boolean {
-    return (
-      this.#o.isStep || (k.start - a.t <= MAX_INTERPOLATION_GAP_MS && b.t - k.end <= MAX_INTERPOLATION_GAP_MS)
-    );
+  #reach(a: AggregatePoint, b: AggregatePoint, k: Bucket): [number, number] | undefined {
+    const from = Math.max(a.t, k.start);
+    const to = Math.min(b.t, k.end);
+    if (this.#o.isStep || b.t - a.t <= MAX_INTERPOLATION_GAP_MS) return [from, to];
+    const hourOf = this.#o.bucketing.hourOf;
+    if (hourOf === undefined) {
+      return k.start - a.t <= MAX_INTERPOLATION_GAP_MS && b.t - k.end <= MAX_INTERPOLATION_GAP_MS
+        ? [from, to]
+        : undefined;
+    }
+    // The hours H with H.start <= a.t + 1 h and H.end >= b.t - 1 h.
+    const earliest = b.t - 2 * MAX_INTERPOLATION_GAP_MS;
+    let firstHour = hourOf(earliest);
+    if (firstHour < earliest) firstHour += MAX_INTERPOLATION_GAP_MS;
+    const lastHourEnd = hourOf(a.t + MAX_INTERPOLATION_GAP_MS) + MAX_INTERPOLATION_GAP_MS;
+    return firstHour < lastHourEnd ? [Math.max(from, firstHour), Math.min(to, lastHourEnd)] : undefined;
   }
 
   #durationSegment(a: AggregatePoint | undefined, b: AggregatePoint | undefined): void {
     if (!a || !b || this.#pending.length === 0) return;
     const severity = a.code >>> 30;
     for (const k of this.#pending) {
-      if (!this.#reaches(a, b, k)) continue;
-      const d = Math.min(b.t, k.end) - Math.max(a.t, k.start);
+      const reach = this.#reach(a, b, k);
+      if (reach === undefined) continue;
+      const d = reach[1] - reach[0];
       if (d <= 0) continue;
       if (severity === 0) k.durationGood += d;
       else if (severity === 1) k.durationUncertain += d;

@@ -86,9 +86,30 @@ export interface Bucketing {
   startOf(t: number): number;
   /** Exclusive end of the interval that starts at `start`. */
   endOf(start: number): number;
+  /**
+   * For hour, day and month granularities: the start of the hour (in the query's time zone) that
+   * holds t. Those aggregates are built from hourly ones (aggregateBuilder.ts, `#reach`).
+   */
+  hourOf?(t: number): number;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The start of the local hour holding t; only zones with a non-whole-hour offset differ from UTC. */
+function hourOfIn(timeZone: string): (t: number) => number {
+  if (isUtc(timeZone)) return (t) => Math.floor(t / HOUR_MS) * HOUR_MS;
+  return (t) => {
+    const offsetMs = DateTime.fromMillis(t, { zone: timeZone }).offset * 60_000;
+    return Math.floor((t + offsetMs) / HOUR_MS) * HOUR_MS - offsetMs;
+  };
 }
 
 export function createBucketing(g: Granularity, rangeStart: number, timeZone: string): Bucketing {
+  const buckets = createIntervals(g, rangeStart, timeZone);
+  return g.unit === "second" || g.unit === "minute" ? buckets : { ...buckets, hourOf: hourOfIn(timeZone) };
+}
+
+function createIntervals(g: Granularity, rangeStart: number, timeZone: string): Bucketing {
   const calendar = g.unit === "month" || (g.unit === "day" && !isUtc(timeZone));
   if (!calendar) {
     const unitMs = FIXED_MS[g.unit as Exclude<GranularityUnit, "month">];
