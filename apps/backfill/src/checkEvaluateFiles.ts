@@ -54,8 +54,8 @@ export async function checkEvaluateFiles(
     const same = sameAs(stdoutFile);
     if (same !== undefined) {
       throw new UsageError(
-        `stdout is redirected to ${same.flag} ${displayPath(same.path)}, which the shell has already emptied; ` +
-          "restore it and write the result to another file",
+        `stdout is redirected to ${same.flag} ${displayPath(same.path)} (with >, the shell has already emptied it); ` +
+          "write the result to another file",
       );
     }
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { fstatSync } from "node:fs";
+import { IoError } from "./ioError.js";
 import { runCli } from "./program.js";
 
 // The imperative shell around runCli: signals, stdout's identity and a last line of defence.
@@ -16,9 +17,13 @@ const lastResort = (error: unknown): void => {
 };
 process.on("uncaughtException", lastResort);
 process.on("unhandledRejection", lastResort);
-// Write errors on stdout are reported by the output that made them; this listener only keeps an
-// error on a write made elsewhere (help text into a closed pipe) from crashing the process.
-process.stdout.on("error", () => {});
+// Write errors on stdout during a run are reported by the output that made them; this listener
+// keeps an error on a write made elsewhere (help text) from crashing the process, and is
+// reported below.
+let stdoutError: Error | undefined;
+process.stdout.on("error", (error) => {
+  stdoutError ??= error;
+});
 process.stderr.on("error", () => {});
 
 // The first Ctrl-C (or SIGTERM) stops the run between steps and removes its temp file; a second
@@ -51,4 +56,11 @@ const exitCode = await runCli(process.argv.slice(2), {
   signal: controller.signal,
   stdoutFile: out?.isFile() ? { dev: out.dev, ino: out.ino } : undefined,
 });
-process.exitCode = exitCode === 130 && signalExit !== undefined ? signalExit : exitCode;
+// Help text into a full disk fails after it was queued; wait for it, then say so.
+await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+if (exitCode === 0 && stdoutError !== undefined && (stdoutError as NodeJS.ErrnoException).code !== "EPIPE") {
+  process.stderr.write(`kpi-backfill: error: ${IoError.from(stdoutError, "write to", "stdout").message}\n`);
+  process.exitCode = 3;
+} else {
+  process.exitCode = exitCode === 130 && signalExit !== undefined ? signalExit : exitCode;
+}

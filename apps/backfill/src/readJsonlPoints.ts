@@ -76,7 +76,9 @@ function rowKey(record: Record<string, unknown>, fail: (reason: string) => never
 
 function rowTimestamp(raw: unknown, fail: (reason: string) => never): number {
   if (typeof raw === "number") {
-    if (!Number.isInteger(raw)) fail(`timestamp ${raw} is not a whole number of epoch ms`);
+    // 1e400 parses as Infinity: out of range rather than fractional.
+    if (Number.isFinite(raw) && !Number.isInteger(raw))
+      fail(`timestamp ${raw} is not a whole number of epoch ms`);
     if (raw < CDF_MIN_TIMESTAMP || raw > CDF_MAX_TIMESTAMP) {
       fail(`timestamp ${raw} is outside CDF's time range, ${CDF_RANGE_TEXT}`);
     }

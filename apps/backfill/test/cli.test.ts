@@ -147,6 +147,14 @@ describe("the kpi-backfill process", () => {
     );
   }, 60_000);
 
+  it("says when even its help cannot be written (stdout on a full disk), exit 3", () => {
+    const { status, stderr } = inShell("$CLI evaluate --help > /dev/full");
+    expect(stderr).toBe(
+      "kpi-backfill: error: cannot write to stdout: no space left on the device (ENOSPC)\n",
+    );
+    expect(status).toBe(3);
+  }, 60_000);
+
   it("says --out in a directory it cannot write to in one line, exit 3, before reading the input", () => {
     // /sys refuses new files even to root, so this holds whoever runs the tests.
     const { status, stdout, stderr } = kpiBackfill(...QUICK_START, "--out", "/sys/kpi-results.csv");

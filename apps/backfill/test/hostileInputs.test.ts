@@ -112,7 +112,7 @@ describe("--out that is an input or the config", () => {
     const exitCode = await runCli(["evaluate", "--config", config, "--input", points, ...RANGE], io);
     expect(exitCode).toBe(2);
     expect(io.stderrText()).toContain(
-      `stdout is redirected to --input ${points}, which the shell has already emptied`,
+      `stdout is redirected to --input ${points} (with >, the shell has already emptied it); write the result to another file`,
     );
   });
 });
@@ -286,6 +286,9 @@ describe("timestamps outside CDF's range or with impossible offsets", () => {
       const jsonl = await evaluatePoints("p.jsonl", `{"externalId":"a","timestamp":${ts},"value":1}\n`);
       expectDataError(jsonl, `${jsonl.points}:1: timestamp ${ts} is outside CDF's time range, ${range}`);
     }
+    // JSON.parse has already made 1e400 Infinity; it is out of range, not "fractional".
+    const huge = await evaluatePoints("p.jsonl", '{"externalId":"a","timestamp":1e400,"value":1}\n');
+    expectDataError(huge, `timestamp Infinity is outside CDF's time range`);
   });
 
   it("refuse UTC offsets beyond ±18:00 or with 60 minutes or more, in data", async () => {
