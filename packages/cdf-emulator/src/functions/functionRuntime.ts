@@ -50,6 +50,7 @@ function functionEnv(envVars: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...envVars };
 }
 
+/** A call error quotes at most this much of an output line; the whole line is in the logs. */
 const MAX_QUOTED_OUTPUT = 300;
 
 /**
