@@ -114,6 +114,27 @@ describe("failures of a running emulator", () => {
   });
 });
 
+describe("a deploy whose import ends the process", () => {
+  let emulator: Emulator;
+  let client: CogniteClient;
+  emulatorSuite(
+    { project: "functions-import-exit", contract: functionsContractOptions, settings },
+    (started) => {
+      ({ emulator, client } = started);
+    },
+  );
+
+  it("fails with a message about the import, quoting the last error line", async () => {
+    const fn = await deploy(emulator, client, "exits-at-import", {
+      "handler.py": "import os, sys\nsys.stderr.write('no config\\n')\nsys.stderr.flush()\nos._exit(4)\n",
+    });
+    expect(fn.status).toBe("Failed");
+    expect(fn.error?.message).toBe(
+      'The function\'s Python process exited with code 4 while importing the handler: the module or a library it imports ended the process (os._exit, a crash, or running out of memory). Its last error output: "no config".',
+    );
+  });
+});
+
 describe("a saved state that cannot be used stops the start, naming the file", () => {
   let dataDir: string;
   beforeAll(async () => {

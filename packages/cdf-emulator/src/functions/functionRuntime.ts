@@ -66,6 +66,7 @@ const CHECK_MIN_CAP_MS = 60_000;
  * interpreter crashed, or the system killed it (out of memory is SIGKILL).
  */
 function endedWithoutResult(
+  mode: "check" | "call",
   exit: { code: number | null; signal: string | null },
   lastStderr?: string,
 ): string {
@@ -74,6 +75,9 @@ function endedWithoutResult(
     lastStderr === undefined
       ? ""
       : ` Its last error output: ${JSON.stringify(lastStderr.length > MAX_QUOTED_OUTPUT ? `${lastStderr.slice(0, MAX_QUOTED_OUTPUT)}...` : lastStderr)}.`;
+  if (mode === "check") {
+    return `The function's Python process ${how} while importing the handler: the module or a library it imports ended the process (os._exit, a crash, or running out of memory).${last}`;
+  }
   return `The function's Python process ${how} before returning a result: the handler or a library it uses ended the process (os._exit, a crash, or running out of memory); the call's logs hold all it printed.${last}`;
 }
 
@@ -217,7 +221,7 @@ export class FunctionRuntime {
           try {
             return JSON.parse(await readFile(resultPath, "utf8")) as HarnessOutcome;
           } catch {
-            return { ok: false, message: endedWithoutResult(exit, lastStderr), trace: null };
+            return { ok: false, message: endedWithoutResult(mode, exit, lastStderr), trace: null };
           }
         } finally {
           await rm(resultDir, { recursive: true, force: true });
