@@ -129,17 +129,44 @@ export function queryBoolean(value: string | null, path: string): boolean | unde
   throw new CdfError(400, `Query parameter ${path} must be 'true' or 'false' (got '${value}').`);
 }
 
-/** Cursors are opaque to clients; ours encode a position so that pages stay stable under inserts. */
-export function encodeCursor(position: string | number): string {
+/** What a cursor carries: a key, an offset, or a tuple (e.g. a datapoint kind and timestamp). */
+export type CursorPosition = string | number | ReadonlyArray<string | number>;
+
+const isScalar = (p: CursorPosition): p is string | number => typeof p === "string" || typeof p === "number";
+
+function isPosition(value: unknown): value is CursorPosition {
+  return (
+    typeof value === "string" ||
+    typeof value === "number" ||
+    (Array.isArray(value) && value.every((v) => typeof v === "string" || typeof v === "number"))
+  );
+}
+
+/**
+ * The emulator's one cursor codec. Cursors are opaque to clients (openapi.json: "not intended to
+ * be decoded"); ours encode a position so that pages stay stable under inserts.
+ */
+export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify(position)).toString("base64url");
 }
 
-export function decodeCursor(cursor: unknown, where: string): string | number | undefined {
+/**
+ * The position a cursor carries, undefined when none was sent. A cursor that is not one this
+ * endpoint issued (`accept` says which positions it issues; by default a key or an offset) is
+ * CDF's 400.
+ */
+export function decodeCursor<T extends CursorPosition = string | number>(
+  cursor: unknown,
+  where: string,
+  accept: (position: CursorPosition) => position is T = isScalar as (
+    position: CursorPosition,
+  ) => position is T,
+): T | undefined {
   if (cursor === undefined || cursor === null || cursor === "") return undefined;
   if (typeof cursor !== "string") throw new CdfError(400, `${where}: cursor must be a string.`);
   try {
     const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (typeof value === "string" || typeof value === "number") return value;
+    if (isPosition(value) && accept(value)) return value;
   } catch {
     // fall through to the 400 below
   }

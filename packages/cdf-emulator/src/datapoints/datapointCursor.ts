@@ -1,26 +1,26 @@
 // Per-item cursors of /timeseries/data/list. Opaque to clients (as CDF's are); inside, the
 // timestamp to resume from: the next raw point, or the start of the next aggregate interval
 // (which is also the alignment origin of the next page, so intervals line up across pages).
+// Encoded with the emulator's one cursor codec (requestBody.ts) as ["r" | "a", timestamp].
 
-import { CdfError } from "../context.js";
+import { type CursorPosition, decodeCursor, encodeCursor } from "../requestBody.js";
 
 export interface DatapointCursor {
   kind: "raw" | "aggregate";
   next: number;
 }
 
-export function encodeCursor(cursor: DatapointCursor): string {
-  return Buffer.from(`v1:${cursor.kind === "raw" ? "r" : "a"}:${cursor.next}`).toString("base64url");
+type Position = readonly ["r" | "a", number];
+
+const isDatapointPosition = (p: CursorPosition): p is Position =>
+  Array.isArray(p) && p.length === 2 && (p[0] === "r" || p[0] === "a") && Number.isSafeInteger(p[1]);
+
+export function encodeDatapointCursor(cursor: DatapointCursor): string {
+  return encodeCursor([cursor.kind === "raw" ? "r" : "a", cursor.next]);
 }
 
-export function decodeCursor(text: unknown, where: string): DatapointCursor {
-  const m =
-    typeof text === "string" ? /^v1:([ra]):(-?\d+)$/.exec(Buffer.from(text, "base64url").toString()) : null;
-  if (!m) {
-    throw new CdfError(
-      400,
-      `${where}: invalid cursor ${JSON.stringify(text)}; pass a nextCursor from a previous response`,
-    );
-  }
-  return { kind: m[1] === "r" ? "raw" : "aggregate", next: Number(m[2]) };
+/** The cursor an item sent, undefined when it sent none; 400 for one this endpoint did not issue. */
+export function decodeDatapointCursor(text: unknown, where: string): DatapointCursor | undefined {
+  const position = decodeCursor(text, where, isDatapointPosition);
+  return position && { kind: position[0] === "r" ? "raw" : "aggregate", next: position[1] };
 }

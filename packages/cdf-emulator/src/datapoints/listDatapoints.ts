@@ -7,7 +7,7 @@
 import { CdfError, type EmulatorContext, type TimeSeriesInfo } from "../context.js";
 import { AGGREGATE_NAMES, type AggregateName } from "./aggregateBuilder.js";
 import { createBucketing, parseGranularity, parseTimeZone } from "./bucketing.js";
-import { type DatapointCursor, decodeCursor, encodeCursor } from "./datapointCursor.js";
+import { type DatapointCursor, decodeDatapointCursor, encodeDatapointCursor } from "./datapointCursor.js";
 import type { DatapointStore } from "./datapointStore.js";
 import { readAggregates } from "./readAggregates.js";
 import { readRawPage } from "./readRawPage.js";
@@ -132,8 +132,8 @@ const WRONG_CURSOR = {
 
 /** Where this page starts: the item's start, or later where the previous page's cursor points. */
 function pageStart(p: ItemPlan, kind: DatapointCursor["kind"]): number {
-  if (p.q.cursor === undefined) return p.start;
-  const cursor = decodeCursor(p.q.cursor, `${p.where}.cursor`);
+  const cursor = decodeDatapointCursor(p.q.cursor, `${p.where}.cursor`);
+  if (cursor === undefined) return p.start;
   if (cursor.kind !== kind) throw new CdfError(400, `${p.where}.cursor: ${WRONG_CURSOR[kind]}`);
   return Math.max(p.start, cursor.next);
 }
@@ -154,7 +154,7 @@ function rawItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan): Buff
   // No cursor with outside points: CDF does not accept one back with includeOutsidePoints.
   const cursor =
     page.next !== undefined && q.includeOutsidePoints !== true
-      ? `,"nextCursor":"${encodeCursor({ kind: "raw", next: page.next })}"`
+      ? `,"nextCursor":"${encodeDatapointCursor({ kind: "raw", next: page.next })}"`
       : "";
   return [
     Buffer.from(`${seriesHeaderJson(p.info)},"datapoints":[`),
@@ -188,7 +188,7 @@ function aggregateItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan)
   ctx.stats.datapointsReturned += result.datapoints.length;
   const cursor =
     result.nextStart !== undefined
-      ? `,"nextCursor":"${encodeCursor({ kind: "aggregate", next: result.nextStart })}"`
+      ? `,"nextCursor":"${encodeDatapointCursor({ kind: "aggregate", next: result.nextStart })}"`
       : "";
   const head = seriesHeaderJson({ ...p.info, isString: false });
   return `${head},"datapoints":${JSON.stringify(result.datapoints)}${cursor}}`;

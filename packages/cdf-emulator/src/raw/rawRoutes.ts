@@ -4,7 +4,7 @@
 
 import { CdfError, type EmulatorContext, type RouteRegistry } from "../context.js";
 import { parseRequestBody } from "../parseRequestBody.js";
-import { decodeCursor, encodeCursor, limitOf, queryBoolean } from "../requestBody.js";
+import { type CursorPosition, decodeCursor, encodeCursor, limitOf, queryBoolean } from "../requestBody.js";
 import {
   createDbsBody,
   createTablesBody,
@@ -24,6 +24,9 @@ const LIST = [
   { acl: "rawAcl", action: "READ" },
 ] as const;
 
+/** Raw's cursors carry the last name or key returned. */
+const isKey = (p: CursorPosition): p is string => typeof p === "string";
+
 /** One page of a name-sorted list; the cursor is the last name returned, so deletions never shift pages. */
 function pageByName<T extends { name: string }>(
   sorted: T[],
@@ -31,7 +34,7 @@ function pageByName<T extends { name: string }>(
   cursor: string | null,
   where: string,
 ): { items: T[]; nextCursor?: string } {
-  const after = decodeCursor(cursor ?? undefined, where);
+  const after = decodeCursor(cursor, where, isKey);
   const start =
     after === undefined
       ? 0
@@ -204,7 +207,7 @@ export function registerRawRoutes(registry: RouteRegistry, ctx: EmulatorContext)
         columnsParam === null || columnsParam === ""
           ? undefined
           : columnsParam.split(",").filter((c) => c !== "");
-      const after = decodeCursor(q.get("cursor") ?? undefined, "GET rows");
+      const after = decodeCursor(q.get("cursor"), "GET rows", isKey);
       let i = after === undefined ? 0 : lowerBound(t.keys, `${String(after)}\u0000`);
       const items: RawRow[] = [];
       let lastKey: string | undefined;

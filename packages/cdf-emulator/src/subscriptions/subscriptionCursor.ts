@@ -1,8 +1,10 @@
 // A subscription cursor names a position in one partition's log of one subscription. It carries
 // the subscription's internal id so that a cursor of a deleted-and-recreated subscription (same
-// externalId) or of another partition is refused instead of silently skipping data.
+// externalId) or of another partition is refused instead of silently skipping data. Encoded with
+// the emulator's one cursor codec (requestBody.ts) as [1, subscription, partition, position].
 
 import { CdfError } from "../context.js";
+import { type CursorPosition, decodeCursor, encodeCursor } from "../requestBody.js";
 
 export interface SubscriptionCursor {
   subscription: number;
@@ -10,25 +12,21 @@ export interface SubscriptionCursor {
   position: number;
 }
 
+type Position = readonly [1, number, number, number];
+
+const isSubscriptionPosition = (p: CursorPosition): p is Position =>
+  Array.isArray(p) && p.length === 4 && p[0] === 1 && p.every((n) => Number.isSafeInteger(n));
+
 export function encodeSubscriptionCursor(cursor: SubscriptionCursor): string {
-  return Buffer.from(JSON.stringify([1, cursor.subscription, cursor.partition, cursor.position])).toString(
-    "base64url",
-  );
+  return encodeCursor([1, cursor.subscription, cursor.partition, cursor.position]);
 }
 
 export function decodeSubscriptionCursor(text: string, where: string): SubscriptionCursor {
   try {
-    const value = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as unknown;
-    if (
-      Array.isArray(value) &&
-      value.length === 4 &&
-      value[0] === 1 &&
-      value.every((n) => Number.isSafeInteger(n))
-    ) {
-      return { subscription: value[1], partition: value[2], position: value[3] };
-    }
+    const p = decodeCursor(text, where, isSubscriptionPosition);
+    if (p !== undefined) return { subscription: p[1], partition: p[2], position: p[3] };
   } catch {
-    // fall through to the 400 below
+    // the 400 below says what to do for a subscription
   }
   throw new CdfError(
     400,

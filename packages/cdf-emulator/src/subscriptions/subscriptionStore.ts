@@ -10,6 +10,7 @@ import {
   type EmulatorStore,
   type TimeSeriesInfo,
 } from "../context.js";
+import { STATUS_GOOD, statusCategory, statusObject } from "../datapoints/statusCode.js";
 import { readStateFile, writeStateFile } from "../stateFile.js";
 import { type LogEntry, type LoggedChange, PartitionLog, type SubscribedSeries } from "./partitionLog.js";
 import { decodeSubscriptionCursor, encodeSubscriptionCursor } from "./subscriptionCursor.js";
@@ -81,19 +82,6 @@ function subscribedSeries(ts: TimeSeriesInfo): SubscribedSeries {
 }
 
 const timeUnitMs: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-const STATUS_UNCERTAIN = 1;
-const STATUS_BAD = 2;
-const statusSymbols = new Map([
-  [0, "Good"],
-  [1073741824, "Uncertain"],
-  [2147483648, "Bad"],
-]);
-
-/** The severity class of an OPC UA status code: the top two bits (0 Good, 1 Uncertain, 2 Bad). */
-function severityOf(code: number): number {
-  return Math.floor(code / 2 ** 30) % 4;
-}
 
 export class SubscriptionStore implements EmulatorStore {
   readonly #byExternalId = new Map<string, Subscription>();
@@ -580,19 +568,16 @@ export class SubscriptionStore implements EmulatorStore {
   ): Array<Record<string, unknown>> {
     const out: Array<Record<string, unknown>> = [];
     for (const p of points) {
-      const code = p.status?.code ?? 0;
-      const severity = severityOf(code);
+      const code = p.status?.code ?? STATUS_GOOD;
+      const category = statusCategory(code);
       if (request.ignoreBadDataPoints) {
-        if (severity === STATUS_BAD) continue;
-        if (severity === STATUS_UNCERTAIN && request.treatUncertainAsBad) continue;
+        if (category === "bad") continue;
+        if (category === "uncertain" && request.treatUncertainAsBad) continue;
       }
       const point: Record<string, unknown> = { timestamp: p.timestamp };
       if (p.value !== undefined && p.value !== null) point["value"] = p.value;
       // Good status codes are always omitted (SubscriptionsListDataRequest.includeStatus).
-      if (request.includeStatus && code !== 0) {
-        const symbol = statusSymbols.get(code);
-        point["status"] = symbol === undefined ? { code } : { code, symbol };
-      }
+      if (request.includeStatus && code !== STATUS_GOOD) point["status"] = statusObject(code);
       out.push(point);
     }
     return out;
