@@ -1,8 +1,8 @@
+import { parseExpression } from "../src/expression.js";
 import {
   computeKpis,
   type KpiDefinition,
   PointColumnsBuilder,
-  parseExpression,
   type WindowSpec,
   windowsBetween,
 } from "../src/index.js";

@@ -1,13 +1,74 @@
-export * from "./aggregates.js";
-export * from "./clean.js";
-export * from "./definition.js";
-export * from "./duration.js";
-export * from "./engine.js";
-export * from "./expression.js";
-export * from "./interpolate.js";
-export * from "./model.js";
-export * from "./plan.js";
-export * from "./points.js";
-export * from "./ports.js";
-export * from "./series.js";
-export * from "./window.js";
+// The public API of kpi-core: load definitions, plan and run, compute, and the ports a runner
+// implements. Internals (cleaning stages, aggregate views, the expression parser's pieces) stay
+// inside; the in-memory ports are in "@kpi-pipeline/kpi-core/testing".
+
+// The run and its ports
+export { ChangesLostError } from "./changesLostError.js";
+// Definitions (kpis.yaml)
+export {
+  ENGINE_SEMANTICS_VERSION,
+  KpiConfigError,
+  type KpiConfigInput,
+  type KpiConfigIssue,
+  kpiConfigHash,
+  kpiConfigJsonSchema,
+  kpiConfigJsonSchemaText,
+  kpiConfigSchema,
+  parseKpiConfig,
+} from "./definition.js";
+export { dirtySpans, type InputChanges, type Span } from "./dirtySpans.js";
+export { DurationError, formatDurationMs, parseDuration } from "./duration.js";
+// Computing
+export { CDF_VALUE_LIMIT, computeKpis, computeWindows, type KpiRequest } from "./engine.js";
+export { ExpressionError } from "./expression.js";
+export { type InputReach, inputReach } from "./inputReach.js";
+export type {
+  CleanStep,
+  InputSeries,
+  InputSpec,
+  KpiDatapoint,
+  KpiDefinition,
+  PointColumns,
+  SeriesRef,
+  Window,
+  WindowSpec,
+} from "./model.js";
+export { CDF_MAX_TIME, CDF_MIN_TIME, STATUS_BAD, STATUS_GOOD, STATUS_UNCERTAIN } from "./model.js";
+export { allClosedWindows, type DueWindows, dueWindows, firstWindowStart, windowsOfSpans } from "./plan.js";
+// Points
+export {
+  PointColumnsBuilder,
+  type PointInput,
+  pointColumnsFrom,
+  type StatusClass,
+  statusClass,
+} from "./points.js";
+export type {
+  ChangePage,
+  ChangeSource,
+  Clock,
+  DatapointSource,
+  KpiOutput,
+  KpiState,
+  OutputWrite,
+  PartitionCursor,
+  PointsAnswer,
+  PointsRequest,
+  RunSummary,
+  SeriesChange,
+  StateStore,
+  TimeRange,
+  VersionPointer,
+} from "./ports.js";
+export type { ReadStats } from "./readAround.js";
+export { readInputs, type SpanRequest } from "./readInputs.js";
+export { type KpiRunReport, type RunOptions, type RunPorts, type RunReport, runKpis } from "./runKpis.js";
+export { describeSeries, instanceSeriesKey, seriesLookupKey } from "./series.js";
+// Windows and planning
+export {
+  countWindowsBetween,
+  nextWindow,
+  windowAtOrAfter,
+  windowContaining,
+  windowsBetween,
+} from "./window.js";
