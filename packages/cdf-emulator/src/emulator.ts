@@ -19,7 +19,7 @@ import { SaveError, type SaveFailure, type SaveReport } from "./SaveError.js";
 import { EmulatorServer } from "./server.js";
 import { registerSessionRoutes } from "./sessions.js";
 import { readStateFile, StateFileError, writeStateFile } from "./stateFile.js";
-import { registerSubscriptionRoutes } from "./subscriptions.js";
+import { registerSubscriptionRoutes } from "./subscriptions/index.js";
 import type { ContractHook } from "./testing/contractRecorder.js";
 import { registerTimeSeriesRoutes, type TimeSeriesStore, timeSeriesInfo } from "./timeseries.js";
 

@@ -1,9 +1,8 @@
 // Request bodies of /timeseries/subscriptions/*, with the limits of openapi.json
 // (SubscriptionsCreateRequest, SubscriptionsUpdateRequest, SubscriptionsListDataRequest, ...).
-// A body that does not parse is a 400 naming the field, as CDF answers.
+// Parsed with parseRequestBody: a body that does not parse is a 400 naming the field, as CDF answers.
 
 import { z } from "zod";
-import { CdfError } from "../context.js";
 
 const externalId = z.string().min(1).max(255);
 const instanceId = z.strictObject({
@@ -88,22 +87,3 @@ export type CreateSubscriptionItem = z.infer<typeof createSubscriptionRequest>["
 export type SubscriptionUpdate = z.infer<typeof updateSubscriptionRequest>["items"][number]["update"];
 export type ListSubscriptionDataRequest = z.infer<typeof listSubscriptionDataRequest>;
 export type InstanceIdRef = z.infer<typeof instanceId>;
-
-function issuePath(path: PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, key) =>
-      typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`,
-    "",
-  );
-}
-
-/** Parse a body with a schema, or throw CDF's 400 listing each problem with its field path. */
-export function parseRequest<T extends z.ZodType>(schema: T, body: unknown, where: string): z.infer<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues
-    .slice(0, 5)
-    .map((issue) => `${issuePath(issue.path) || "(body)"}: ${issue.message}`)
-    .join("; ");
-  throw new CdfError(400, `${where}: ${problems}`);
-}

@@ -1,19 +1,19 @@
 // Datapoint subscriptions (`/timeseries/subscriptions/*`): routes with CDF's shapes, status
 // codes and ACLs (timeSeriesSubscriptionsAcl READ/WRITE). State and semantics live in
-// subscriptions/subscriptionStore.ts.
+// subscriptionStore.ts, request bodies in subscriptionRequests.ts.
 
-import { CdfError, type EmulatorContext, type RouteRegistry } from "./context.js";
-import { pageOf } from "./pageOf.js";
-import { decodeCursor, encodeCursor, limitOf } from "./requestBody.js";
+import { CdfError, type EmulatorContext, type RouteRegistry } from "../context.js";
+import { pageOf } from "../pageOf.js";
+import { parseRequestBody } from "../parseRequestBody.js";
+import { decodeCursor, encodeCursor, limitOf } from "../requestBody.js";
 import {
   byIdsSubscriptionRequest,
   createSubscriptionRequest,
   deleteSubscriptionRequest,
   listSubscriptionDataRequest,
-  parseRequest,
   updateSubscriptionRequest,
-} from "./subscriptions/subscriptionRequests.js";
-import { SubscriptionStore } from "./subscriptions/subscriptionStore.js";
+} from "./subscriptionRequests.js";
+import { SubscriptionStore } from "./subscriptionStore.js";
 
 const READ = [{ acl: "timeSeriesSubscriptionsAcl", action: "READ" }] as const;
 const WRITE = [{ acl: "timeSeriesSubscriptionsAcl", action: "WRITE" }] as const;
@@ -29,7 +29,7 @@ export function registerSubscriptionRoutes(registry: RouteRegistry, ctx: Emulato
     pattern: "/timeseries/subscriptions",
     acl: [...WRITE],
     handler: (req) => {
-      const body = parseRequest(createSubscriptionRequest, req.body, "Create subscriptions");
+      const body = parseRequestBody(createSubscriptionRequest, req.body, "Create subscriptions");
       return { status: 201, body: { items: body.items.map((item) => store.create(item)) } };
     },
   });
@@ -53,7 +53,7 @@ export function registerSubscriptionRoutes(registry: RouteRegistry, ctx: Emulato
     pattern: "/timeseries/subscriptions/byids",
     acl: [...READ],
     handler: (req) => {
-      const body = parseRequest(byIdsSubscriptionRequest, req.body, "Retrieve subscriptions");
+      const body = parseRequestBody(byIdsSubscriptionRequest, req.body, "Retrieve subscriptions");
       const items = body.items.flatMap((i) => store.retrieve(i.externalId, body.ignoreUnknownIds ?? false));
       return { body: { items } };
     },
@@ -64,7 +64,7 @@ export function registerSubscriptionRoutes(registry: RouteRegistry, ctx: Emulato
     pattern: "/timeseries/subscriptions/update",
     acl: [...WRITE],
     handler: (req) => {
-      const body = parseRequest(updateSubscriptionRequest, req.body, "Update subscriptions");
+      const body = parseRequestBody(updateSubscriptionRequest, req.body, "Update subscriptions");
       return { body: { items: body.items.map((i) => store.update(i.externalId, i.update)) } };
     },
   });
@@ -74,7 +74,7 @@ export function registerSubscriptionRoutes(registry: RouteRegistry, ctx: Emulato
     pattern: "/timeseries/subscriptions/delete",
     acl: [...WRITE],
     handler: (req) => {
-      const body = parseRequest(deleteSubscriptionRequest, req.body, "Delete subscriptions");
+      const body = parseRequestBody(deleteSubscriptionRequest, req.body, "Delete subscriptions");
       for (const i of body.items) store.delete(i.externalId, body.ignoreUnknownIds ?? false);
       return { body: {} };
     },
@@ -103,7 +103,7 @@ export function registerSubscriptionRoutes(registry: RouteRegistry, ctx: Emulato
     pattern: "/timeseries/subscriptions/data/list",
     acl: [...READ],
     handler: async (req) => {
-      const body = parseRequest(listSubscriptionDataRequest, req.body, "List subscription data");
+      const body = parseRequestBody(listSubscriptionDataRequest, req.body, "List subscription data");
       return { body: await store.listData(body) };
     },
   });

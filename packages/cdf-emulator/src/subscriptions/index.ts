@@ -1,0 +1,3 @@
+// Datapoint subscriptions (`/timeseries/subscriptions*`).
+export { registerSubscriptionRoutes } from "./subscriptionRoutes.js";
+export { SubscriptionStore, subscriptionLimits } from "./subscriptionStore.js";
