@@ -38,10 +38,3 @@ export class IoError extends Error {
     return new IoError(`cannot ${action} ${displayPath(path)}: ${reason}`);
   }
 }
-
-/** Whether `error` is a Node system error (it has an errno code such as ENOSPC). */
-export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return (
-    error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string" && "syscall" in error
-  );
-}

@@ -440,3 +440,39 @@ describe("text in another encoding than UTF-8", () => {
     expect(result.exitCode).toBe(0);
   });
 });
+
+describe("the system refusing a write", () => {
+  it("says a full disk under --out in one line, exit 3 (/dev/full, written directly as a device)", async () => {
+    const config = scratch.file("kpis.yaml", CONFIG);
+    const points = scratch.file("p.csv", POINTS);
+    const { exitCode, stdout, stderr } = await run([
+      "evaluate",
+      "--config",
+      config,
+      "--input",
+      points,
+      ...RANGE,
+      "--out",
+      "/dev/full",
+    ]);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      "kpi-backfill: error: cannot write /dev/full: no space left on the device (ENOSPC)\n",
+    );
+    expect(exitCode).toBe(3);
+  });
+});
+
+describe("JSONL nested too deeply to print", () => {
+  it("is described, not stringified into a stack overflow", async () => {
+    const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+    const result = await evaluatePoints(
+      "p.jsonl",
+      `{"externalId":"a","timestamp":1704067200000,"value":${deep}}\n`,
+    );
+    expectDataError(
+      result,
+      "value (a deeply nested list) is not a number; write a JSON number, or null for no value",
+    );
+  });
+});
