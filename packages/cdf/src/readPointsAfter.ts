@@ -4,6 +4,7 @@ import { CDF_LIMITS } from "./cdfLimits.js";
 import { checkTimeRange } from "./checkTimeRange.js";
 import { columnsFromDatapoints, type SeriesColumns, UnexpectedCdfResponseError } from "./seriesColumns.js";
 import { isSameSeries, seriesItem } from "./seriesItem.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./withRetries.js";
 
 // The first n points of each series at or after t: a forward list with limit n and no cursor,
 // up to 100 series per request (fewer when n x 100 would pass CDF's 100,000-point total). One
@@ -18,7 +19,7 @@ export async function readPointsAfter(
   series: readonly SeriesRef[],
   at: number,
   count: number,
-  options: { before?: number } = {},
+  options: { before?: number; retry?: RetryPolicy } = {},
 ): Promise<SeriesColumns[]> {
   const before = options.before ?? CDF_LIMITS.maxTimestamp + 1;
   checkTimeRange(at, before, "readPointsAfter");
@@ -32,20 +33,25 @@ export async function readPointsAfter(
   const perRequest = Math.min(CDF_LIMITS.listItems, Math.floor(CDF_LIMITS.listPoints / count));
   for (let from = 0; from < series.length; from += perRequest) {
     const batch = series.slice(from, from + perRequest);
-    const response = await cdf.post<{
-      items?: Array<{
-        externalId?: string;
-        instanceId?: { space: string; externalId: string };
-        datapoints?: unknown;
-      }>;
-    }>("/timeseries/data/list", {
+    const body = {
       items: batch.map((ref) => ({ ...seriesItem(ref), limit: count })),
       start: at,
       end: before,
       includeStatus: true,
       ignoreBadDataPoints: false,
       treatUncertainAsBad: false,
-    });
+    };
+    const response = await withRetries(
+      () =>
+        cdf.post<{
+          items?: Array<{
+            externalId?: string;
+            instanceId?: { space: string; externalId: string };
+            datapoints?: unknown;
+          }>;
+        }>("/timeseries/data/list", body),
+      options.retry ?? DEFAULT_RETRY_POLICY,
+    );
     const items = response.items ?? [];
     for (const [i, ref] of batch.entries()) {
       const item = items[i];

@@ -4,6 +4,7 @@ import { CDF_LIMITS } from "./cdfLimits.js";
 import { checkTimeRange } from "./checkTimeRange.js";
 import { columnsFromDatapoints, type SeriesColumns, UnexpectedCdfResponseError } from "./seriesColumns.js";
 import { isSameSeries, seriesItem } from "./seriesItem.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./withRetries.js";
 
 // The last n points of each series strictly before t. CDF cannot list backwards, so each round
 // asks /timeseries/data/latest for the one point before the oldest found so far, for up to 100
@@ -30,7 +31,7 @@ export async function readPointsBefore(
   series: readonly SeriesRef[],
   before: number,
   count: number,
-  options: { notBefore?: number } = {},
+  options: { notBefore?: number; retry?: RetryPolicy } = {},
 ): Promise<SeriesColumns[]> {
   const notBefore = options.notBefore ?? CDF_LIMITS.minTimestamp;
   checkTimeRange(notBefore, before, "readPointsBefore");
@@ -51,7 +52,7 @@ export async function readPointsBefore(
     for (let from = 0; from < open.length; from += CDF_LIMITS.listItems) {
       const batch = open.slice(from, from + CDF_LIMITS.listItems).filter((o) => o.before > notBefore);
       if (batch.length === 0) continue;
-      const response = await cdf.post<{ items?: LatestItem[] }>("/timeseries/data/latest", {
+      const body = {
         items: batch.map((o) => ({
           ...seriesItem(series[o.index]!),
           before: o.before,
@@ -59,7 +60,11 @@ export async function readPointsBefore(
           ignoreBadDataPoints: false,
           treatUncertainAsBad: false,
         })),
-      });
+      };
+      const response = await withRetries(
+        () => cdf.post<{ items?: LatestItem[] }>("/timeseries/data/latest", body),
+        options.retry ?? DEFAULT_RETRY_POLICY,
+      );
       const items = response.items ?? [];
       for (const [i, o] of batch.entries()) {
         const item = items[i];

@@ -4,6 +4,7 @@ import { CDF_LIMITS } from "./cdfLimits.js";
 import { checkTimeRange } from "./checkTimeRange.js";
 import { columnsFromDatapoints, type SeriesColumns, UnexpectedCdfResponseError } from "./seriesColumns.js";
 import { isSameSeries, seriesItem } from "./seriesItem.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./withRetries.js";
 
 // Raw datapoints of many series over one range, streamed one response at a time so memory stays
 // bounded by a page (at most 100,000 points) whatever the backlog. Each request packs up to 100
@@ -21,6 +22,8 @@ export interface RawReadOptions {
   itemsPerRequest?: number;
   /** Requests in flight at once (default 1); each series is in at most one. */
   concurrency?: number;
+  /** Retries of a request that got no answer, a 429 or a 5xx (reads are idempotent). */
+  retry?: RetryPolicy;
 }
 
 /** One series' next points in a range, in time order after its previous chunk. */
@@ -84,7 +87,10 @@ export async function* readRawDatapoints(
       ignoreBadDataPoints: false,
       treatUncertainAsBad: false,
     };
-    const request = cdf.post<{ items?: ListItem[] }>("/timeseries/data/list", body).then((response) => {
+    const request = withRetries(
+      () => cdf.post<{ items?: ListItem[] }>("/timeseries/data/list", body),
+      options.retry ?? DEFAULT_RETRY_POLICY,
+    ).then((response) => {
       const chunks: SeriesChunk[] = [];
       const next: Work[] = [];
       const items = response.items;

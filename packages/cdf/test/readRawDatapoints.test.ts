@@ -144,6 +144,21 @@ describe("readRawDatapoints", () => {
     expect(one.batches.map((b) => b[0]!.points.length)).toEqual([100_000, 100_000, 50_000]);
   });
 
+  it("rides out 429s (the SDK's retries) and dropped connections (ours), counting every request", async () => {
+    await t.emulator.control.reset();
+    await seedSeries(t, [{ ref: { externalId: "f" }, points: [{ timestamp: BASE, value: 1 }] }]);
+    t.emulator.control.addFault({ path: "*/timeseries/data/list", status: 429, count: 2 });
+    let read = await readAll([{ externalId: "f" }], BASE, BASE + 10);
+    expect(read.requests).toBe(3);
+    expect(read.batches[0]![0]!.points.length).toBe(1);
+    t.emulator.control.addFault({ path: "*/timeseries/data/list", drop: true, count: 1 });
+    read = await readAll([{ externalId: "f" }], BASE, BASE + 10, {
+      retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
+    });
+    expect(read.requests).toBe(2);
+    expect(read.batches[0]![0]!.points.length).toBe(1);
+  });
+
   it("yields nothing for an empty range, and refuses times CDF cannot store", async () => {
     expect((await readAll([{ externalId: "any" }], BASE, BASE)).requests).toBe(0);
     await expect(readAll([{ externalId: "any" }], BASE, 5e12)).rejects.toThrow(
