@@ -159,6 +159,28 @@ describe("readRawDatapoints", () => {
     expect(read.batches[0]![0]!.points.length).toBe(1);
   });
 
+  it("asks for the next page only when the consumer wants it (memory bounded by concurrency x one page)", async () => {
+    await t.emulator.control.reset();
+    const series = Array.from({ length: 4 }, (_, i) => ({
+      ref: { externalId: `lazy${i}` },
+      points: Array.from({ length: 20 }, (_, j) => ({ timestamp: BASE + j, value: j })),
+    }));
+    await seedSeries(t, series);
+    for (const concurrency of [1, 2]) {
+      const before = cdf.requestCount;
+      const reader = readRawDatapoints(
+        cdf,
+        { series: series.map((s) => s.ref), start: BASE, end: BASE + 100 },
+        { pointsPerRequest: 10, itemsPerRequest: 1, concurrency },
+      );
+      await reader.next();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // One page taken; with concurrency c, at most c requests were sent while the consumer held it.
+      expect(cdf.requestCount - before).toBe(concurrency);
+      await reader.return(undefined);
+    }
+  });
+
   it("yields nothing for an empty range, and refuses times CDF cannot store", async () => {
     expect((await readAll([{ externalId: "any" }], BASE, BASE)).requests).toBe(0);
     await expect(readAll([{ externalId: "any" }], BASE, 5e12)).rejects.toThrow(
