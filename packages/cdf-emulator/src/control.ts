@@ -7,16 +7,17 @@ import type { AuthService, ClientDefinition } from "./auth.js";
 import { clockTimeProblem } from "./checkEmulatorOptions.js";
 import type { VirtualClock } from "./clock.js";
 import { CdfError, type EmulatorContext, type EmulatorRequest, type RouteRegistry } from "./context.js";
+import { clientBody, clockBody, controlTimeSeriesBody, faultBody } from "./controlRequests.js";
+import { parseRequestBody } from "./parseRequestBody.js";
 import type { PathFault, PathFaultSpec, PathFaults } from "./pathFaults.js";
-import { objectBody, objectItem } from "./requestBody.js";
 import type { SaveReport } from "./SaveError.js";
 import type { RequestStats } from "./server.js";
 import {
-  parseTimeSeriesCreate,
   type TimeSeries,
   type TimeSeriesCreate,
   type TimeSeriesStore,
-} from "./timeseries.js";
+  timeSeriesCreateOf,
+} from "./timeseries/index.js";
 
 export interface FunctionFaultSpec {
   /** externalId (or id as a string) of the function. */
@@ -198,35 +199,26 @@ export function registerControlRoutes(
   route("GET", "/health", () => ({ status: "ok", project: ctx.project, now: control.now() }));
   route("GET", "/clock", () => ({ now: control.now() }));
   route("POST", "/clock", async (req) => {
-    const body = objectBody(req.body, "POST /_emulator/clock");
-    const wait = body.wait === undefined ? undefined : body.wait === true;
-    const options = wait === undefined ? {} : { wait };
-    if (body.set !== undefined && body.advance === undefined) {
-      return { now: await control.setClock(body.set as number | string, options) };
-    }
-    if (body.advance !== undefined && body.set === undefined) {
-      return { now: await control.advanceClock(body.advance as number | string, options) };
-    }
-    throw new CdfError(
-      400,
-      'POST /_emulator/clock takes {"set": <ms or ISO time>} or {"advance": <ms or "10m">, "wait"?: boolean}.',
-    );
+    const body = parseRequestBody(clockBody, req.body, "POST /_emulator/clock");
+    const options = body.wait === undefined ? {} : { wait: body.wait };
+    return {
+      now:
+        "set" in body
+          ? await control.setClock(body.set, options)
+          : await control.advanceClock(body.advance, options),
+    };
   });
   route("GET", "/faults", () => ({
     paths: control.listFaults(),
     functions: Object.fromEntries(ctx.faults.byFunction),
   }));
   route("POST", "/faults", (req) => {
-    const body = objectItem(req.body, "POST /_emulator/faults body");
-    if (typeof body.function === "string") {
-      control.addFunctionFault(body as unknown as FunctionFaultSpec);
+    const body = parseRequestBody(faultBody, req.body, "POST /_emulator/faults");
+    if ("function" in body) {
+      control.addFunctionFault(body);
       return { function: body.function, ...ctx.faults.byFunction.get(body.function) };
     }
-    if (typeof body.path === "string") return control.addFault(body as unknown as PathFaultSpec);
-    throw new CdfError(
-      400,
-      'POST /_emulator/faults takes {"path": "<glob or regex>", "status"?: 429|500|502|503, "probability"?, "count"?, "latencyMs"?, "drop"?} or {"function": "<externalId>", "failDeploy"?, "skipTickProbability"?, "crashAfterDatapointWrites"?}.',
-    );
+    return control.addFault(body);
   });
   route("DELETE", "/faults", () => {
     control.clearFaults();
@@ -238,29 +230,13 @@ export function registerControlRoutes(
   });
   route("GET", "/stats", () => control.stats());
   route("POST", "/clients", (req) => {
-    const body = objectItem(req.body, "POST /_emulator/clients body");
-    const client: ClientDefinition = {
-      clientId: body.clientId as string,
-      clientSecret: body.clientSecret as string,
-    };
-    if (body.capabilities !== undefined) {
-      if (!Array.isArray(body.capabilities))
-        throw new CdfError(400, "capabilities must be an array of CDF capabilities.");
-      client.capabilities = body.capabilities as ClientDefinition["capabilities"] & object;
-    }
-    control.addClient(client);
-    return { clientId: client.clientId };
+    const body = parseRequestBody(clientBody, req.body, "POST /_emulator/clients");
+    control.addClient(body as ClientDefinition);
+    return { clientId: body.clientId };
   });
   route("POST", "/timeseries", (req) => {
-    const body = objectBody(req.body, "POST /_emulator/timeseries");
-    if (!Array.isArray(body.items) || body.items.length === 0) {
-      throw new CdfError(
-        400,
-        'POST /_emulator/timeseries takes {"items": [{"instanceId": {"space", "externalId"}, "isStep"?, ...}]}.',
-      );
-    }
-    const items = body.items.map((raw, i) => parseTimeSeriesCreate(raw, `items[${i}]`, true));
-    return { items: control.createTimeSeries(items) };
+    const { items } = parseRequestBody(controlTimeSeriesBody, req.body, "POST /_emulator/timeseries");
+    return { items: control.createTimeSeries(items.map(timeSeriesCreateOf)) };
   });
   route("POST", "/save", async () => {
     await control.save();

@@ -21,7 +21,7 @@ import { registerSessionRoutes } from "./sessions.js";
 import { readStateFile, StateFileError, writeStateFile } from "./stateFile.js";
 import { registerSubscriptionRoutes } from "./subscriptions/index.js";
 import type { ContractHook } from "./testing/contractRecorder.js";
-import { registerTimeSeriesRoutes, type TimeSeriesStore, timeSeriesInfo } from "./timeseries.js";
+import { registerTimeSeriesRoutes, type TimeSeriesStore, timeSeriesInfo } from "./timeseries/index.js";
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */

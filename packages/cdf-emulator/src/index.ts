@@ -20,4 +20,4 @@ export {
   startEmulator,
 } from "./emulator.js";
 export type { PathFault, PathFaultSpec } from "./pathFaults.js";
-export type { TimeSeries, TimeSeriesCreate } from "./timeseries.js";
+export type { TimeSeries, TimeSeriesCreate } from "./timeseries/index.js";

@@ -113,6 +113,17 @@ describe("clock", () => {
     );
   });
 
+  it.each([
+    ["a wait that is not a boolean", { advance: "1h", wait: "yes" }],
+    ["set and advance together", { set: 0, advance: "1h" }],
+    ["an unknown field", { advance: "1h", speed: 2 }],
+  ])("%s answers 400 and the clock stays", async (_, body) => {
+    const before = emulator.control.now();
+    const { status } = await control("POST", "/clock", body);
+    expect(status).toBe(400);
+    expect(emulator.control.now()).toBe(before);
+  });
+
   it("a body with neither set nor advance answers 400 explaining the shape", async () => {
     const { status, body } = await control("POST", "/clock", { jump: 5 });
     expect(status).toBe(400);
@@ -136,6 +147,12 @@ describe("faults", () => {
       "kpi-fn": { failDeploy: true, skipTickProbability: 0.5, crashAfterDatapointWrites: 2 },
     });
     await control("DELETE", "/faults");
+  });
+
+  it("a client without a secret is refused with 400 naming the field", async () => {
+    const { status, body } = await control("POST", "/clients", { clientId: "x" });
+    expect(status).toBe(400);
+    expect((body.error as { message: string }).message).toContain("clientSecret");
   });
 
   it("an invalid status is refused", async () => {

@@ -235,6 +235,35 @@ describe("update", () => {
     expect(updated?.metadata).toEqual({ b: "2", c: "3" });
   });
 
+  it("an add that takes metadata past its limits answers 400 and changes no series of the request", async () => {
+    const full = Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`k${i}`, "v"]));
+    await client.timeseries.create([{ externalId: "ok" }, { externalId: "full", metadata: full }]);
+    const error = await failure(
+      client.timeseries.update([
+        { externalId: "ok", update: { name: { set: "renamed" } } },
+        { externalId: "full", update: { metadata: { add: { one: "more" }, remove: [] } } },
+      ]),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toContain("items[1].update.metadata");
+    expect(error.message).toContain("257 keys");
+    const [ok, stillFull] = await client.timeseries.retrieve([{ externalId: "ok" }, { externalId: "full" }]);
+    expect(ok?.name).toBeUndefined();
+    expect(Object.keys(stillFull?.metadata ?? {})).toHaveLength(256);
+  });
+
+  it("a filter CDF has but the emulator does not answers 400 naming the supported ones", async () => {
+    const error = await failure(
+      client.post(`/api/v1/projects/${emulator.project}/timeseries/list`, {
+        data: { filter: { assetSubtreeIds: [{ id: 1 }] } },
+      }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(
+      /filter\.assetSubtreeIds: this filter is not supported by the emulator \(supported: name, /,
+    );
+  });
+
   it("refuses to change isString", async () => {
     await client.timeseries.create([{ externalId: "s" }]);
     const error = await failure(
