@@ -28,11 +28,24 @@ let info: CliInfo;
 let client: CogniteClient;
 
 beforeAll(async () => {
-  execFileSync(
-    "pnpm",
-    ["exec", "turbo", "run", "build", "--filter", "@kpi-pipeline/cdf-emulator", "--output-logs=errors-only"],
-    { cwd: packageDir, stdio: "ignore" },
-  );
+  try {
+    execFileSync(
+      "pnpm",
+      [
+        "exec",
+        "turbo",
+        "run",
+        "build",
+        "--filter",
+        "@kpi-pipeline/cdf-emulator",
+        "--output-logs=errors-only",
+      ],
+      { cwd: packageDir, encoding: "utf8", stdio: "pipe" },
+    );
+  } catch (e) {
+    const { stdout = "", stderr = "" } = e as { stdout?: string; stderr?: string };
+    throw new Error(`The package does not build, so its dist/ cannot be tested:\n${stdout}${stderr}`);
+  }
   const started = spawn(process.execPath, [cli, "--port", "0", "--project", "built", "--json"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
