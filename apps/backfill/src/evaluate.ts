@@ -16,7 +16,7 @@ import { displayPath } from "./displayPath.js";
 import type { EvaluateOptions } from "./evaluateOptions.js";
 import { loadKpiConfig } from "./loadKpiConfig.js";
 import type { PointSink, ReadStats } from "./pointSink.js";
-import { readPointFile } from "./readPointFile.js";
+import { type PointFileFormat, readPointFile } from "./readPointFile.js";
 import { readProgress } from "./readProgress.js";
 import { formatResultRow, resultHeader } from "./resultFormat.js";
 import { atomicFileOutput, deviceOutput, type ResultOutput, streamOutput } from "./resultOutput.js";
@@ -113,7 +113,7 @@ export async function runEvaluate(
 async function evaluateInto(
   output: ResultOutput,
   kpis: readonly KpiDefinition[],
-  formats: readonly ("csv" | "jsonl")[],
+  formats: readonly PointFileFormat[],
   options: EvaluateOptions,
   io: EvaluateIo,
   tuning: EvaluateTuning,
