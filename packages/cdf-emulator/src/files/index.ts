@@ -1,0 +1,3 @@
+// Files (`/files*` and the upload/download URLs).
+export { registerFileRoutes } from "./fileRoutes.js";
+export { type FileRecord, FileStore } from "./fileStore.js";
