@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { cleanInput } from "../src/clean.js";
 import { computeKpis, computeWindows } from "../src/engine.js";
 import { parseExpression } from "../src/expression.js";
 import type { InputSeries, InputSpec, KpiDatapoint, KpiDefinition, Window } from "../src/model.js";
@@ -8,6 +9,7 @@ import {
   type Kept,
   type RawPoint,
   type ReferenceAggregate,
+  type ReferenceCleanStep,
   type ReferenceInput,
   referenceAggregate,
   referenceClean,
@@ -199,6 +201,8 @@ function check(
 
 /** Values: mostly small integers and quarters (exact ties, flat segments), some arbitrary doubles. */
 const value = fc.oneof(
+  // A few repeated levels: ties, flatline runs, spike windows with MAD 0.
+  { weight: 4, arbitrary: fc.constantFrom(0, 1, 2) },
   { weight: 4, arbitrary: fc.integer({ min: -20, max: 20 }) },
   { weight: 2, arbitrary: fc.integer({ min: -400, max: 400 }).map((q) => q / 4) },
   { weight: 3, arbitrary: fc.double({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true }) },
@@ -238,14 +242,17 @@ const maxGapMs = fc.oneof(
   fc.integer({ min: 1, max: 3 * H }),
 );
 
+const cleanStep: fc.Arbitrary<ReferenceCleanStep> = fc.oneof(
+  fc
+    .tuple(fc.integer({ min: -25, max: 25 }), fc.integer({ min: 0, max: 1200 }))
+    .map(([lo, width]) => ({ range: [lo, lo + width] as const })),
+  fc.record({ spike: fc.record({ window: fc.constantFrom(3, 5, 7), k: fc.constantFrom(0.5, 1, 3) }) }),
+  fc.record({ flatline: fc.record({ durationMs: fc.constantFrom(0, 5 * M, 30 * M, 2 * H) }) }),
+);
+
 const clean = fc.oneof(
-  { weight: 3, arbitrary: fc.constant([] as Array<{ range: readonly [number, number] }>) },
-  {
-    weight: 1,
-    arbitrary: fc
-      .tuple(fc.integer({ min: -25, max: 25 }), fc.integer({ min: 0, max: 1200 }))
-      .map(([lo, width]) => [{ range: [lo, lo + width] as const }]),
-  },
+  { weight: 3, arbitrary: fc.constant([] as ReferenceCleanStep[]) },
+  { weight: 2, arbitrary: fc.array(cleanStep, { minLength: 1, maxLength: 3 }) },
 );
 
 /** A fixed grid (10 min to 2 h, epoch-aligned plus offset) and windows on it, maybe with holes. */
@@ -304,6 +311,45 @@ function thresholdFor(c: Case, pick: number, fallback: number): number {
 const RUNS = Number(process.env["REFERENCE_RUNS"] ?? 300);
 
 describe("kpi-core against the reference implementation (test/reference.ts)", { timeout: 30_000 }, () => {
+  it("cleaning: kpi-core keeps exactly the reference's points, on dense data with few levels", () => {
+    const levels = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(9.9, 10.1) },
+      { weight: 2, arbitrary: fc.constantFrom(0, 1, 50) },
+      { weight: 1, arbitrary: fc.double({ min: -100, max: 100, noNaN: true }) },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ minute: fc.integer({ min: 0, max: 120 }), value: levels }), { maxLength: 80 }),
+        fc.array(cleanStep, { minLength: 1, maxLength: 3 }),
+        (rows, steps) => {
+          const raw = rows.map((r) => ({ timestamp: EPOCH + r.minute * M, value: r.value, status: 0 }));
+          const input: ReferenceInput = {
+            clean: steps,
+            maxGapMs: undefined,
+            step: false,
+            includeUncertain: false,
+          };
+          const spec: InputSpec = {
+            name: "x",
+            series: { externalId: "x" },
+            clean: steps,
+            maxGapMs: undefined,
+            step: false,
+            counter: false,
+            uncertain: false,
+          };
+          const got = cleanInput(pointColumnsFrom(raw), spec);
+          const want = referenceClean(raw, input);
+          expect({ t: [...got.timestamps], v: [...got.values] }).toEqual({
+            t: want.map((p) => p.t),
+            v: want.map((p) => p.v),
+          });
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it("time-weighted: twa, integral, coverage", () => {
     fc.assert(
       fc.property(caseArb, fc.constantFrom("s", "m", "h", "d" as const), (c, unit) => {

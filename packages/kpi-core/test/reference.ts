@@ -114,9 +114,14 @@ export interface RawPoint {
   status: number;
 }
 
+/** A clean step, as kpis.yaml normalizes it. */
+export type ReferenceCleanStep =
+  | { range: readonly [number, number] }
+  | { spike: { window: number; k: number } }
+  | { flatline: { durationMs: number } };
+
 export interface ReferenceInput {
-  /** Only `range` steps: keep lo <= v <= hi. */
-  clean: ReadonlyArray<{ range: readonly [number, number] }>;
+  clean: readonly ReferenceCleanStep[];
   /** undefined: the default (linear 1 h, step unlimited). */
   maxGapMs: number | undefined;
   step: boolean;
@@ -132,7 +137,7 @@ export interface Kept {
 const UNCERTAIN = 0x40000000;
 const BAD = 0x80000000;
 
-/** Dedupe (last written wins), status filter, non-finite drop, range steps; sorted by time. */
+/** Dedupe (last written wins), status filter, non-finite drop, clean steps; sorted by time. */
 export function referenceClean(raw: readonly RawPoint[], input: ReferenceInput): Kept[] {
   // 1. De-duplication before anything else: for each timestamp, the last point written.
   const lastWritten = new Map<number, RawPoint>();
@@ -148,11 +153,53 @@ export function referenceClean(raw: readonly RawPoint[], input: ReferenceInput):
     if (p.value === null || !Number.isFinite(p.value)) continue;
     kept.push({ t: p.timestamp, v: p.value });
   }
-  // 4. Clean steps in order.
+  // 4. Clean steps in order, each on the previous one's output.
   let out = kept;
   for (const step of input.clean) {
-    const [lo, hi] = step.range;
-    out = out.filter((p) => lo <= p.v && p.v <= hi);
+    if ("range" in step) {
+      const [lo, hi] = step.range;
+      out = out.filter((p) => lo <= p.v && p.v <= hi);
+    } else if ("spike" in step) {
+      out = hampel(out, step.spike.window, step.spike.k);
+    } else {
+      out = flatline(out, step.flatline.durationMs);
+    }
+  }
+  return out;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+}
+
+/**
+ * Hampel, in doubles as the rule is stated: for each point the `window` points centred on it
+ * (cut at the ends), median m, MAD = median |x - m|; dropped when |v - m| > k * 1.4826 * MAD, or,
+ * when MAD is 0, when v != m and no other point of the window has the value v.
+ */
+function hampel(points: readonly Kept[], window: number, k: number): Kept[] {
+  const half = (window - 1) / 2;
+  return points.filter((p, i) => {
+    const around = points.slice(Math.max(0, i - half), i + half + 1).map((q) => q.v);
+    const m = median(around);
+    const mad = median(around.map((x) => Math.abs(x - m)));
+    if (mad > 0) return !(Math.abs(p.v - m) > k * 1.4826 * mad);
+    return p.v === m || around.filter((x) => x === p.v).length > 1;
+  });
+}
+
+/** Flatline: in each run of equal consecutive values lasting longer than d, only the first stays. */
+function flatline(points: readonly Kept[], durationMs: number): Kept[] {
+  const out: Kept[] = [];
+  let i = 0;
+  while (i < points.length) {
+    let j = i;
+    while (j + 1 < points.length && points[j + 1]!.v === points[i]!.v) j++;
+    const run = points.slice(i, j + 1);
+    out.push(...(run[run.length - 1]!.t - run[0]!.t > durationMs ? [run[0]!] : run));
+    i = j + 1;
   }
   return out;
 }
