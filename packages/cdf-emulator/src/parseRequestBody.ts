@@ -16,7 +16,12 @@ export function parseRequestBody<T extends z.ZodType>(
     const path = issue.path
       .map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`))
       .join("");
-    return `${path === "" ? "body" : path}: ${issue.message}`;
+    // CDF calls these unknown fields; zod's "Unrecognized key" reads like a map lookup.
+    const message =
+      issue.code === "unrecognized_keys"
+        ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`
+        : issue.message;
+    return `${path === "" ? "body" : path}: ${message}`;
   });
   throw new CdfError(400, `Invalid request body for ${endpoint}: ${issues.join("; ")}`);
 }

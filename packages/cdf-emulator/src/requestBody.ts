@@ -1,5 +1,6 @@
-// Reading CDF request bodies with CDF's 400 answers: `items` arrays within their limits, id /
-// externalId / instanceId references, and query numbers. Each message names the field's path.
+// What every endpoint reads the same way, with CDF's 400 answers naming the field: id /
+// externalId / instanceId references and their duplicates, `limit`, boolean query values, and
+// cursors. Request bodies themselves are zod schemas parsed with parseRequestBody.
 
 import { CdfError } from "./context.js";
 
@@ -8,79 +9,8 @@ export type IdentifierRef =
   | { externalId: string }
   | { instanceId: { space: string; externalId: string } };
 
-export function objectBody(body: unknown, where: string): Record<string, unknown> {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw new CdfError(
-      400,
-      `${where}: the request body must be a JSON object (send Content-Type: application/json).`,
-    );
-  }
-  return body as Record<string, unknown>;
-}
-
-/** `body.items`, checked against CDF's per-request item limits. */
-export function itemsOf(body: unknown, where: string, limits: { min?: number; max: number }): unknown[] {
-  const items = objectBody(body, where).items;
-  if (!Array.isArray(items)) throw new CdfError(400, `${where}: 'items' must be an array.`);
-  const min = limits.min ?? 1;
-  if (items.length < min || items.length > limits.max) {
-    throw new CdfError(
-      400,
-      `${where}: 'items' must contain between ${min} and ${limits.max} elements (got ${items.length}).`,
-    );
-  }
-  return items;
-}
-
-export function objectItem(item: unknown, path: string): Record<string, unknown> {
-  if (item === null || typeof item !== "object" || Array.isArray(item)) {
-    throw new CdfError(400, `${path} must be an object.`);
-  }
-  return item as Record<string, unknown>;
-}
-
-/** One of `{id}`, `{externalId}` or (when allowed) `{instanceId: {space, externalId}}`. */
-export function identifierOf(item: unknown, path: string, allowInstanceId = true): IdentifierRef {
-  const o = objectItem(item, path);
-  const present = ["id", "externalId", ...(allowInstanceId ? ["instanceId"] : [])].filter(
-    (k) => o[k] !== undefined,
-  );
-  const accepted = allowInstanceId ? "'id', 'externalId' or 'instanceId'" : "'id' or 'externalId'";
-  if (present.length !== 1) {
-    throw new CdfError(
-      400,
-      `${path} must have exactly one of ${accepted} (got ${present.length === 0 ? "none" : present.join(", ")}).`,
-    );
-  }
-  if (o.id !== undefined) {
-    if (!Number.isSafeInteger(o.id) || (o.id as number) < 1) {
-      throw new CdfError(
-        400,
-        `${path}.id must be an integer between 1 and 9007199254740991 (got ${JSON.stringify(o.id)}).`,
-      );
-    }
-    return { id: o.id as number };
-  }
-  if (o.externalId !== undefined) {
-    if (typeof o.externalId !== "string" || o.externalId.length === 0 || o.externalId.length > 255) {
-      throw new CdfError(400, `${path}.externalId must be a string of 1-255 characters.`);
-    }
-    return { externalId: o.externalId };
-  }
-  const instanceId = o.instanceId as Record<string, unknown> | null;
-  if (
-    instanceId === null ||
-    typeof instanceId !== "object" ||
-    typeof instanceId.space !== "string" ||
-    typeof instanceId.externalId !== "string"
-  ) {
-    throw new CdfError(400, `${path}.instanceId must be { "space": string, "externalId": string }.`);
-  }
-  return { instanceId: { space: instanceId.space, externalId: instanceId.externalId } };
-}
-
 /** The `missing`/`duplicated` element CDF reports for a reference. */
-export function refKey(ref: IdentifierRef): string {
+function refKey(ref: IdentifierRef): string {
   if ("id" in ref) return `id:${ref.id}`;
   if ("externalId" in ref) return `externalId:${ref.externalId}`;
   return `instanceId:${ref.instanceId.space}\u0000${ref.instanceId.externalId}`;
@@ -98,13 +28,6 @@ export function rejectDuplicateRefs(refs: IdentifierRef[]): void {
   if (duplicated.length > 0) {
     throw new CdfError(422, "Duplicate ids in the request: name each resource once.", { duplicated });
   }
-}
-
-export function optionalBoolean(value: unknown, path: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "boolean")
-    throw new CdfError(400, `${path} must be a boolean (got ${JSON.stringify(value)}).`);
-  return value;
 }
 
 /**

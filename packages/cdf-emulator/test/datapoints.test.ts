@@ -624,6 +624,36 @@ describe("latest and delete", () => {
     expect(item!.datapoints.map((d) => d.value)).toEqual([0, 1, 5, 6, 7, 9]);
   });
 
+  it.each([
+    [
+      "list: a misspelt limit",
+      "/timeseries/data/list",
+      { items: [{ externalId: "flow", limt: 5 }] },
+      "'limt'",
+    ],
+    [
+      "latest: a misspelt before",
+      "/timeseries/data/latest",
+      { items: [{ externalId: "flow", befor: T0 }] },
+      "'befor'",
+    ],
+    [
+      "delete: a misspelt exclusiveEnd",
+      "/timeseries/data/delete",
+      { items: [{ externalId: "flow", inclusiveBegin: T0, exclusiveEnds: T0 + 5 }] },
+      "'exclusiveEnds'",
+    ],
+  ])("%s answers 400 naming the field instead of ignoring it", async (_, path, body, named) => {
+    await series("flow");
+    await client.datapoints.insert([{ externalId: "flow", datapoints: points([T0, 1], [T0 + 1, 2]) }]);
+    const err = await failure(post(path, body));
+    expect(err.status).toBe(400);
+    expect(err.message).toContain("items[0]");
+    expect(err.message).toContain(named);
+    const [item] = await list({ items: [{ externalId: "flow" }], start: T0, end: T0 + 10 });
+    expect(item!.datapoints).toHaveLength(2);
+  });
+
   it("delete of an unknown series is a 400 with missing", async () => {
     const err = await failure(client.datapoints.delete([{ externalId: "ghost", inclusiveBegin: T0 }]));
     expect(err).toMatchObject({ status: 400, missing: [{ externalId: "ghost" }] });

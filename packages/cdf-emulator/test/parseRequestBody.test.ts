@@ -21,6 +21,13 @@ describe("parseRequestBody", () => {
     ).toThrow(/^Invalid request body for POST \/functions\/schedules: items\[0\]\.cronExpression: /);
   });
 
+  it("unknown fields are named as such, where they are", () => {
+    const strict = z.object({ items: z.array(z.strictObject({ a: z.number() })) });
+    expect(() => parseRequestBody(strict, { items: [{ a: 1, b: 2, c: 3 }] }, "POST /x")).toThrow(
+      "Invalid request body for POST /x: items[0]: unknown fields 'b', 'c'",
+    );
+  });
+
   it("a missing body is read as {} so the message names the missing field", () => {
     expect(() => parseRequestBody(schema, undefined, "POST /x")).toThrow(/items: /);
   });

@@ -5,35 +5,20 @@
 // while more data is left in its range.
 
 import { CdfError, type EmulatorContext, type TimeSeriesInfo } from "../context.js";
-import { AGGREGATE_NAMES, type AggregateName } from "./aggregateBuilder.js";
+import { parseRequestBody } from "../parseRequestBody.js";
+import type { AggregateName } from "./aggregateBuilder.js";
 import { createBucketing, parseGranularity, parseTimeZone } from "./bucketing.js";
 import { type DatapointCursor, decodeDatapointCursor, encodeDatapointCursor } from "./datapointCursor.js";
+import { type DatapointQuery, listBody, QUERY_FIELDS } from "./datapointRequests.js";
 import type { DatapointStore } from "./datapointStore.js";
 import { readAggregates } from "./readAggregates.js";
 import { readRawPage } from "./readRawPage.js";
 import { resolveSeries, seriesHeaderJson, seriesRefOf } from "./seriesRef.js";
 import { parseTimeSpec } from "./timeSpec.js";
 
-export const MAX_LIST_ITEMS = 100;
 export const MAX_RAW_DATAPOINTS = 100_000;
 export const MAX_AGGREGATE_DATAPOINTS = 10_000;
 const DEFAULT_LIMIT = 100;
-
-const ITEM_FIELDS = [
-  "start",
-  "end",
-  "limit",
-  "aggregates",
-  "granularity",
-  "includeOutsidePoints",
-  "timeZone",
-  "includeStatus",
-  "ignoreBadDataPoints",
-  "treatUncertainAsBad",
-  "cursor",
-] as const;
-
-type Query = Partial<Record<(typeof ITEM_FIELDS)[number], unknown>>;
 
 interface ItemPlan {
   info: TimeSeriesInfo;
@@ -42,15 +27,12 @@ interface ItemPlan {
   end: number;
   limit: number;
   aggregates: AggregateName[] | undefined;
-  q: Query;
+  q: DatapointQuery;
 }
 
 /** The response body as JSON bytes (assembled from pages that are already JSON: see readRawPage). */
 export function listDatapoints(ctx: EmulatorContext, store: DatapointStore, body: unknown): Buffer {
-  const b = (body ?? {}) as Query & { items?: unknown; ignoreUnknownIds?: unknown };
-  if (!Array.isArray(b.items) || b.items.length === 0 || b.items.length > MAX_LIST_ITEMS) {
-    throw new CdfError(400, `items: must be an array of 1 to ${MAX_LIST_ITEMS} queries`);
-  }
+  const b = parseRequestBody(listBody, body, "POST /timeseries/data/list");
   const now = ctx.clock.now();
   const refs = b.items.map((item, i) => seriesRefOf(item, `items[${i}]`));
   const infos = resolveSeries(ctx, refs, b.ignoreUnknownIds === true);
@@ -58,21 +40,16 @@ export function listDatapoints(ctx: EmulatorContext, store: DatapointStore, body
   const plans: ItemPlan[] = [];
   let rawTotal = 0;
   let aggregateTotal = 0;
-  for (const [i, item] of (b.items as Query[]).entries()) {
+  for (const [i, item] of b.items.entries()) {
     const info = infos[i];
     if (!info) continue;
     const where = `items[${i}]`;
-    const q: Query = {};
-    for (const f of ITEM_FIELDS) q[f] = item[f] !== undefined ? item[f] : b[f];
-    for (const f of ["targetUnit", "targetUnitSystem"] as const) {
-      if ((item as Record<string, unknown>)[f] !== undefined) {
-        throw new CdfError(400, `${where}.${f}: unit conversion is not supported by the emulator`);
-      }
-    }
-    const aggregates = parseAggregates(q.aggregates, where);
-    const limit = q.limit === undefined ? DEFAULT_LIMIT : q.limit;
+    const q: DatapointQuery = {};
+    for (const f of QUERY_FIELDS) (q as Record<string, unknown>)[f] = item[f] !== undefined ? item[f] : b[f];
+    const aggregates = q.aggregates && [...new Set(q.aggregates)];
+    const limit = q.limit ?? DEFAULT_LIMIT;
     const max = aggregates ? MAX_AGGREGATE_DATAPOINTS : MAX_RAW_DATAPOINTS;
-    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0 || limit > max) {
+    if (limit > max) {
       throw new CdfError(
         400,
         `${where}.limit: ${JSON.stringify(limit)}; must be an integer from 0 to ${max} for ${aggregates ? "aggregates" : "raw datapoints"}`,
@@ -139,16 +116,16 @@ function pageStart(p: ItemPlan, kind: DatapointCursor["kind"]): number {
 }
 
 function rawItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan): Buffer[] {
-  const { q, where } = p;
+  const { q } = p;
   const start = pageStart(p, "raw");
   const page = readRawPage(store.get(p.info.id), {
     start,
     end: p.end,
     limit: p.limit,
-    includeOutsidePoints: flag(q.includeOutsidePoints, false, `${where}.includeOutsidePoints`),
-    includeStatus: flag(q.includeStatus, false, `${where}.includeStatus`),
-    ignoreBad: flag(q.ignoreBadDataPoints, true, `${where}.ignoreBadDataPoints`),
-    uncertainIsBad: flag(q.treatUncertainAsBad, true, `${where}.treatUncertainAsBad`),
+    includeOutsidePoints: q.includeOutsidePoints ?? false,
+    includeStatus: q.includeStatus ?? false,
+    ignoreBad: q.ignoreBadDataPoints ?? true,
+    uncertainIsBad: q.treatUncertainAsBad ?? true,
   });
   ctx.stats.datapointsReturned += page.count;
   // No cursor with outside points: CDF does not accept one back with includeOutsidePoints.
@@ -179,10 +156,10 @@ function aggregateItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan)
         aggregates: p.aggregates!,
         bucketing,
         isStep: p.info.isStep,
-        ignoreBad: flag(q.ignoreBadDataPoints, true, `${where}.ignoreBadDataPoints`),
-        uncertainIsBad: flag(q.treatUncertainAsBad, true, `${where}.treatUncertainAsBad`),
+        ignoreBad: q.ignoreBadDataPoints ?? true,
+        uncertainIsBad: q.treatUncertainAsBad ?? true,
         limit: p.limit,
-        includeStatus: flag(q.includeStatus, false, `${where}.includeStatus`),
+        includeStatus: q.includeStatus ?? false,
       })
     : { datapoints: [], nextStart: undefined };
   ctx.stats.datapointsReturned += result.datapoints.length;
@@ -192,26 +169,4 @@ function aggregateItem(ctx: EmulatorContext, store: DatapointStore, p: ItemPlan)
       : "";
   const head = seriesHeaderJson({ ...p.info, isString: false });
   return `${head},"datapoints":${JSON.stringify(result.datapoints)}${cursor}}`;
-}
-
-function parseAggregates(value: unknown, where: string): AggregateName[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new CdfError(400, `${where}.aggregates: must be a non-empty array of aggregate names`);
-  }
-  for (const name of value) {
-    if (!(AGGREGATE_NAMES as readonly unknown[]).includes(name)) {
-      throw new CdfError(
-        400,
-        `${where}.aggregates: unknown aggregate ${JSON.stringify(name)}; use one of ${AGGREGATE_NAMES.join(", ")}`,
-      );
-    }
-  }
-  return [...new Set(value as AggregateName[])];
-}
-
-function flag(value: unknown, fallback: boolean, where: string): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new CdfError(400, `${where}: must be true or false`);
-  return value;
 }
