@@ -409,6 +409,14 @@ describe("load errors carry the path and the fix", () => {
     );
   });
 
+  it("reads an ambiguous local start (the fall-back hour) as its second occurrence", () => {
+    const k = one({
+      window: { every: "1d", offset: "150m", timeZone: "Europe/Oslo" },
+      start: "2024-10-27T02:30:00",
+    });
+    expect(k.startMs).toBe(Date.UTC(2024, 9, 27, 1, 30));
+  });
+
   it("takes a KPI without start as live from its first run (no startMs, and its own hash)", () => {
     const live = one({ start: undefined });
     expect(live.startMs).toBeUndefined();

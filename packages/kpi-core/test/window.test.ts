@@ -61,6 +61,19 @@ describe("fixed windows", () => {
 });
 
 describe("calendar windows", () => {
+  it("an ambiguous local start (the fall-back hour) means its second occurrence, in standard time", () => {
+    // 2024-10-27 in Oslo: 02:30 is 00:30Z (+02:00) and again 01:30Z (+01:00).
+    const spec = {
+      kind: "calendar",
+      unit: "day",
+      offsetMs: 2.5 * 3_600_000,
+      timeZone: "Europe/Oslo",
+    } as const;
+    expect(windowContaining(spec, Date.UTC(2024, 9, 27, 12)).start).toBe(Date.UTC(2024, 9, 27, 1, 30));
+    // 00:30Z-01:30Z still belongs to the day before.
+    expect(windowContaining(spec, Date.UTC(2024, 9, 27, 1)).start).toBe(Date.UTC(2024, 9, 26, 0, 30));
+  });
+
   it("of one day follow local midnight in the time zone", () => {
     expect(windowContaining(osloDay, iso("2024-01-15T12:00:00Z"))).toEqual({
       start: iso("2024-01-14T23:00:00Z"),
