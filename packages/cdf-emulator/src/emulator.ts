@@ -9,7 +9,7 @@ import { checkEmulatorOptions } from "./checkEmulatorOptions.js";
 import { VirtualClock } from "./clock.js";
 import type { DatapointChange, EmulatorContext, EmulatorSettings, Principal } from "./context.js";
 import { createControl, type EmulatorControl, parseTime, registerControlRoutes } from "./control.js";
-import { createDatapointStore, registerDatapointRoutes } from "./datapoints/index.js";
+import { registerDatapointRoutes } from "./datapoints/index.js";
 import { registerFileRoutes } from "./files/index.js";
 import { FUNCTION_LIMITS } from "./functions/functionLimits.js";
 import { registerFunctionRoutes } from "./functions/index.js";
@@ -125,7 +125,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     for (const listener of deletedListeners) listener(id);
   });
   registerRawRoutes(server, ctx);
-  registerDatapointRoutes(server, ctx, createDatapointStore(ctx));
+  registerDatapointRoutes(server, ctx);
   const sessions = registerSessionRoutes(server, ctx);
   const files = registerFileRoutes(server, ctx);
   registerFunctionRoutes(server, ctx, { sessions, files });
