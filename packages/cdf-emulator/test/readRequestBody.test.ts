@@ -1,9 +1,12 @@
+import type { IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
-import { createDeflate, gzipSync } from "node:zlib";
+import { createDeflate, deflateSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CdfError } from "../src/context.js";
 import type { Emulator } from "../src/index.js";
-import { depthExceededAt, MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../src/readRequestBody.js";
+import { depthExceededAt, MAX_BODY_BYTES, MAX_JSON_DEPTH, readRequestBody } from "../src/readRequestBody.js";
 import { emulatorSuite } from "./fixtures/emulatorSuite.js";
 
 let emulator: Emulator;
@@ -144,5 +147,59 @@ describe("JSON nesting", () => {
         if (at !== undefined) expect([0x5b, 0x7b]).toContain(bytes[at]);
       }),
     );
+  });
+});
+
+/** A request as readRequestBody sees it: headers and a body stream in chunks. */
+function request(body: Buffer, headers: Record<string, string>): IncomingMessage {
+  const chunks = Array.from({ length: Math.ceil(body.length / 7) }, (_, i) =>
+    body.subarray(i * 7, i * 7 + 7),
+  );
+  return Object.assign(Readable.from(chunks), { headers }) as unknown as IncomingMessage;
+}
+
+const encoders: Record<string, (b: Buffer) => Buffer> = {
+  identity: (b) => b,
+  gzip: (b) => gzipSync(b),
+  deflate: (b) => deflateSync(b),
+};
+
+describe("readRequestBody", () => {
+  it("gives back any JSON value under the limits, whatever the encoding (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.jsonValue({ maxDepth: 6 }),
+        fc.constantFrom("identity", "gzip", "deflate"),
+        async (v, enc) => {
+          const raw = Buffer.from(JSON.stringify(v) ?? "null");
+          const body = await readRequestBody(
+            request(encoders[enc]!(raw), { "content-type": "application/json", "content-encoding": enc }),
+          );
+          expect(body.raw.equals(raw)).toBe(true);
+          expect(body.json).toEqual(JSON.parse(raw.toString()));
+        },
+      ),
+    );
+  });
+
+  it.each(["identity", "gzip", "deflate"])(
+    "%s: one byte over the cap is a 413, exactly the cap is read",
+    async (enc) => {
+      const cap = 1000;
+      const read = (n: number) =>
+        readRequestBody(request(encoders[enc]!(Buffer.alloc(n, 0x20)), { "content-encoding": enc }), cap);
+      await expect(read(cap)).resolves.toMatchObject({ raw: Buffer.alloc(cap, 0x20) });
+      const error = await read(cap + 1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CdfError);
+      expect((error as CdfError).status).toBe(413);
+    },
+  );
+
+  it("a body that is not the data its Content-Encoding says is a 400 naming the encoding", async () => {
+    const error = await readRequestBody(request(Buffer.from("{}"), { "content-encoding": "gzip" })).catch(
+      (e: unknown) => e,
+    );
+    expect((error as CdfError).status).toBe(400);
+    expect((error as CdfError).message).toContain("not valid gzip data");
   });
 });
