@@ -1,0 +1,123 @@
+// `pnpm bench`: the I/O floor of a KPI run. Writes N points over S series through
+// writeDatapoints, then pages through them with readRawDatapoints (concurrency 1 and 2), against
+// the emulator in a child process (its CPU apart from ours). Reports wall time, points/s, requests
+// made against the minimum (max(ceil(points / 100,000), ceil(series / 100))) and peak RSS.
+//
+//   node --import tsx bench/run.ts [--points 1000000] [--series 50] [--json]
+
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
+import { connectCdf } from "../src/connectCdf.js";
+import { ensureTimeSeries } from "../src/ensureTimeSeries.js";
+import { readRawDatapoints } from "../src/readRawDatapoints.js";
+import { writeDatapoints } from "../src/writeDatapoints.js";
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i === -1) return fallback;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`--${name} must be a positive integer, got ${process.argv[i + 1]}`);
+  return n;
+}
+
+const totalPoints = option("points", 1_000_000);
+const seriesCount = option("series", 50);
+const perSeries = Math.ceil(totalPoints / seriesCount);
+const T0 = Date.UTC(2030, 0, 1);
+
+// The emulator's built CLI (the bench runs after `turbo run build`).
+const cli = join(dirname(fileURLToPath(import.meta.resolve("@kpi-pipeline/cdf-emulator"))), "cli.js");
+const child = spawn(
+  process.execPath,
+  [cli, "--port", "0", "--project", "bench", "--json", "--clock", "2030-01-01T00:00:00Z"],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
+const first = await new Promise<string>((resolve, reject) => {
+  createInterface({ input: child.stdout! }).once("line", resolve);
+  child.once("exit", (code) => reject(new Error(`the emulator exited with ${code} before it started`)));
+});
+const endpoint = JSON.parse(first) as Record<string, string>;
+
+try {
+  const cdf = await connectCdf(
+    cdfSettingsFromEnvironment({
+      CDF_PROJECT: endpoint["project"],
+      CDF_BASE_URL: endpoint["baseUrl"],
+      CDF_TOKEN_URL: endpoint["tokenUrl"],
+      CDF_CLIENT_ID: endpoint["clientId"],
+      CDF_CLIENT_SECRET: endpoint["clientSecret"],
+    }),
+  );
+  const series = Array.from({ length: seriesCount }, (_, i) => ({ externalId: `bench-${i}` }));
+  await ensureTimeSeries(
+    cdf,
+    series.map((s) => ({ ...s, configHash: "bench", inputs: [] })),
+  );
+
+  const timestamps = Float64Array.from({ length: perSeries }, (_, j) => T0 + j * 1000);
+  const values = Float64Array.from({ length: perSeries }, (_, j) => Math.sin(j / 100) * 100);
+  const statuses = new Uint32Array(perSeries);
+  let requests = cdf.requestCount;
+  let started = performance.now();
+  await writeDatapoints(
+    cdf,
+    series.map((s) => ({ series: s, points: { length: perSeries, timestamps, values, statuses } })),
+  );
+  const write = { seconds: (performance.now() - started) / 1000, requests: cdf.requestCount - requests };
+
+  const minimum = Math.max(Math.ceil((perSeries * seriesCount) / 100_000), Math.ceil(seriesCount / 100));
+  const reads = [];
+  for (const concurrency of [1, 2]) {
+    requests = cdf.requestCount;
+    started = performance.now();
+    const cpu = process.cpuUsage();
+    let points = 0;
+    for await (const batch of readRawDatapoints(
+      cdf,
+      { series, start: T0, end: T0 + perSeries * 1000 },
+      { concurrency },
+    )) {
+      for (const chunk of batch) points += chunk.points.length;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    reads.push({
+      concurrency,
+      points,
+      seconds,
+      clientCpuSeconds: (used.user + used.system) / 1e6,
+      pointsPerSecond: Math.round(points / seconds),
+      requests: cdf.requestCount - requests,
+    });
+  }
+  const result = {
+    points: perSeries * seriesCount,
+    series: seriesCount,
+    write: { ...write, pointsPerSecond: Math.round((perSeries * seriesCount) / write.seconds) },
+    minimumRequests: minimum,
+    reads,
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  if (process.argv.includes("--json")) console.log(JSON.stringify(result));
+  else {
+    console.log(`${result.points} points over ${seriesCount} series; minimum requests each way: ${minimum}`);
+    console.log(
+      `write: ${write.seconds.toFixed(1)} s, ${write.requests} requests, ${result.write.pointsPerSecond} points/s`,
+    );
+    for (const r of reads) {
+      console.log(
+        `read (concurrency ${r.concurrency}): ${r.seconds.toFixed(1)} s, ${r.requests} requests, ${r.pointsPerSecond} points/s, ` +
+          `client CPU ${r.clientCpuSeconds.toFixed(1)} s`,
+      );
+    }
+    console.log(`peak RSS of this process: ${result.peakRssMiB} MiB`);
+  }
+} finally {
+  child.kill("SIGTERM");
+}
