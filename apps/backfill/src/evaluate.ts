@@ -16,6 +16,7 @@ import { displayPath } from "./displayPath.js";
 import type { EvaluateOptions } from "./evaluateOptions.js";
 import { loadKpiConfig } from "./loadKpiConfig.js";
 import type { PointSink, ReadStats } from "./pointSink.js";
+import { progressLine } from "./progressLine.js";
 import { type PointFileFormat, readPointFile } from "./readPointFile.js";
 import { readProgress } from "./readProgress.js";
 import { formatResultRow, resultHeader } from "./resultFormat.js";
@@ -196,11 +197,20 @@ async function evaluateInto(
   } else {
     // The output is sorted by KPI, then time, so batches go KPI by KPI. Every batch sees all
     // points, so its values are those of one pass (the engine reads outside points as needed).
-    for (const kpi of ordered) {
-      for (const batch of windowBatches(kpi.window, firstStart(kpi), options.to, batchWindows)) {
-        io.signal?.throwIfAborted();
-        await write(kpi, computeKpis([{ kpi, windows: batch }], series)[0]!);
+    // A run this long shows on a terminal how far it is.
+    const progress = progressLine(io.stderr, io.stderrIsTTY);
+    try {
+      for (const [k, kpi] of ordered.entries()) {
+        for (const batch of windowBatches(kpi.window, firstStart(kpi), options.to, batchWindows)) {
+          io.signal?.throwIfAborted();
+          await write(kpi, computeKpis([{ kpi, windows: batch }], series)[0]!);
+          progress.show(
+            `computing KPI ${k + 1} of ${ordered.length} (${kpi.key}): ${windows.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} windows written`,
+          );
+        }
       }
+    } finally {
+      progress.done();
     }
   }
 

@@ -397,6 +397,22 @@ describe("kpi-backfill evaluate: terminal output", () => {
     expect(stderr).toMatch(/reading .*points\.csv: 6 rows/);
   });
 
+  it("shows how far a batched computation is on a terminal, and clears the line at the end", async () => {
+    const options = resolveEvaluateOptions({
+      config: scratch.file("kpis.yaml", CONFIG),
+      input: [scratch.file("points.csv", POINTS)],
+      from: "2024-01-01T00:00:00Z",
+      to: "2024-01-01T03:00:00Z",
+    });
+    const io = capturedIo({ stderrIsTTY: true });
+    await runEvaluate(options, io, { batchWindows: 1 });
+    expect(io.stderrText()).toContain("computing KPI 1 of 2 (a:count): 1 of 5 windows written");
+    expect(io.stderrText().endsWith("\r\x1b[2K")).toBe(true);
+    const quiet = capturedIo();
+    await runEvaluate(options, quiet, { batchWindows: 1 });
+    expect(quiet.stderrText()).toBe("");
+  });
+
   it("colours the error label on a terminal unless NO_COLOR is set", async () => {
     const bad = standardArgs().map((x) => (x === "2024-01-01T00:00:00Z" ? "nope" : x));
     expect((await evaluate(bad, { stderrIsTTY: true })).stderr).toContain("\x1b[31merror:");
