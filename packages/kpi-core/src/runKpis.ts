@@ -78,6 +78,15 @@ interface Plan {
   dirtyDoneBefore: number;
   summary: RunSummary;
   stopped: boolean;
+  /** A batch with this KPI failed: it goes alone from now on, so one bad KPI stops only itself. */
+  alone: boolean;
+  /** A chunk taken but not written, to take again first. */
+  retry: Chunk | undefined;
+}
+
+interface Chunk {
+  windows: Window[];
+  kind: "due" | "dirty";
 }
 
 const DEFAULT_BATCH_WINDOWS = 1000;
@@ -121,6 +130,8 @@ export async function runKpis(
       dirtyDoneBefore: Number.NEGATIVE_INFINITY,
       summary: emptySummary(at),
       stopped: skip,
+      alone: false,
+      retry: undefined,
     };
   });
   for (const plan of plans) {
@@ -144,7 +155,14 @@ export async function runKpis(
     const changes = changesOf(plan.kpi, polled.bySeries);
     if (changes.length > 0) {
       const stats: ReadStats = { points: 0, requests: 0 };
-      plan.dirty.push(...(await dirtySpans(ports.source, plan.kpi, changes, at, stats)));
+      try {
+        plan.dirty.push(...(await dirtySpans(ports.source, plan.kpi, changes, at, stats)));
+      } catch (error) {
+        // Which windows changed cannot be told now, and the cursor must still move for the
+        // other KPIs: this one recomputes all of its windows, the answer that cannot miss one.
+        plan.dirty = [{ from: plan.firstStart, to: at }];
+        plan.summary.error = `planning changed windows failed (${messageOf(error)}); all its windows are recomputed`;
+      }
       plan.summary.pointsRead += stats.points;
       plan.summary.requests += stats.requests;
     }
@@ -155,13 +173,18 @@ export async function runKpis(
   // 4-6. Batches: read what each KPI's next windows need, compute, write in time order.
   for (;;) {
     if (ports.clock.now() - at >= opts.budgetMs) break;
-    const batch: Array<{ plan: Plan; windows: Window[]; kind: "due" | "dirty" }> = [];
+    const candidates: Array<{ plan: Plan } & Chunk> = [];
     for (const plan of plans) {
       if (plan.stopped) continue;
       const next = nextChunk(plan, at, batchWindows);
-      if (next !== undefined) batch.push({ plan, ...next });
+      if (next !== undefined) candidates.push({ plan, ...next });
     }
-    if (batch.length === 0) break;
+    if (candidates.length === 0) break;
+    const lone = candidates.find((c) => c.plan.alone);
+    const batch = lone === undefined ? candidates : [lone];
+    for (const c of candidates) {
+      if (lone !== undefined && c !== lone) c.plan.retry = { windows: c.windows, kind: c.kind };
+    }
     const stats: ReadStats = { points: 0, requests: 0 };
     let results: KpiDatapoint[][];
     try {
@@ -179,8 +202,9 @@ export async function runKpis(
         series,
       );
     } catch (error) {
-      stopAll(batch, `reading inputs failed: ${messageOf(error)}`);
-      break;
+      if (isolate(batch)) continue;
+      stop(batch[0]!.plan, `reading inputs failed: ${messageOf(error)}`);
+      continue;
     }
     if ((await ports.pointer.active()) !== opts.self) {
       report.fenced = true;
@@ -191,9 +215,10 @@ export async function runKpis(
         batch.map(({ plan }, i) => ({ series: plan.kpi.series, datapoints: results[i]! })),
       );
     } catch (error) {
+      if (isolate(batch)) continue;
       // Later windows must not land before these: planning trusts the latest datapoint.
-      stopAll(batch, `writing datapoints failed: ${messageOf(error)}`);
-      break;
+      stop(batch[0]!.plan, `writing datapoints failed: ${messageOf(error)}`);
+      continue;
     }
     batch.forEach(({ plan, windows, kind }, i) => {
       const s = plan.summary;
@@ -304,11 +329,12 @@ function changesOf(kpi: KpiDefinition, bySeries: Polled["bySeries"]): InputChang
 }
 
 /** The KPI's next consecutive windows: due ones first (oldest first), then dirty ones before them. */
-function nextChunk(
-  plan: Plan,
-  at: number,
-  size: number,
-): { windows: Window[]; kind: "due" | "dirty" } | undefined {
+function nextChunk(plan: Plan, at: number, size: number): Chunk | undefined {
+  if (plan.retry !== undefined) {
+    const chunk = plan.retry;
+    plan.retry = undefined;
+    return chunk;
+  }
   if (plan.nextDue !== undefined) {
     const windows: Window[] = [];
     const closedBefore = at - plan.kpi.settleMs;
@@ -365,11 +391,19 @@ function mergeSpans(spans: readonly Span[]): Span[] {
   return merged;
 }
 
-function stopAll(batch: ReadonlyArray<{ plan: Plan }>, error: string): void {
-  for (const { plan } of batch) {
-    plan.stopped = true;
-    plan.summary.error = error;
+/** After a failed batch of several KPIs: each goes alone from now on, its chunk first. */
+function isolate(batch: ReadonlyArray<{ plan: Plan } & Chunk>): boolean {
+  if (batch.length === 1) return false;
+  for (const { plan, windows, kind } of batch) {
+    plan.alone = true;
+    plan.retry = { windows, kind };
   }
+  return true;
+}
+
+function stop(plan: Plan, error: string): void {
+  plan.stopped = true;
+  plan.summary.error = error;
 }
 
 function messageOf(error: unknown): string {

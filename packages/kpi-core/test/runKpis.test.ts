@@ -340,15 +340,71 @@ describe("runKpis", () => {
     expect(w.store.points(KPIS[1]!.series)).toHaveLength(6);
   });
 
-  it("a failed write batch stops that KPI's later batches; the next run fills in, in order", async () => {
+  it("a failed write stops only that KPI's later batches; the others go on; the next run fills in, in order", async () => {
     const w = world();
     feed(w, -2, 7, 1);
     w.clock.set(T0 + 6 * H + 5 * M);
-    w.store.failWrites(1);
+    // The first batch (all three KPIs) fails, then the first KPI's own retry fails too.
+    w.store.failWrites(2);
     const report = await runKpis(KPIS, w.ports, { ...OPTIONS, batchWindows: 2 });
-    expect(report.kpis.every((k) => k.summary.error?.startsWith("writing datapoints failed"))).toBe(true);
+    const errors = report.kpis.map((k) => k.summary.error);
+    expect(errors).toEqual([
+      "writing datapoints failed: write batch failed (injected)",
+      undefined,
+      undefined,
+    ]);
     expect(w.store.points(KPIS[0]!.series)).toEqual([]);
+    const truthNow = truth(w, w.clock.now());
+    expect(w.store.points(KPIS[1]!.series)).toEqual(truthNow.get(KPIS[1]!.key));
+    expect(w.store.points(KPIS[2]!.series)).toEqual(truthNow.get(KPIS[2]!.key));
     await runKpis(KPIS, w.ports, OPTIONS);
+    expect(outputs(w)).toEqual(truthNow);
+  });
+
+  it("a KPI whose input cannot be read stops alone; the others are written", async () => {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    const [broken] = parseKpiConfig({
+      kpis: [
+        {
+          externalId: "kpi:broken",
+          window: { every: "1h" },
+          start: "2024-01-01T00:00:00Z",
+          inputs: { x: { externalId: "no-such-series" } },
+          value: "twa(x)",
+        },
+      ],
+    });
+    const report = await runKpis([broken!, ...KPIS], w.ports, OPTIONS);
+    expect(report.kpis[0]!.summary.error).toMatch(
+      /^reading inputs failed: time series externalId:no-such-series does not exist/,
+    );
+    expect(outputs(w)).toEqual(truth(w, w.clock.now()));
+  });
+
+  it("when planning a KPI's changed windows fails, it recomputes all of them, and the others go on", async () => {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    await runKpis(KPIS, w.ports, OPTIONS);
+    await correct(w, 6);
+    w.clock.set(T0 + 6 * H + 6 * M);
+    let failed = false;
+    const source = {
+      read: async (requests: Parameters<InMemoryDatapointStore["read"]>[0]) => {
+        if (!failed && requests.some((r) => seriesLookupKey(r.series) === "units")) {
+          failed = true;
+          throw new Error("injected read failure");
+        }
+        return w.store.read(requests);
+      },
+    };
+    const report = await runKpis(KPIS, { ...w.ports, source }, OPTIONS);
+    const units = report.kpis.find((k) => k.key === "kpi:units")!.summary;
+    expect(units.error).toMatch(/planning changed windows failed \(injected read failure\)/);
+    expect(units.dirty).toBe(6);
+    expect(report.cursorsCommitted).toBe(true);
     expect(outputs(w)).toEqual(truth(w, w.clock.now()));
   });
 
