@@ -96,6 +96,14 @@ export async function runKpis(
   ports: RunPorts,
   opts: RunOptions,
 ): Promise<RunReport> {
+  if (!(opts.budgetMs >= 0)) {
+    throw new RangeError(`runKpis: budgetMs must be 0 or more milliseconds, got ${opts.budgetMs}`);
+  }
+  if (opts.batchWindows !== undefined && !(Number.isInteger(opts.batchWindows) && opts.batchWindows >= 1)) {
+    throw new RangeError(
+      `runKpis: batchWindows must be a whole number of windows, 1 or more, got ${opts.batchWindows}`,
+    );
+  }
   const at = ports.clock.now();
   const report: RunReport = { at, fenced: false, cursorsCommitted: false, kpis: [] };
   // 1. Fence: a version that is not active writes nothing.

@@ -408,6 +408,16 @@ describe("runKpis", () => {
     expect(outputs(w)).toEqual(truth(w, w.clock.now()));
   });
 
+  it("rejects a budget or batch size that is no amount, naming it", async () => {
+    const w = world();
+    await expect(runKpis(KPIS, w.ports, { ...OPTIONS, budgetMs: Number.NaN })).rejects.toThrow(
+      "runKpis: budgetMs must be 0 or more milliseconds, got NaN",
+    );
+    await expect(runKpis(KPIS, w.ports, { ...OPTIONS, batchWindows: 0.5 })).rejects.toThrow(
+      "runKpis: batchWindows must be a whole number of windows, 1 or more, got 0.5",
+    );
+  });
+
   it("a KPI without start is live from its first run", async () => {
     const [live] = parseKpiConfig({
       kpis: [
