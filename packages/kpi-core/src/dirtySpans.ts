@@ -43,7 +43,8 @@ const SEPARATE_READS_BEYOND_MS = 86_400_000;
 
 /**
  * The spans whose windows may have another value now, sorted, merged, clipped to
- * [kpi.startMs, now - settle) (from the KPI's start, if it has one). Windows are not listed here: `windowsOfSpans` walks them lazily.
+ * [kpi.startMs, now - settle) (from the KPI's start, if it has one). Windows are not listed
+ * here: `windowsOfSpans` walks them lazily.
  */
 export async function dirtySpans(
   source: DatapointSource,
@@ -52,62 +53,66 @@ export async function dirtySpans(
   now: number,
   stats?: ReadStats,
 ): Promise<Span[]> {
-  const aggregates = aggregatesOf(kpi.expression);
-  const used = new Set(aggregates.map((node) => node.input));
-  const withDelta = new Set(aggregates.filter((node) => node.fn === "delta").map((node) => node.input));
-  const questions: Array<{ spec: InputSpec; regions: Span[]; answer?: (read: SeriesRead) => Answer }> = [];
+  return (await dirtySpansOfKpis(source, [{ kpi, changes }], now, stats))[0]!;
+}
+
+/** dirtySpans for many KPIs, with one batched read per round for all of them. */
+export async function dirtySpansOfKpis(
+  source: DatapointSource,
+  requests: ReadonlyArray<{ kpi: KpiDefinition; changes: readonly InputChanges[] }>,
+  now: number,
+  stats?: ReadStats,
+): Promise<Span[][]> {
+  const questions: Array<{ k: number; spec: InputSpec; usesDelta: boolean; regions: Span[] }> = [];
   const wanted: Wanted[] = [];
-  for (const spec of kpi.inputs) {
-    if (!used.has(spec.name)) continue;
-    const regions: Span[] = [];
-    for (const change of changes) {
-      if (change.input !== undefined && change.input !== spec.name) continue;
-      for (const t of change.timestamps) regions.push({ from: t, to: t + 1 });
-      for (const r of change.deletedRanges) if (r.end > r.start) regions.push({ from: r.start, to: r.end });
+  requests.forEach(({ kpi, changes }, k) => {
+    const aggregates = aggregatesOf(kpi.expression);
+    const used = new Set(aggregates.map((node) => node.input));
+    const withDelta = new Set(aggregates.filter((node) => node.fn === "delta").map((node) => node.input));
+    for (const spec of kpi.inputs) {
+      if (!used.has(spec.name)) continue;
+      const regions: Span[] = [];
+      for (const change of changes) {
+        if (change.input !== undefined && change.input !== spec.name) continue;
+        for (const t of change.timestamps) regions.push({ from: t, to: t + 1 });
+        for (const r of change.deletedRanges) if (r.end > r.start) regions.push({ from: r.start, to: r.end });
+      }
+      const usesDelta = withDelta.has(spec.name);
+      for (const group of groups(merge(regions))) {
+        questions.push({ k, spec, usesDelta, regions: group });
+        wanted.push({
+          series: spec.series,
+          group: `${group[0]!.from}`,
+          from: group[0]!.from,
+          to: group[group.length - 1]!.to,
+          lacking: (read) => {
+            const answer = affected(read, spec, inputReach(spec, read.isStep, usesDelta), group, now);
+            return "spans" in answer ? { before: false, after: false } : answer;
+          },
+        });
+      }
     }
-    for (const group of groups(merge(regions))) {
-      const ask = (read: SeriesRead): Answer =>
-        affected(read, spec, inputReach(spec, read.isStep, withDelta.has(spec.name)), group, now);
-      const question = { spec, regions: group };
-      questions.push(question);
-      wanted.push({
-        series: spec.series,
-        group: `${group[0]!.from}`,
-        from: group[0]!.from,
-        to: group[group.length - 1]!.to,
-        lacking: (read) => {
-          const answer = ask(read);
-          return "spans" in answer ? { before: false, after: false } : answer;
-        },
-      });
-    }
-  }
+  });
   const reads = await readAround(source, wanted, stats);
-  const spans: Span[] = [];
+  const spans: Span[][] = requests.map(() => []);
   wanted.forEach((w, i) => {
     const read = reads.get(readAroundKey(w))!;
-    const { spec, regions } = questions[i]!;
-    const answer = affected(
-      read,
-      spec,
-      inputReach(spec, read.isStep, withDelta.has(spec.name)),
-      regions,
-      now,
-    );
+    const { k, spec, usesDelta, regions } = questions[i]!;
+    const answer = affected(read, spec, inputReach(spec, read.isStep, usesDelta), regions, now);
     // readAround stops only at CDF's time range, where nothing can lack any more; were that ever
     // wrong, every window is the answer that cannot miss one.
-    if ("spans" in answer) spans.push(...answer.spans);
-    else spans.push({ from: kpi.startMs ?? Number.NEGATIVE_INFINITY, to: now });
+    if ("spans" in answer) spans[k]!.push(...answer.spans);
+    else spans[k]!.push({ from: Number.NEGATIVE_INFINITY, to: now });
   });
-  const closedBefore = now - kpi.settleMs;
-  return merge(
-    spans
-      .map((s) => ({
-        from: Math.max(s.from, kpi.startMs ?? Number.NEGATIVE_INFINITY),
-        to: Math.min(s.to, closedBefore),
-      }))
-      .filter((s) => s.to > s.from),
-  );
+  return requests.map(({ kpi }, k) => {
+    const closedBefore = now - kpi.settleMs;
+    const first = kpi.startMs ?? Number.NEGATIVE_INFINITY;
+    return merge(
+      spans[k]!.map((s) => ({ from: Math.max(s.from, first), to: Math.min(s.to, closedBefore) })).filter(
+        (s) => s.to > s.from,
+      ),
+    );
+  });
 }
 
 type Answer = { spans: Span[] } | Lacking;

@@ -16,7 +16,7 @@ export {
   kpiConfigSchema,
   parseKpiConfig,
 } from "./definition.js";
-export { dirtySpans, type InputChanges, type Span } from "./dirtySpans.js";
+export { dirtySpans, dirtySpansOfKpis, type InputChanges, type Span } from "./dirtySpans.js";
 export { DurationError, formatDurationMs, parseDuration } from "./duration.js";
 // Computing
 export { CDF_VALUE_LIMIT, computeKpis, computeWindows, type KpiRequest } from "./engine.js";

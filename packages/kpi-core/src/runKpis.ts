@@ -5,7 +5,7 @@
 // is written or recorded as pending.
 
 import { ChangesLostError } from "./changesLostError.js";
-import { dirtySpans, type InputChanges, type Span } from "./dirtySpans.js";
+import { dirtySpansOfKpis, type InputChanges, type Span } from "./dirtySpans.js";
 import { computeKpis } from "./engine.js";
 import type { KpiDatapoint, KpiDefinition, Window } from "./model.js";
 import { firstWindowStart, windowsOfSpans } from "./plan.js";
@@ -152,28 +152,20 @@ export async function runKpis(
 
   // 3. Dirty windows: changes since the saved cursors, widened by each input's reach.
   const polled = await pollChanges(ports, opts, at);
+  const changed: Array<{ plan: Plan; changes: InputChanges[] }> = [];
   for (const plan of plans) {
     if (plan.skip) continue;
     if (polled.lost) {
       // What changed since the last good cursor is unknown: all of the KPI's windows may have.
       plan.dirty = [{ from: plan.firstStart, to: at }];
-      plan.dirtyWalk = windowsOfSpans(plan.kpi, plan.dirty, at, plan.firstStart);
-      continue;
+    } else {
+      const changes = changesOf(plan.kpi, polled.bySeries);
+      if (changes.length > 0) changed.push({ plan, changes });
     }
-    const changes = changesOf(plan.kpi, polled.bySeries);
-    if (changes.length > 0) {
-      const stats: ReadStats = { points: 0, requests: 0 };
-      try {
-        plan.dirty.push(...(await dirtySpans(ports.source, plan.kpi, changes, at, stats)));
-      } catch (error) {
-        // Which windows changed cannot be told now, and the cursor must still move for the
-        // other KPIs: this one recomputes all of its windows, the answer that cannot miss one.
-        plan.dirty = [{ from: plan.firstStart, to: at }];
-        plan.summary.error = `planning changed windows failed (${messageOf(error)}); all its windows are recomputed`;
-      }
-      plan.summary.pointsRead += stats.points;
-      plan.summary.requests += stats.requests;
-    }
+  }
+  await planDirty(ports.source, changed, at);
+  for (const plan of plans) {
+    if (plan.skip) continue;
     plan.dirty = mergeSpans(plan.dirty);
     plan.dirtyWalk = windowsOfSpans(plan.kpi, plan.dirty, at, plan.firstStart);
   }
@@ -264,6 +256,42 @@ export async function runKpis(
     report.cursorsCommitted = true;
   }
   return report;
+}
+
+/**
+ * Dirty spans for every KPI with changes, in one batched planning; if that fails, KPI by KPI, and
+ * a KPI whose own planning fails recomputes all of its windows: which changed cannot be told
+ * now, and the cursor must still move for the other KPIs.
+ */
+async function planDirty(
+  source: DatapointSource,
+  changed: ReadonlyArray<{ plan: Plan; changes: InputChanges[] }>,
+  at: number,
+): Promise<void> {
+  if (changed.length === 0) return;
+  const stats: ReadStats = { points: 0, requests: 0 };
+  try {
+    const spans = await dirtySpansOfKpis(
+      source,
+      changed.map(({ plan, changes }) => ({ kpi: plan.kpi, changes })),
+      at,
+      stats,
+    );
+    changed.forEach(({ plan }, i) => {
+      plan.dirty.push(...spans[i]!);
+      plan.summary.pointsRead += stats.points;
+      plan.summary.requests += stats.requests;
+    });
+    return;
+  } catch (error) {
+    if (changed.length === 1) {
+      const { plan } = changed[0]!;
+      plan.dirty = [{ from: plan.firstStart, to: at }];
+      plan.summary.error = `planning changed windows failed (${messageOf(error)}); all its windows are recomputed`;
+      return;
+    }
+  }
+  for (const one of changed) await planDirty(source, [one], at);
 }
 
 function emptySummary(at: number): RunSummary {

@@ -390,11 +390,12 @@ describe("runKpis", () => {
     await runKpis(KPIS, w.ports, OPTIONS);
     await correct(w, 6);
     w.clock.set(T0 + 6 * H + 6 * M);
-    let failed = false;
+    // The batched planning of all KPIs fails, and so does the units KPI's own retry.
+    let failures = 0;
     const source = {
       read: async (requests: Parameters<InMemoryDatapointStore["read"]>[0]) => {
-        if (!failed && requests.some((r) => seriesLookupKey(r.series) === "units")) {
-          failed = true;
+        if (failures < 2 && requests.some((r) => seriesLookupKey(r.series) === "units")) {
+          failures++;
           throw new Error("injected read failure");
         }
         return w.store.read(requests);
