@@ -65,11 +65,17 @@ try {
   const statuses = new Uint32Array(perSeries);
   let requests = cdf.requestCount;
   let started = performance.now();
+  const writeCpu = process.cpuUsage();
   await writeDatapoints(
     cdf,
     series.map((s) => ({ series: s, points: { length: perSeries, timestamps, values, statuses } })),
   );
-  const write = { seconds: (performance.now() - started) / 1000, requests: cdf.requestCount - requests };
+  const writeUsed = process.cpuUsage(writeCpu);
+  const write = {
+    seconds: (performance.now() - started) / 1000,
+    requests: cdf.requestCount - requests,
+    clientCpuSeconds: (writeUsed.user + writeUsed.system) / 1e6,
+  };
 
   const minimum = Math.max(Math.ceil((perSeries * seriesCount) / 100_000), Math.ceil(seriesCount / 100));
   const reads = [];
@@ -108,7 +114,8 @@ try {
   else {
     console.log(`${result.points} points over ${seriesCount} series; minimum requests each way: ${minimum}`);
     console.log(
-      `write: ${write.seconds.toFixed(1)} s, ${write.requests} requests, ${result.write.pointsPerSecond} points/s`,
+      `write: ${write.seconds.toFixed(1)} s, ${write.requests} requests, ${result.write.pointsPerSecond} points/s, ` +
+        `client CPU ${write.clientCpuSeconds.toFixed(1)} s`,
     );
     for (const r of reads) {
       console.log(
