@@ -44,7 +44,7 @@ const program = new Command()
     `
 Examples:
   $ cdf-emulator --port 4010 --project demo --data-dir ./.emulator --clock 2024-01-01T00:00:00Z
-  $ cdf-emulator --port 4010 > .emulator.env &   # then: export $(grep '^CDF_' .emulator.env)
+  $ cdf-emulator --port 0 > .emulator.env &   # wait for a CDF_PROJECT= line, then: export $(grep '^CDF_' .emulator.env)
   $ curl -X POST localhost:4010/_emulator/clock -H 'content-type: application/json' -d '{"advance":"1h"}'`,
   );
 
