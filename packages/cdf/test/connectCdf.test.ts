@@ -69,6 +69,14 @@ describe("connectCdf with client credentials", () => {
     expect(cdf.requestCount).toBe(3); // the refused request, and the same request with the new token
   });
 
+  it("renews once when many requests at once find the token refused", async () => {
+    const cdf = await connectCdf(cdfSettingsFromEnvironment(env()));
+    await t.emulator.control.advanceClock("2h");
+    await Promise.all(Array.from({ length: 8 }, () => cdf.get("/raw/dbs")));
+    expect(cdf.tokenRequestCount).toBe(2);
+    expect(cdf.requestCount).toBe(16); // each refused once, then repeated with the new token
+  });
+
   it("renews the token before it expires, without a 401", async () => {
     let now = 1_000_000;
     const cdf = await connectCdf(cdfSettingsFromEnvironment(env()), { tokens: { now: () => now } });
