@@ -1,3 +1,4 @@
+import { CDF_MAX_TIME, CDF_MIN_TIME } from "@kpi-pipeline/kpi-core";
 import { displayText } from "./displayText.js";
 
 // Timestamps in point files and on the command line: integer epoch milliseconds (what CDF's API
@@ -5,10 +6,10 @@ import { displayText } from "./displayText.js";
 // Date.parse reads a time without an offset as *local* time and silently rolls 2024-02-30 over
 // to March 1st; both would shift data without a word.
 
-/** The earliest timestamp CDF stores: 1900-01-01T00:00:00.000Z (Cognite API, datapoints). */
-export const CDF_MIN_TIMESTAMP = -2208988800000;
-/** The latest timestamp CDF stores: 2099-12-31T23:59:59.999Z. */
-export const CDF_MAX_TIMESTAMP = 4102444799999;
+/** The earliest timestamp CDF stores: 1900-01-01T00:00:00.000Z (kpi-core's CDF_MIN_TIME). */
+export const CDF_MIN_TIMESTAMP = CDF_MIN_TIME;
+/** The latest timestamp CDF stores: 2099-12-31T23:59:59.999Z (kpi-core's CDF_MAX_TIME). */
+export const CDF_MAX_TIMESTAMP = CDF_MAX_TIME;
 /** CDF's range as a message states it. */
 export const CDF_RANGE_TEXT = `1900-01-01T00:00:00Z to 2099-12-31T23:59:59.999Z (${CDF_MIN_TIMESTAMP} to ${CDF_MAX_TIMESTAMP} ms)`;
 

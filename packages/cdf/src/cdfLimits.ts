@@ -3,6 +3,8 @@
 // POST /timeseries/data, /timeseries/data/list, /timeseries/data/latest, /timeseries (metadata),
 // /timeseries/subscriptions*, and /raw/dbs/{db}/tables/{table}/rows.
 
+import { CDF_MAX_TIME, CDF_MIN_TIME } from "@kpi-pipeline/kpi-core";
+
 export const CDF_LIMITS = {
   /** Items per /timeseries/data/list and /timeseries/data/latest request. */
   listItems: 100,
@@ -13,9 +15,9 @@ export const CDF_LIMITS = {
   /** Points per /timeseries/data insert, over all items. */
   insertPoints: 100_000,
   /** Earliest timestamp CDF stores: 1900-01-01T00:00:00Z. */
-  minTimestamp: -2_208_988_800_000,
+  minTimestamp: CDF_MIN_TIME,
   /** Latest timestamp CDF stores: 2099-12-31T23:59:59.999Z. */
-  maxTimestamp: 4_102_444_799_999,
+  maxTimestamp: CDF_MAX_TIME,
   /** Numeric values must lie strictly inside (-1e100, 1e100). */
   maxAbsValue: 1e100,
   /** Time series created per POST /timeseries. */

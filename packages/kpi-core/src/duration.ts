@@ -1,3 +1,4 @@
+import { CDF_MAX_TIME, CDF_MIN_TIME } from "./model.js";
 import { quoteForMessage } from "./quoteForMessage.js";
 
 // Durations as kpis.yaml writes them: one integer and one unit (`10s`, `5m`, `1h`, `1d`, `1w`, `1mo`).
@@ -27,7 +28,7 @@ const DURATION_REGEX = /^([0-9]+)(mo|s|m|h|d|w)$/;
 export const DURATION_HINT = "use e.g. 10m, 1h, 1d, 1w, 1mo";
 
 /** CDF stores timestamps from 1900-01-01T00:00:00Z to 2099-12-31T23:59:59.999Z; this is their span. */
-export const MAX_DURATION_MS = 4_102_444_800_000 + 2_208_988_800_000;
+export const MAX_DURATION_MS = CDF_MAX_TIME + 1 - CDF_MIN_TIME;
 
 export class DurationError extends Error {
   constructor(message: string) {
