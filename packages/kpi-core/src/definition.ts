@@ -558,7 +558,12 @@ function normalizeKpi(
     expression = parseExpression(entry.value, Object.keys(entry.inputs));
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
-    issues.add(`${path}.value`, `${error.message} in "${entry.value}"`);
+    // A value past the length limit is quoted only in part: the message must fit a terminal.
+    const quoted =
+      entry.value.length <= 200
+        ? `"${entry.value}"`
+        : `"${entry.value.slice(0, 80)}…" (${entry.value.length} characters)`;
+    issues.add(`${path}.value`, `${error.message} in ${quoted}`);
   }
   // Without start the KPI is live from its first run (plan.ts, firstWindowStart).
   const startValue = entry.start ?? defaults.start;
@@ -670,8 +675,9 @@ export function parseKpiConfig(raw: unknown, source?: string): KpiDefinition[] {
  * The version of what the engine makes of a definition. Bump it with every change that can give
  * an existing definition other numbers (a clean rule, an aggregate, reading), so every KPI's hash
  * changes and each is recomputed. 2: Hampel with MAD 0 keeps values that repeat in the window.
+ * 3: round() rounds the decimal as written (round(1.005, 2) = 1.01, was 1).
  */
-export const ENGINE_SEMANTICS_VERSION = 2;
+export const ENGINE_SEMANTICS_VERSION = 3;
 
 /**
  * A stable hash of what decides a KPI's numbers: the engine's semantics version, the window grid

@@ -8,6 +8,8 @@
 //   unary          := "-" unary | primary
 //   primary        := number | "windowSeconds" | name "(" arguments ")" | "(" comparison ")"
 // Strings ("h") appear only as the unit argument of integral.
+// Comparisons do not chain: `0 < a < 10` would compare the 1 or 0 of `0 < a` with 10, which is
+// never what was meant, so it is a load error that shows the working spelling.
 
 import type { AggregateName, BinaryOperator, ExprNode } from "./model.js";
 
@@ -87,18 +89,35 @@ export const INPUT_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
 
 // ---- tokenizer ----
 
+/** `column` is 1-based where the token starts, `end` the 0-based offset just after it. */
 type Token =
-  | { kind: "number"; value: number; column: number }
-  | { kind: "string"; value: string; column: number }
-  | { kind: "name"; value: string; column: number }
-  | { kind: "op"; value: string; column: number }
-  | { kind: "end"; column: number };
+  | { kind: "number"; value: number; column: number; end: number }
+  | { kind: "string"; value: string; column: number; end: number }
+  | { kind: "name"; value: string; column: number; end: number }
+  | { kind: "op"; value: string; column: number; end: number }
+  | { kind: "end"; column: number; end: number };
+
+// Limits that keep every recursive walk (parse, evaluate, format, hash) far from the stack's end;
+// a kpis.yaml is data from anyone, and a RangeError is no message. Real expressions are a few
+// hundred characters and a few levels deep.
+/** Longest `value` text, in characters. */
+export const MAX_EXPRESSION_LENGTH = 10_000;
+/** Deepest nesting of parentheses, function calls and unary minus. */
+export const MAX_EXPRESSION_NESTING = 100;
+/** Deepest syntax tree: nesting plus each operator of a chain such as `a + b + c`. */
+export const MAX_EXPRESSION_DEPTH = 500;
 
 const OPERATORS = ["<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/", "(", ")", ","];
 const NUMBER_REGEX = /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/;
 const NAME_REGEX = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 function tokenize(text: string): Token[] {
+  if (text.length > MAX_EXPRESSION_LENGTH) {
+    throw new ExpressionError(
+      `the expression is ${text.length} characters long, more than the ${MAX_EXPRESSION_LENGTH} allowed; split the calculation or simplify it`,
+      MAX_EXPRESSION_LENGTH + 1,
+    );
+  }
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
@@ -116,21 +135,28 @@ function tokenize(text: string): Token[] {
       if (after !== undefined && /[A-Za-z_.]/.test(after)) {
         throw new ExpressionError(`"${number[0]}${after}" is not a number`, column);
       }
-      tokens.push({ kind: "number", value: Number(number[0]), column });
+      const value = Number(number[0]);
+      if (!Number.isFinite(value)) {
+        throw new ExpressionError(
+          `the number ${number[0]} is too large (the largest is about 1.8e308)`,
+          column,
+        );
+      }
       i += number[0].length;
+      tokens.push({ kind: "number", value, column, end: i });
       continue;
     }
     const name = NAME_REGEX.exec(rest);
     if (name) {
-      tokens.push({ kind: "name", value: name[0], column });
       i += name[0].length;
+      tokens.push({ kind: "name", value: name[0], column, end: i });
       continue;
     }
     if (ch === '"' || ch === "'") {
       const close = text.indexOf(ch, i + 1);
       if (close < 0) throw new ExpressionError(`unterminated string ${ch}...`, column);
-      tokens.push({ kind: "string", value: text.slice(i + 1, close), column });
       i = close + 1;
+      tokens.push({ kind: "string", value: text.slice(column, close), column, end: i });
       continue;
     }
     const op = OPERATORS.find((candidate) => text.startsWith(candidate, i));
@@ -138,10 +164,10 @@ function tokenize(text: string): Token[] {
       const hint = ch === "=" ? '; compare with "=="' : ch === "&" || ch === "|" ? "; combine with if()" : "";
       throw new ExpressionError(`unexpected character "${ch}"${hint}`, column);
     }
-    tokens.push({ kind: "op", value: op, column });
     i += op.length;
+    tokens.push({ kind: "op", value: op, column, end: i });
   }
-  tokens.push({ kind: "end", column: text.length + 1 });
+  tokens.push({ kind: "end", column: text.length + 1, end: text.length });
   return tokens;
 }
 
@@ -157,10 +183,34 @@ const COMPARISONS = new Set(["<", "<=", ">", ">=", "==", "!="]);
 
 class Parser {
   private position = 0;
+  private nesting = 0;
   constructor(
+    private readonly text: string,
     private readonly tokens: Token[],
     private readonly inputNames: ReadonlySet<string>,
   ) {}
+
+  /** Runs one nested level (parenthesis, call, unary minus), refusing to go deeper than the limit. */
+  private nested<T>(column: number, parse: () => T): T {
+    if (this.nesting >= MAX_EXPRESSION_NESTING) {
+      throw new ExpressionError(
+        `the expression nests more than ${MAX_EXPRESSION_NESTING} levels of parentheses, function calls or minus signs; simplify it`,
+        column,
+      );
+    }
+    this.nesting++;
+    try {
+      return parse();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  /** The source text from the token at `startPosition` up to the last token consumed. */
+  private sourceFrom(startPosition: number): string {
+    const start = this.tokens[startPosition]!.column - 1;
+    return this.text.slice(start, this.tokens[this.position - 1]!.end);
+  }
 
   parse(): ExprNode {
     const node = this.comparison();
@@ -190,12 +240,29 @@ class Parser {
   }
 
   private comparison(): ExprNode {
-    let left = this.additive();
-    for (let token = this.peek(); token.kind === "op" && COMPARISONS.has(token.value); token = this.peek()) {
+    const leftStart = this.position;
+    const left = this.additive();
+    const token = this.peek();
+    if (token.kind !== "op" || !COMPARISONS.has(token.value)) return left;
+    const leftText = this.sourceFrom(leftStart);
+    this.next();
+    const middleStart = this.position;
+    const right = this.additive();
+    const second = this.peek();
+    if (second.kind === "op" && COMPARISONS.has(second.value)) {
+      const middleText = this.sourceFrom(middleStart);
       this.next();
-      left = { type: "binary", op: token.value as BinaryOperator, left, right: this.additive() };
+      const rightStart = this.position;
+      this.additive();
+      const rightText = this.sourceFrom(rightStart);
+      const first = `${leftText} ${token.value} ${middleText}`;
+      throw new ExpressionError(
+        `comparisons do not chain: "${first} ${second.value} ${rightText}" would compare the 1 or 0 of ` +
+          `"${first}" with ${rightText}; to require both, write min(${first}, ${middleText} ${second.value} ${rightText})`,
+        second.column,
+      );
     }
-    return left;
+    return { type: "binary", op: token.value as BinaryOperator, left, right };
   }
 
   private additive(): ExprNode {
@@ -220,8 +287,8 @@ class Parser {
 
   private unary(): ExprNode {
     if (this.isOp("-")) {
-      this.next();
-      return { type: "unary", op: "-", operand: this.unary() };
+      const minus = this.next();
+      return this.nested(minus.column, () => ({ type: "unary", op: "-", operand: this.unary() }));
     }
     return this.primary();
   }
@@ -237,7 +304,7 @@ class Parser {
           token.column,
         );
       case "name":
-        if (this.isOp("(")) return this.call(token.value, token.column);
+        if (this.isOp("(")) return this.nested(token.column, () => this.call(token.value, token.column));
         if (token.value === WINDOW_SECONDS) return { type: "windowSeconds" };
         if (this.inputNames.has(token.value)) {
           throw new ExpressionError(
@@ -251,9 +318,11 @@ class Parser {
         );
       case "op":
         if (token.value === "(") {
-          const inner = this.comparison();
-          this.expectOp(")", "to close the parenthesis");
-          return inner;
+          return this.nested(token.column, () => {
+            const inner = this.comparison();
+            this.expectOp(")", "to close the parenthesis");
+            return inner;
+          });
         }
         throw new ExpressionError(`unexpected ${describe(token)}`, token.column);
       case "end":
@@ -464,7 +533,29 @@ function scalarCall(fn: ScalarFunction, column: number, args: Argument[]): ExprN
  * first argument of an aggregate. Throws ExpressionError (reason + 1-based column).
  */
 export function parseExpression(text: string, inputNames: readonly string[]): ExprNode {
-  return new Parser(tokenize(text), new Set(inputNames)).parse();
+  const node = new Parser(text, tokenize(text), new Set(inputNames)).parse();
+  const depth = depthOf(node);
+  if (depth > MAX_EXPRESSION_DEPTH) {
+    throw new ExpressionError(
+      `the expression is ${depth} levels deep (each operator of a chain such as a + b + c is a level), more than the ${MAX_EXPRESSION_DEPTH} allowed; simplify it`,
+      1,
+    );
+  }
+  return node;
+}
+
+/** The syntax tree's depth, walked without recursion: the tree is not yet known to be shallow. */
+function depthOf(root: ExprNode): number {
+  let deepest = 0;
+  const pending: Array<[ExprNode, number]> = [[root, 1]];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const [node, depth] = item;
+    deepest = Math.max(deepest, depth);
+    if (node.type === "unary") pending.push([node.operand, depth + 1]);
+    else if (node.type === "binary") pending.push([node.left, depth + 1], [node.right, depth + 1]);
+    else if (node.type === "scalarCall") for (const arg of node.args) pending.push([arg, depth + 1]);
+  }
+  return deepest;
 }
 
 export interface EvaluationEnvironment {
@@ -564,14 +655,24 @@ function scalar(fn: ScalarFunction, args: ExprNode[], env: EvaluationEnvironment
 }
 
 /**
- * Rounds half away from zero (2.5 -> 3, -2.5 -> -3), like PI and spreadsheets, unlike Math.round
- * which rounds -2.5 to -2. Negative digits round to tens, hundreds, ...
+ * Rounds the decimal number as written, half away from zero, like spreadsheets: the shortest
+ * decimal that reads back as `value` (what the value prints as) is rounded digit by digit, so
+ * round(1.005, 2) = 1.01 although the double nearest 1.005 lies just below it, and -2.5 -> -3
+ * (Math.round gives -2). Negative digits round to tens, hundreds, ...
  */
-function roundHalfAwayFromZero(value: number, digits: number): number | undefined {
-  const factor = 10 ** digits;
-  const rounded = (Math.sign(value) * Math.round(Math.abs(value) * factor)) / factor;
-  // -0 would print as "0" anyway, but keep the numbers plain.
-  return finite(rounded === 0 ? 0 : rounded);
+export function roundHalfAwayFromZero(value: number, digits: number): number | undefined {
+  if (!Number.isFinite(value)) return undefined;
+  // toExponential() without an argument gives the shortest round-trip digits: "1.005e+0".
+  const [mantissa, exponentText] = Math.abs(value).toExponential().split("e") as [string, string];
+  const significand = mantissa.replace(".", "");
+  // How many significant digits stay: those before the 10^-digits place.
+  const kept = Number(exponentText) + 1 + digits;
+  if (kept >= significand.length) return value === 0 ? 0 : value;
+  if (kept < 0) return 0;
+  let whole = kept === 0 ? 0n : BigInt(significand.slice(0, kept));
+  if (significand.charCodeAt(kept) >= 53 /* "5" */) whole += 1n;
+  if (whole === 0n) return 0;
+  return finite(Math.sign(value) * Number(`${whole}e${-digits}`));
 }
 
 /**

@@ -255,6 +255,22 @@ describe("load errors carry the path and the fix", () => {
     );
   });
 
+  it("a value nested or chained past the limits is a load error naming it, not a RangeError", () => {
+    const parentheses = issueOf({ value: `${"(".repeat(5000)}twa(x)${")".repeat(5000)}` });
+    expect(parentheses.path).toBe("kpis[0].value");
+    expect(parentheses.message).toBe(
+      `the expression is 10006 characters long, more than the 10000 allowed; split the calculation or simplify it at column 10001 in "${"(".repeat(80)}…" (10006 characters)`,
+    );
+    const sum = issueOf({ value: Array.from({ length: 12_000 }, () => "twa(x)").join("+") });
+    expect(sum.message).toContain("characters long");
+    expect(issueOf({ value: Array.from({ length: 1000 }, () => "twa(x)").join("+") }).message).toMatch(
+      /^the expression is 1000 levels deep .* at column 1 in "twa\(x\)\+twa/,
+    );
+    expect(issueOf({ value: "twa(x) * 1e999" }).message).toBe(
+      'the number 1e999 is too large (the largest is about 1.8e308) at column 10 in "twa(x) * 1e999"',
+    );
+  });
+
   it("a message without source or path is just the message", () => {
     expect(() => parseKpiConfig(null)).toThrow(/^expected object, got null$/);
   });

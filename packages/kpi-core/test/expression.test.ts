@@ -7,7 +7,11 @@ import {
   evaluateExpression,
   formatExpression,
   inputsOf,
+  MAX_EXPRESSION_DEPTH,
+  MAX_EXPRESSION_LENGTH,
+  MAX_EXPRESSION_NESTING,
   parseExpression,
+  roundHalfAwayFromZero,
 } from "../src/expression.js";
 import type { ExprNode } from "../src/model.js";
 
@@ -269,6 +273,172 @@ describe("formatExpression", () => {
         expect(formatExpression(parse(formatExpression(tree)))).toBe(formatExpression(tree));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("chained comparisons are a load error that shows the working spelling", () => {
+  it("0 < twa(flow) < 10 is refused at the second comparison, with min(...) suggested", () => {
+    const error = errorOf("0 < twa(flow) < 10");
+    expect(error.column).toBe(15);
+    expect(error.reason).toBe(
+      'comparisons do not chain: "0 < twa(flow) < 10" would compare the 1 or 0 of "0 < twa(flow)" with 10; ' +
+        "to require both, write min(0 < twa(flow), twa(flow) < 10)",
+    );
+  });
+
+  it("every pair of comparison operators is refused, whatever the operands", () => {
+    const operators = ["<", "<=", ">", ">=", "==", "!="];
+    const operand = fc.constantFrom("1", "twa(flow)", "2 * last(power)", "(3 - 1)", "-4");
+    fc.assert(
+      fc.property(
+        operand,
+        fc.constantFrom(...operators),
+        operand,
+        fc.constantFrom(...operators),
+        operand,
+        (a, p, b, q, c) => {
+          const error = errorOf(`${a} ${p} ${b} ${q} ${c}`);
+          expect(error.reason).toContain(`write min(${a} ${p} ${b}, ${b} ${q} ${c})`);
+        },
+      ),
+    );
+  });
+
+  it("the suggested spelling parses and is 1 exactly when both comparisons hold", () => {
+    const suggested = (text: string) => errorOf(text).reason.split("write ")[1]!;
+    fc.assert(
+      fc.property(fc.double({ min: -20, max: 20, noNaN: true }), (twa) => {
+        const spelling = suggested("0 < twa(flow) < 10");
+        expect(evaluate(spelling, { "twa(flow)": twa })).toBe(0 < twa && twa < 10 ? 1 : 0);
+      }),
+    );
+    expect(evaluate(suggested("0 < twa(flow) < 10"), {})).toBeUndefined();
+  });
+
+  it("a parenthesised comparison may still be compared, since the parentheses say it is meant", () => {
+    expect(evaluate("(1 < 2) == 1")).toBe(1);
+    expect(evaluate("(0 < twa(flow)) * (twa(flow) < 10)", { "twa(flow)": 5 })).toBe(1);
+  });
+});
+
+describe("limits: a clear load error instead of a stack overflow", () => {
+  it("5,000 nested parentheses are refused (for their length), 2,000 at the first level too many", () => {
+    expect(errorOf(`${"(".repeat(5000)}1${")".repeat(5000)}`).reason).toContain("characters long");
+    const text = `${"(".repeat(2000)}1${")".repeat(2000)}`;
+    const error = errorOf(text);
+    expect(error.column).toBe(MAX_EXPRESSION_NESTING + 1);
+    expect(error.reason).toContain(`nests more than ${MAX_EXPRESSION_NESTING} levels`);
+  });
+
+  it("deep calls and minus signs are refused the same way", () => {
+    expect(errorOf(`${"abs(".repeat(1000)}1${")".repeat(1000)}`).reason).toContain("nests more than");
+    expect(errorOf(`${"-".repeat(8000)}1`).reason).toContain("nests more than");
+  });
+
+  it("exactly the nesting limit is accepted", () => {
+    const text = `${"(".repeat(MAX_EXPRESSION_NESTING)}1${")".repeat(MAX_EXPRESSION_NESTING)}`;
+    expect(evaluate(text)).toBe(1);
+  });
+
+  it("a flat 12,000-term sum is refused for its length", () => {
+    const text = Array.from({ length: 12_000 }, () => "twa(flow)").join(" + ");
+    const error = errorOf(text);
+    expect(error.reason).toBe(
+      `the expression is ${text.length} characters long, more than the ${MAX_EXPRESSION_LENGTH} allowed; split the calculation or simplify it`,
+    );
+  });
+
+  it("a chain of operators deeper than the depth limit is refused, one within it is computed", () => {
+    const tooDeep = Array.from({ length: MAX_EXPRESSION_DEPTH + 1 }, () => "1").join("+");
+    expect(tooDeep.length).toBeLessThanOrEqual(MAX_EXPRESSION_LENGTH);
+    expect(errorOf(tooDeep).reason).toContain(`is ${MAX_EXPRESSION_DEPTH + 1} levels deep`);
+    const deepest = Array.from({ length: MAX_EXPRESSION_DEPTH }, () => "1").join("+");
+    expect(evaluate(deepest)).toBe(MAX_EXPRESSION_DEPTH);
+    expect(formatExpression(parse(deepest))).toContain("1 + 1");
+  });
+
+  it("a number literal too large for a double is refused, one just within is kept", () => {
+    const error = errorOf("twa(flow) * 1e400");
+    expect(error.column).toBe(13);
+    expect(error.reason).toBe("the number 1e400 is too large (the largest is about 1.8e308)");
+    expect(errorOf(`${"9".repeat(400)}`).reason).toContain("is too large");
+    expect(evaluate("1.7976931348623157e308")).toBe(Number.MAX_VALUE);
+  });
+});
+
+/**
+ * The exact decimal reference: the shortest round-trip text of `value` as a BigInt times a power
+ * of ten, rounded half away from zero by integer division.
+ */
+function roundReference(value: number, digits: number): number {
+  const [mantissa, exponentText] = String(Math.abs(value)).includes("e")
+    ? (String(Math.abs(value)).split("e") as [string, string])
+    : [String(Math.abs(value)), "0"];
+  const [whole, fraction = ""] = mantissa.split(".") as [string, string?];
+  const scaled = BigInt(whole + fraction); // value = scaled * 10^exponent
+  const exponent = Number(exponentText) - fraction.length;
+  if (exponent >= -digits) return value === 0 ? 0 : value;
+  const divisor = 10n ** BigInt(-digits - exponent);
+  let quotient = scaled / divisor;
+  if (2n * (scaled % divisor) >= divisor) quotient += 1n;
+  const magnitude = Number(`${quotient}e${-digits}`);
+  return magnitude === 0 ? 0 : Math.sign(value) * magnitude;
+}
+
+describe("round rounds the decimal value as written, half away from zero", () => {
+  it("the cases binary floating point gets wrong", () => {
+    expect(evaluate("round(1.005, 2)")).toBe(1.01);
+    expect(evaluate("round(0.285, 2)")).toBe(0.29);
+    expect(evaluate("round(-1.005, 2)")).toBe(-1.01);
+    expect(evaluate("round(1.0049, 2)")).toBe(1);
+    expect(evaluate("round(2.675, 2)")).toBe(2.68);
+    expect(evaluate("round(1234.5)")).toBe(1235);
+    expect(evaluate("round(1250, -2)")).toBe(1300);
+    expect(evaluate("round(-1250, -2)")).toBe(-1300);
+    expect(evaluate("round(9.995, 2)")).toBe(10);
+    expect(evaluate("round(0.0004, 3)")).toBe(0);
+    expect(evaluate("round(0.0005, 3)")).toBe(0.001);
+    expect(evaluate("round(499, -3)")).toBe(0);
+    expect(evaluate("round(500, -3)")).toBe(1000);
+    expect(evaluate("round(1e-20, 15)")).toBe(0);
+    expect(evaluate("round(1.5e300, -15)")).toBe(1.5e300);
+    expect(Object.is(roundHalfAwayFromZero(-0.4, 0), 0)).toBe(true);
+  });
+
+  it("a decimal written with a 5 just past the kept digits rounds away from zero", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 13n }),
+        fc.integer({ min: 0, max: 15 }),
+        fc.boolean(),
+        (kept, digits, negative) => {
+          // kept.5 scaled down by 10^digits, e.g. kept 100, digits 2 -> 1.005; at most 15 significant digits,
+          // so the text is the shortest round-trip form of the double read from it.
+          fc.pre(String(kept).length + 1 <= 15);
+          const sign = negative ? -1 : 1;
+          const written = sign * Number(`${kept}5e${-digits - 1}`);
+          const expected = sign * Number(`${kept + 1n}e${-digits}`);
+          expect(roundHalfAwayFromZero(written, digits)).toBe(expected);
+        },
+      ),
+    );
+  });
+
+  it("agrees with an exact decimal reference for any double and any digits from -15 to 15", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+          fc.integer({ min: -1e9, max: 1e9 }).map((n) => n / 1000),
+        ),
+        fc.integer({ min: -15, max: 15 }),
+        (value, digits) => {
+          expect(roundHalfAwayFromZero(value, digits)).toBe(roundReference(value, digits));
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });
