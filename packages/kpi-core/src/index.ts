@@ -37,9 +37,11 @@ export { CDF_MAX_TIME, CDF_MIN_TIME, STATUS_BAD, STATUS_GOOD, STATUS_UNCERTAIN }
 export { allClosedWindows, type DueWindows, dueWindows, firstWindowStart, windowsOfSpans } from "./plan.js";
 // Points
 export {
+  type PointArrays,
   PointColumnsBuilder,
   type PointInput,
   pointColumnsFrom,
+  pointColumnsOf,
   type StatusClass,
   statusClass,
 } from "./points.js";

@@ -1,6 +1,13 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { STATUS_BAD, STATUS_GOOD, STATUS_UNCERTAIN } from "../src/model.js";
-import { PointColumnsBuilder, pointColumnsFrom, statusClass } from "../src/points.js";
+import { type PointColumns, STATUS_BAD, STATUS_GOOD, STATUS_UNCERTAIN } from "../src/model.js";
+import {
+  type PointArrays,
+  PointColumnsBuilder,
+  pointColumnsFrom,
+  pointColumnsOf,
+  statusClass,
+} from "../src/points.js";
 
 describe("statusClass", () => {
   it("classes CDF codes below 0x40000000 as Good", () => {
@@ -144,5 +151,141 @@ describe("PointColumnsBuilder", () => {
     expect(p.values[0]).toBe(500_000);
     // A guard against quadratic behaviour, not a benchmark: generous for a busy 2-core CI box.
     expect(elapsed).toBeLessThan(5000);
+  });
+});
+
+/** The general path: one append per point, in array order, then build. */
+function appendedOneByOne(columns: PointArrays): PointColumns {
+  const builder = new PointColumnsBuilder(1);
+  for (let i = 0; i < columns.timestamps.length; i++) {
+    builder.append(columns.timestamps[i]!, columns.values[i]!, columns.statuses?.[i] ?? 0);
+  }
+  return builder.build();
+}
+
+/** Plain arrays, so toEqual compares element by element with Object.is (NaN = NaN, -0 != 0). */
+function plain(p: PointColumns) {
+  return {
+    length: p.length,
+    timestamps: [...p.timestamps],
+    values: [...p.values],
+    statuses: [...p.statuses],
+  };
+}
+
+// Timestamps as a caller may hold them: mostly strictly increasing (the fast path), sometimes with
+// repeated timestamps, sometimes in any order; integers near now, before 1970, beyond 2^32 apart,
+// or fractional (the comparison-sort fallback).
+const timestampsArb = fc.oneof(
+  fc.integer({ min: -2_000_000_000_000, max: 4_000_000_000_000 }),
+  fc.integer({ min: 0, max: 20 }),
+  fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+);
+const pointArraysArb = fc
+  .record({
+    raw: fc.array(fc.tuple(timestampsArb, fc.double(), fc.constantFrom(0, STATUS_UNCERTAIN, STATUS_BAD, 7)), {
+      maxLength: 60,
+    }),
+    order: fc.constantFrom("increasing", "sorted", "any"),
+    withStatuses: fc.boolean(),
+  })
+  .map(({ raw, order, withStatuses }) => {
+    let points = raw;
+    if (order !== "any") points = [...raw].sort((a, b) => a[0] - b[0]);
+    if (order === "increasing") points = points.filter((p, i) => i === 0 || p[0] !== points[i - 1]![0]);
+    const columns: PointArrays = {
+      timestamps: Float64Array.from(points, (p) => p[0]),
+      values: Float64Array.from(points, (p) => p[1]),
+      ...(withStatuses ? { statuses: Uint32Array.from(points, (p) => p[2]) } : {}),
+    };
+    return columns;
+  });
+
+describe("pointColumnsOf", () => {
+  it("gives exactly the columns of appending the points one by one (property)", () => {
+    fc.assert(
+      fc.property(pointArraysArb, (columns) => {
+        const expected = plain(appendedOneByOne(columns));
+        expect(plain(pointColumnsOf(columns))).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("uses strictly increasing columns as they are, without a copy", () => {
+    const timestamps = Float64Array.of(1, 2, 3);
+    const values = Float64Array.of(10, Number.NaN, 30);
+    const statuses = Uint32Array.of(0, STATUS_BAD, STATUS_UNCERTAIN);
+    const p = pointColumnsOf({ timestamps, values, statuses });
+    expect(p.timestamps).toBe(timestamps);
+    expect(p.values).toBe(values);
+    expect(p.statuses).toBe(statuses);
+    expect(p.length).toBe(3);
+  });
+
+  it("reads missing statuses as Good", () => {
+    const p = pointColumnsOf({ timestamps: Float64Array.of(1, 2), values: Float64Array.of(1, 2) });
+    expect([...p.statuses]).toEqual([STATUS_GOOD, STATUS_GOOD]);
+  });
+
+  it("copies columns it has to sort, so the caller's arrays stay as they were", () => {
+    const timestamps = Float64Array.of(2, 1, 2);
+    const values = Float64Array.of(20, 10, 22);
+    const p = pointColumnsOf({ timestamps, values });
+    expect(plain(p)).toEqual({ length: 2, timestamps: [1, 2], values: [10, 22], statuses: [0, 0] });
+    expect([...timestamps]).toEqual([2, 1, 2]);
+    expect([...values]).toEqual([20, 10, 22]);
+  });
+
+  it("refuses columns of different lengths, naming them", () => {
+    expect(() => pointColumnsOf({ timestamps: new Float64Array(3), values: new Float64Array(2) })).toThrow(
+      new RangeError(
+        "pointColumnsOf: timestamps has 3 entries but values has 2; give one timestamp, value and status per point.",
+      ),
+    );
+    expect(() =>
+      pointColumnsOf({
+        timestamps: new Float64Array(2),
+        values: new Float64Array(2),
+        statuses: new Uint32Array(1),
+      }),
+    ).toThrow(/timestamps has 2 entries but statuses has 1/);
+  });
+});
+
+describe("PointColumnsBuilder.appendColumns", () => {
+  it("in pages of any size gives exactly the columns of appending the points one by one (property)", () => {
+    fc.assert(
+      fc.property(pointArraysArb, fc.array(fc.nat(), { maxLength: 8 }), (columns, cuts) => {
+        const n = columns.timestamps.length;
+        const bounds = [0, ...cuts.map((c) => c % (n + 1)).sort((a, b) => a - b), n];
+        const builder = new PointColumnsBuilder(1);
+        for (let k = 0; k + 1 < bounds.length; k++) {
+          const [from, to] = [bounds[k]!, bounds[k + 1]!];
+          builder.appendColumns({
+            timestamps: columns.timestamps.subarray(from, to),
+            values: columns.values.subarray(from, to),
+            ...(columns.statuses ? { statuses: columns.statuses.subarray(from, to) } : {}),
+          });
+        }
+        expect(builder.length).toBe(n);
+        expect(plain(builder.build())).toEqual(plain(appendedOneByOne(columns)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("does not change columns built before it", () => {
+    const builder = new PointColumnsBuilder(2);
+    builder.appendColumns({ timestamps: Float64Array.of(1, 2), values: Float64Array.of(10, 20) });
+    const first = builder.build();
+    builder.appendColumns({ timestamps: Float64Array.of(0, 2), values: Float64Array.of(0, 99) });
+    expect(plain(first)).toEqual({ length: 2, timestamps: [1, 2], values: [10, 20], statuses: [0, 0] });
+    expect(plain(builder.build())).toEqual({
+      length: 3,
+      timestamps: [0, 1, 2],
+      values: [0, 10, 99],
+      statuses: [0, 0, 0],
+    });
   });
 });
