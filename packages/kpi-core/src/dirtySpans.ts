@@ -9,7 +9,8 @@
 import { aggregatesOf } from "./expression.js";
 import { type CleanReach, type InputReach, inputReach } from "./inputReach.js";
 import { lowerBound } from "./interpolate.js";
-import type { InputSpec, KpiDefinition } from "./model.js";
+import type { KpiDefinition } from "./kpiDefinition.js";
+import type { InputSpec } from "./model.js";
 import type { DatapointSource } from "./ports.js";
 import {
   type Lacking,

@@ -2,7 +2,8 @@ import { WindowAggregates } from "./aggregates.js";
 import { cleanInput } from "./clean.js";
 import { type AggregateNode, evaluateExpression } from "./expression.js";
 import { type PreparedInput, prepareInput } from "./interpolate.js";
-import type { InputSeries, InputSpec, KpiDatapoint, KpiDefinition, Window } from "./model.js";
+import type { KpiDefinition } from "./kpiDefinition.js";
+import type { InputSeries, InputSpec, KpiDatapoint, Window } from "./model.js";
 import { describeSeries, seriesLookupKey } from "./series.js";
 
 /** CDF stores numeric datapoints with values in (-1e100, 1e100) only. */

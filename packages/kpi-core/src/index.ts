@@ -4,36 +4,30 @@
 
 // The run and its ports
 export { ChangesLostError } from "./changesLostError.js";
-// Definitions (kpis.yaml)
-export {
-  ENGINE_SEMANTICS_VERSION,
-  KpiConfigError,
-  type KpiConfigInput,
-  type KpiConfigIssue,
-  kpiConfigHash,
-  kpiConfigJsonSchema,
-  kpiConfigJsonSchemaText,
-  kpiConfigSchema,
-  parseKpiConfig,
-} from "./definition.js";
 export { dirtySpans, dirtySpansOfKpis, type InputChanges, type Span } from "./dirtySpans.js";
 export { DurationError, formatDurationMs, parseDuration } from "./duration.js";
 // Computing
 export { CDF_VALUE_LIMIT, computeKpis, computeWindows, type KpiRequest } from "./engine.js";
 export { ExpressionError } from "./expression.js";
 export { type InputReach, inputReach } from "./inputReach.js";
+// Definitions (kpis.yaml)
+export { KpiConfigError, type KpiConfigIssue } from "./kpiConfigError.js";
+export { ENGINE_SEMANTICS_VERSION, kpiConfigHash } from "./kpiConfigHash.js";
+export { kpiConfigJsonSchema, kpiConfigJsonSchemaText } from "./kpiConfigJsonSchema.js";
+export { type KpiConfigInput, kpiConfigSchema } from "./kpiConfigSchema.js";
+export type { KpiDefinition } from "./kpiDefinition.js";
 export type {
   CleanStep,
   InputSeries,
   InputSpec,
   KpiDatapoint,
-  KpiDefinition,
   PointColumns,
   SeriesRef,
   Window,
   WindowSpec,
 } from "./model.js";
 export { CDF_MAX_TIME, CDF_MIN_TIME, STATUS_BAD, STATUS_GOOD, STATUS_UNCERTAIN } from "./model.js";
+export { parseKpiConfig } from "./parseKpiConfig.js";
 export { allClosedWindows, type DueWindows, dueWindows, firstWindowStart, windowsOfSpans } from "./plan.js";
 // Points
 export {

@@ -70,30 +70,6 @@ export type AggregateName =
   | "timeEqual"
   | "delta";
 
-export interface KpiDefinition {
-  /** The output time series. */
-  series: SeriesRef;
-  /** externalId or `space:externalId` of the output, for messages and sorting. */
-  key: string;
-  name: string | undefined;
-  description: string | undefined;
-  unit: string | undefined;
-  window: WindowSpec;
-  settleMs: number;
-  /**
-   * Start of the first window (epoch ms, aligned to the window grid by definition.ts). Undefined:
-   * the KPI is live from its first run (its first window is the first that closes after that run;
-   * history is the backfill's job).
-   */
-  startMs: number | undefined;
-  inputs: readonly InputSpec[];
-  /** The expression as written. */
-  value: string;
-  expression: ExprNode;
-  /** Stable hash of everything that changes the KPI's numbers (not name/description). */
-  configHash: string;
-}
-
 /** Points of one series, sorted by timestamp, one per timestamp (last written wins). */
 export interface PointColumns {
   readonly length: number;

@@ -3,7 +3,8 @@
 // finalized windows whose value a data change may have altered (step 3): late and corrected data.
 
 import type { Span } from "./dirtySpans.js";
-import type { KpiDefinition, Window } from "./model.js";
+import type { KpiDefinition } from "./kpiDefinition.js";
+import type { Window } from "./model.js";
 import {
   countWindowsBetween,
   nextWindow,

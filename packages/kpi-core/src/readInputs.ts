@@ -6,7 +6,8 @@
 import { aggregatesOf } from "./expression.js";
 import { type InputReach, inputReach } from "./inputReach.js";
 import { lowerBound } from "./interpolate.js";
-import type { InputSeries, InputSpec, KpiDefinition } from "./model.js";
+import type { KpiDefinition } from "./kpiDefinition.js";
+import type { InputSeries, InputSpec } from "./model.js";
 import type { DatapointSource } from "./ports.js";
 import { type Lacking, type ReadStats, readAround, type SeriesRead, type Wanted } from "./readAround.js";
 import { seriesLookupKey } from "./series.js";

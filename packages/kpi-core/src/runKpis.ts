@@ -7,7 +7,8 @@
 import { ChangesLostError } from "./changesLostError.js";
 import { dirtySpansOfKpis, type InputChanges, type Span } from "./dirtySpans.js";
 import { computeKpis } from "./engine.js";
-import type { KpiDatapoint, KpiDefinition, Window } from "./model.js";
+import type { KpiDefinition } from "./kpiDefinition.js";
+import type { KpiDatapoint, Window } from "./model.js";
 import { firstWindowStart, windowsOfSpans } from "./plan.js";
 import type {
   ChangeSource,

@@ -24,3 +24,10 @@ export function describeSeries(ref: SeriesRef): string {
     ? `externalId "${ref.externalId}"`
     : `instanceId { space: "${ref.instanceId.space}", externalId: "${ref.instanceId.externalId}" }`;
 }
+
+/** `externalId`, or `space:externalId` for a data-modeling time series. */
+export function seriesKey(series: SeriesRef): string {
+  return "externalId" in series
+    ? series.externalId
+    : `${series.instanceId.space}:${series.instanceId.externalId}`;
+}

@@ -1,14 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  KpiConfigError,
-  type KpiConfigInput,
-  kpiConfigJsonSchema,
-  kpiConfigJsonSchemaText,
-  parseKpiConfig,
-  seriesKey,
-} from "../src/definition.js";
-import type { KpiDefinition } from "../src/model.js";
+import { KpiConfigError } from "../src/kpiConfigError.js";
+import { kpiConfigJsonSchema, kpiConfigJsonSchemaText } from "../src/kpiConfigJsonSchema.js";
+import type { KpiConfigInput } from "../src/kpiConfigSchema.js";
+import type { KpiDefinition } from "../src/kpiDefinition.js";
+import { parseKpiConfig } from "../src/parseKpiConfig.js";
+import { seriesKey } from "../src/series.js";
 
 const H = 3_600_000;
 const M = 60_000;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseKpiConfig } from "../src/definition.js";
 import { dirtySpans, type InputChanges } from "../src/dirtySpans.js";
-import type { KpiDefinition, Window } from "../src/model.js";
+import type { KpiDefinition } from "../src/kpiDefinition.js";
+import type { Window } from "../src/model.js";
+import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { windowsOfSpans } from "../src/plan.js";
 import type { PointInput } from "../src/points.js";
 import { InMemoryDatapointStore } from "../src/testing/index.js";

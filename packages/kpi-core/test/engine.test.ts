@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { parseKpiConfig } from "../src/definition.js";
 import { computeKpis, computeWindows } from "../src/engine.js";
 import { parseExpression } from "../src/expression.js";
+import type { KpiDefinition } from "../src/kpiDefinition.js";
 import {
   type CleanStep,
   type InputSeries,
   type InputSpec,
-  type KpiDefinition,
   STATUS_UNCERTAIN,
   type Window,
 } from "../src/model.js";
+import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { type PointInput, pointColumnsFrom } from "../src/points.js";
 import { seriesLookupKey } from "../src/series.js";
 import { windowContaining } from "../src/window.js";

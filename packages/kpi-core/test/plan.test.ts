@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseKpiConfig } from "../src/definition.js";
-import type { KpiDefinition, Window } from "../src/model.js";
+import type { KpiDefinition } from "../src/kpiDefinition.js";
+import type { Window } from "../src/model.js";
+import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { allClosedWindows, dueWindows, firstWindowStart } from "../src/plan.js";
 
 const H = 3_600_000;

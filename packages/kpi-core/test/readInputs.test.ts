@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseKpiConfig } from "../src/definition.js";
 import { computeKpis } from "../src/engine.js";
 import { CDF_MIN_TIME, STATUS_BAD } from "../src/model.js";
+import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import type { PointInput } from "../src/points.js";
 import type { PointsRequest } from "../src/ports.js";
 import type { ReadStats } from "../src/readAround.js";

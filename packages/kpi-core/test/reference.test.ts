@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { cleanInput } from "../src/clean.js";
 import { computeKpis, computeWindows } from "../src/engine.js";
 import { parseExpression } from "../src/expression.js";
-import type { InputSeries, InputSpec, KpiDatapoint, KpiDefinition, Window } from "../src/model.js";
+import type { KpiDefinition } from "../src/kpiDefinition.js";
+import type { InputSeries, InputSpec, KpiDatapoint, Window } from "../src/model.js";
 import { PointColumnsBuilder, pointColumnsFrom } from "../src/points.js";
 import {
   type Kept,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseKpiConfig } from "../src/definition.js";
 import { computeKpis } from "../src/engine.js";
 import { type InputSeries, STATUS_BAD } from "../src/model.js";
+import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import { type RunPorts, runKpis } from "../src/runKpis.js";
 import { seriesLookupKey } from "../src/series.js";
