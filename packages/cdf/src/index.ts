@@ -1,5 +1,6 @@
 export * from "./cdfConfigurationError.js";
 export * from "./cdfConnection.js";
+export * from "./cdfDatapointSource.js";
 export * from "./cdfLimits.js";
 export * from "./cdfRequestError.js";
 export * from "./cdfSettings.js";

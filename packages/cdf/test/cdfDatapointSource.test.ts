@@ -1,0 +1,161 @@
+import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import {
+  CDF_MAX_TIME,
+  CDF_MIN_TIME,
+  type SeriesRef,
+  STATUS_BAD,
+  STATUS_UNCERTAIN,
+} from "@kpi-pipeline/kpi-core";
+import fc from "fast-check";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { CdfConnection } from "../src/cdfConnection.js";
+import { CdfDatapointSource, MissingSeriesError } from "../src/cdfDatapointSource.js";
+import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
+import { connectCdf } from "../src/connectCdf.js";
+import { environmentOf } from "./environmentOf.js";
+import { type SeedPoint, seedSeries } from "./seedSeries.js";
+
+const BASE = 1_700_000_000_000;
+let t: TestEmulator;
+let cdf: CdfConnection;
+
+beforeAll(async () => {
+  t = await createTestEmulator({ project: "source-test" });
+  cdf = await connectCdf(cdfSettingsFromEnvironment(environmentOf(t.emulator)));
+});
+afterEach(() => t.assertContract());
+afterAll(() => t.close());
+
+const pointArb = fc.record({
+  offset: fc.integer({ min: 0, max: 199 }),
+  value: fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((v) => (Object.is(v, -0) ? 0 : v)),
+  status: fc.constantFrom(0, 0, STATUS_UNCERTAIN, STATUS_BAD),
+  omitValue: fc.boolean(),
+});
+
+function seedPoint(p: fc.RecordValue<typeof pointArb>): SeedPoint {
+  const bad = p.status >= STATUS_BAD;
+  return {
+    timestamp: BASE + p.offset,
+    ...(bad && p.omitValue ? {} : { value: p.value }),
+    ...(p.status === 0 ? {} : { status: p.status }),
+  };
+}
+
+describe("CdfDatapointSource", () => {
+  it("answers each request with exactly its series' points in [start, end), the first `limit` of them, every status", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            byInstance: fc.boolean(),
+            isStep: fc.boolean(),
+            points: fc.uniqueArray(pointArb, { selector: (p) => p.offset, maxLength: 30 }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        fc.array(
+          fc.record({
+            series: fc.nat(),
+            start: fc.integer({ min: -5, max: 205 }),
+            length: fc.integer({ min: 0, max: 210 }),
+            limit: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.integer({ min: 3, max: 20 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (series, asks, pointsPerRequest, itemsPerRequest) => {
+          run++;
+          const refs: SeriesRef[] = series.map((s, i) =>
+            s.byInstance
+              ? { instanceId: { space: "sp", externalId: `src-${run}-${i}` } }
+              : { externalId: `src-${run}-${i}` },
+          );
+          await seedSeries(
+            t,
+            series.map((s, i) => ({ ref: refs[i]!, isStep: s.isStep, points: s.points.map(seedPoint) })),
+          );
+          const requests = asks.map((a) => ({
+            series: refs[a.series % refs.length]!,
+            start: BASE + a.start,
+            end: BASE + a.start + a.length,
+            ...(a.limit === undefined ? {} : { limit: a.limit }),
+          }));
+          const source = new CdfDatapointSource(cdf, { pointsPerRequest, itemsPerRequest });
+          const answers = await source.read(requests);
+          expect(answers).toHaveLength(requests.length);
+          for (const [i, a] of asks.entries()) {
+            const s = series[a.series % series.length]!;
+            const expected = s.points
+              .map(seedPoint)
+              .filter((p) => p.timestamp >= requests[i]!.start && p.timestamp < requests[i]!.end)
+              .sort((x, y) => x.timestamp - y.timestamp)
+              .slice(0, a.limit ?? Number.POSITIVE_INFINITY);
+            const got = answers[i]!;
+            expect(got.isStep).toBe(s.isStep);
+            expect(Array.from(got.points.timestamps)).toEqual(expected.map((p) => p.timestamp));
+            expect(Array.from(got.points.values)).toEqual(expected.map((p) => p.value ?? Number.NaN));
+            expect(Array.from(got.points.statuses)).toEqual(expected.map((p) => p.status ?? 0));
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("packs many series into one request and reaches across CDF's whole time range", async () => {
+    await t.emulator.control.reset();
+    const refs = Array.from({ length: 150 }, (_, i): SeriesRef => ({ externalId: `wide-${i}` }));
+    await seedSeries(
+      t,
+      refs.map((ref, i) => ({
+        ref,
+        points: [
+          { timestamp: CDF_MIN_TIME, value: i },
+          { timestamp: BASE, value: i },
+          { timestamp: CDF_MAX_TIME, value: -i },
+        ],
+      })),
+    );
+    const before = cdf.requestCount;
+    const answers = await new CdfDatapointSource(cdf).read(
+      refs.map((series) => ({ series, start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY })),
+    );
+    expect(cdf.requestCount - before).toBe(2);
+    expect(answers.every((a) => a.points.length === 3)).toBe(true);
+    expect(Array.from(answers[149]!.points.values)).toEqual([149, 149, -149]);
+  });
+
+  it("answers empty ranges and zero limits with no points but the series' isStep", async () => {
+    await t.emulator.control.reset();
+    await seedSeries(t, [
+      { ref: { externalId: "step" }, isStep: true, points: [{ timestamp: BASE, value: 1 }] },
+    ]);
+    const answers = await new CdfDatapointSource(cdf).read([
+      { series: { externalId: "step" }, start: BASE, end: BASE },
+      { series: { externalId: "step" }, start: BASE, end: BASE + 10, limit: 0 },
+    ]);
+    expect(answers.map((a) => [a.points.length, a.isStep])).toEqual([
+      [0, true],
+      [0, true],
+    ]);
+  });
+
+  it("names a missing input series and says what to do", async () => {
+    await t.emulator.control.reset();
+    await seedSeries(t, [{ ref: { externalId: "here" }, points: [{ timestamp: BASE, value: 1 }] }]);
+    const error = await new CdfDatapointSource(cdf)
+      .read([
+        { series: { externalId: "here" }, start: BASE, end: BASE + 10 },
+        { series: { externalId: "not-here" }, start: BASE, end: BASE + 10 },
+      ])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingSeriesError);
+    expect((error as Error).message).toBe(
+      'Input time series externalId "not-here" does not exist in CDF project source-test. ' +
+        "Create it, or correct the KPI's input in kpis.yaml.",
+    );
+  });
+});
