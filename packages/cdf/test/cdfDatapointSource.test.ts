@@ -33,7 +33,7 @@ const pointArb = fc.record({
   omitValue: fc.boolean(),
 });
 
-function seedPoint(p: fc.RecordValue<typeof pointArb>): SeedPoint {
+function seedPoint(p: { offset: number; value: number; status: number; omitValue: boolean }): SeedPoint {
   const bad = p.status >= STATUS_BAD;
   return {
     timestamp: BASE + p.offset,
