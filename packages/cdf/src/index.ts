@@ -1,6 +1,7 @@
 export * from "./cdfConfigurationError.js";
 export * from "./cdfConnection.js";
 export * from "./cdfDatapointSource.js";
+export * from "./cdfKpiOutput.js";
 export * from "./cdfLimits.js";
 export * from "./cdfRequestError.js";
 export * from "./cdfSettings.js";

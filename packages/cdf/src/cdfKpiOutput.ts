@@ -1,0 +1,173 @@
+import {
+  CDF_MAX_TIME,
+  describeSeries,
+  type KpiOutput,
+  type OutputWrite,
+  type SeriesRef,
+  STATUS_BAD,
+  seriesLookupKey,
+} from "@kpi-pipeline/kpi-core";
+import type { CdfConnection } from "./cdfConnection.js";
+import { CDF_LIMITS } from "./cdfLimits.js";
+import { CdfRequestError } from "./cdfRequestError.js";
+import { ensureTimeSeries, type OutputSeriesSpec } from "./ensureTimeSeries.js";
+import { PartialWriteError } from "./partialWriteError.js";
+import { columnsFromDatapoints, type SeriesColumns, UnexpectedCdfResponseError } from "./seriesColumns.js";
+import { seriesItem } from "./seriesItem.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./withRetries.js";
+import { type SeriesWrite, writeDatapoints } from "./writeDatapoints.js";
+
+// kpi-core's KpiOutput on CDF: `latest` from /timeseries/data/latest with Bad points included (a
+// Bad no-value datapoint is a computed window) and unknown series ignored (a KPI never written
+// has no output series yet); `write` through writeDatapoints, so a write that stops part way
+// throws a PartialWriteError and runKpis treats the batch as not done (its cursor and its due
+// windows stay where they were; what landed is rewritten, harmlessly, next time). Output series
+// are created the first time a write finds them missing, not on every run: a run whose outputs
+// exist pays no request for them.
+
+export interface CdfKpiOutputOptions {
+  /** How to create output series by externalId that a write finds missing. */
+  outputs?: readonly OutputSeriesSpec[];
+  retry?: RetryPolicy;
+  /** Points per insert request (default and maximum: CDF's 100,000). */
+  maxPoints?: number;
+}
+
+/** An output series is missing and cannot be created here (a data-model series, or one without a spec). */
+export class MissingOutputSeriesError extends Error {
+  override readonly name = "MissingOutputSeriesError";
+}
+
+interface LatestItem {
+  externalId?: string;
+  instanceId?: { space: string; externalId: string };
+  datapoints?: unknown;
+}
+
+export class CdfKpiOutput implements KpiOutput {
+  readonly #cdf: CdfConnection;
+  readonly #specs: Map<string, OutputSeriesSpec>;
+  readonly #retry: RetryPolicy;
+  readonly #maxPoints: number | undefined;
+
+  constructor(cdf: CdfConnection, options: CdfKpiOutputOptions = {}) {
+    this.#cdf = cdf;
+    this.#specs = new Map((options.outputs ?? []).map((s) => [s.externalId, s]));
+    this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.#maxPoints = options.maxPoints;
+  }
+
+  async latest(series: readonly SeriesRef[]): Promise<Array<number | undefined>> {
+    const found = new Map<string, number>();
+    for (let from = 0; from < series.length; from += CDF_LIMITS.listItems) {
+      const batch = series.slice(from, from + CDF_LIMITS.listItems);
+      const body = {
+        items: batch.map((ref) => ({
+          ...seriesItem(ref),
+          // Not "now": window timestamps are window starts, and whose now (CDF's, the caller's
+          // virtual clock) should not decide what counts as written.
+          before: CDF_MAX_TIME + 1,
+          includeStatus: true,
+          ignoreBadDataPoints: false,
+          treatUncertainAsBad: false,
+        })),
+        ignoreUnknownIds: true,
+      };
+      const response = await withRetries(
+        () => this.#cdf.post<{ items?: LatestItem[] }>("/timeseries/data/latest", body),
+        this.#retry,
+      );
+      if (!Array.isArray(response.items)) {
+        throw new UnexpectedCdfResponseError("POST /timeseries/data/latest: CDF sent no items array.");
+      }
+      for (const item of response.items) {
+        const ref: SeriesRef | undefined =
+          item.instanceId !== undefined
+            ? { instanceId: item.instanceId }
+            : item.externalId !== undefined
+              ? { externalId: item.externalId }
+              : undefined;
+        if (ref === undefined) continue;
+        const points = columnsFromDatapoints(item.datapoints ?? [], "POST /timeseries/data/latest");
+        if (points.length > 0) found.set(seriesLookupKey(ref), points.timestamps[points.length - 1]!);
+        // A series with both ids answers to either.
+        if (item.externalId !== undefined && points.length > 0) {
+          found.set(item.externalId, points.timestamps[points.length - 1]!);
+        }
+      }
+    }
+    return series.map((ref) => found.get(seriesLookupKey(ref)));
+  }
+
+  async write(items: readonly OutputWrite[]): Promise<void> {
+    const writes: SeriesWrite[] = items
+      .filter((item) => item.datapoints.length > 0)
+      .map((item) => ({ series: item.series, points: columnsOf(item) }));
+    if (writes.length === 0) return;
+    try {
+      await this.#write(writes);
+    } catch (error) {
+      const missing = missingOutputs(error, writes);
+      if (missing.length === 0) throw error;
+      await this.#create(missing);
+      // Whatever landed before the refusal is written again: an insert overwrites by timestamp.
+      await this.#write(writes);
+    }
+  }
+
+  #write(writes: readonly SeriesWrite[]) {
+    return writeDatapoints(this.#cdf, writes, {
+      retry: this.#retry,
+      ...(this.#maxPoints === undefined ? {} : { maxPoints: this.#maxPoints }),
+    });
+  }
+
+  async #create(missing: readonly SeriesRef[]): Promise<void> {
+    const specs: OutputSeriesSpec[] = [];
+    for (const ref of missing) {
+      const spec = "externalId" in ref ? this.#specs.get(ref.externalId) : undefined;
+      if (spec === undefined) {
+        throw new MissingOutputSeriesError(
+          `Output time series ${describeSeries(ref)} does not exist in CDF project ${this.#cdf.project}` +
+            ("externalId" in ref
+              ? " and no KPI defines it here; "
+              : ": data-model (CogniteTimeSeries) outputs are not created by kpi-pipeline; ") +
+            "create it before the run.",
+        );
+      }
+      specs.push(spec);
+    }
+    await ensureTimeSeries(this.#cdf, specs, { retry: this.#retry });
+  }
+}
+
+/** The outputs a write was refused for because CDF does not know them. */
+function missingOutputs(error: unknown, writes: readonly SeriesWrite[]): SeriesRef[] {
+  const cause = error instanceof PartialWriteError ? error.cause : error;
+  if (!(cause instanceof CdfRequestError) || cause.status !== 400 || cause.missing.length === 0) return [];
+  const missing = new Set(
+    cause.missing.map((m) => {
+      const item = m as { externalId?: string; instanceId?: { space: string; externalId: string } };
+      return item.instanceId !== undefined
+        ? seriesLookupKey({ instanceId: item.instanceId })
+        : seriesLookupKey({ externalId: String(item.externalId) });
+    }),
+  );
+  return writes.map((w) => w.series).filter((ref) => missing.has(seriesLookupKey(ref)));
+}
+
+function columnsOf(item: OutputWrite): SeriesColumns {
+  const n = item.datapoints.length;
+  const timestamps = new Float64Array(n);
+  const values = new Float64Array(n);
+  const statuses = new Uint32Array(n);
+  item.datapoints.forEach((d, i) => {
+    timestamps[i] = d.timestamp;
+    if (d.status === "Good") values[i] = d.value;
+    else {
+      values[i] = Number.NaN;
+      statuses[i] = STATUS_BAD;
+    }
+  });
+  return { length: n, timestamps, values, statuses };
+}
