@@ -11,6 +11,8 @@ export const FIRST_TIMESTAMP = Date.UTC(2024, 0, 1);
 export interface BenchSeries {
   timestamps: Float64Array;
   values: Float64Array;
+  /** All Good (0): a CDF read delivers a status per point, so kpi-core's input has this column. */
+  statuses: Uint32Array;
 }
 
 /** mulberry32, a small seeded PRNG: the same numbers everywhere, unlike Math.random. */
@@ -41,10 +43,13 @@ export function generateSeries(count: number, seed = 42): BenchSeries {
     timestamps[i] = t;
     values[i] = level + 20 * Math.sin((2 * Math.PI * (t - FIRST_TIMESTAMP)) / (24 * HOUR_MS));
   }
-  return { timestamps, values };
+  return { timestamps, values, statuses: new Uint32Array(count) };
 }
 
-/** Little-endian float64: all timestamps, then all values (numpy reads it with np.fromfile). */
+/**
+ * Little-endian: all timestamps and then all values as float64 (numpy reads these with
+ * np.fromfile), then all statuses as uint32 (only kpi-core reads them).
+ */
 export function writeSeries(path: string, series: BenchSeries): void {
   const fd = openSync(path, "w");
   try {
@@ -53,6 +58,10 @@ export function writeSeries(path: string, series: BenchSeries): void {
       new Uint8Array(series.timestamps.buffer, series.timestamps.byteOffset, series.timestamps.byteLength),
     );
     writeSync(fd, new Uint8Array(series.values.buffer, series.values.byteOffset, series.values.byteLength));
+    writeSync(
+      fd,
+      new Uint8Array(series.statuses.buffer, series.statuses.byteOffset, series.statuses.byteLength),
+    );
   } finally {
     closeSync(fd);
   }
@@ -61,14 +70,16 @@ export function writeSeries(path: string, series: BenchSeries): void {
 export function readSeries(path: string, count: number): BenchSeries {
   const timestamps = new Float64Array(count);
   const values = new Float64Array(count);
+  const statuses = new Uint32Array(count);
   const fd = openSync(path, "r");
   try {
     readFully(fd, new Uint8Array(timestamps.buffer), 0);
     readFully(fd, new Uint8Array(values.buffer), timestamps.byteLength);
+    readFully(fd, new Uint8Array(statuses.buffer), timestamps.byteLength + values.byteLength);
   } finally {
     closeSync(fd);
   }
-  return { timestamps, values };
+  return { timestamps, values, statuses };
 }
 
 function readFully(fd: number, target: Uint8Array, position: number): void {

@@ -3,6 +3,7 @@ import {
   computeKpis,
   type KpiDefinition,
   PointColumnsBuilder,
+  pointColumnsOf,
   type WindowSpec,
   windowsBetween,
 } from "../src/index.js";
@@ -48,7 +49,7 @@ function kpi(name: (typeof AGGREGATES)[number], maxGapMs: number): KpiDefinition
 }
 
 export interface CoreRun {
-  /** Wall time of the whole run: PointColumnsBuilder (append + build) and one computeKpis call for the five KPIs. */
+  /** Wall time of the whole run: pointColumnsOf on the raw arrays and one computeKpis call for the five KPIs. */
   seconds: number;
   /** The engine only: one computeKpis call for the five KPIs, from PointColumns to datapoints. */
   engineSeconds: number;
@@ -58,22 +59,25 @@ export interface CoreRun {
 }
 
 /**
- * kpi-core as an application uses it: the points go through PointColumnsBuilder (sort check,
- * de-duplication), then one KPI per aggregate, all five evaluated by one computeKpis call over the hourly
+ * kpi-core as an application uses it, from the same raw arrays the loop and pandas get, plus the
+ * status column a CDF read delivers (`statuses` undefined: none, pointColumnsOf makes an all-Good
+ * one). They become PointColumns through pointColumnsOf (the O(n) order check; sorted unique points
+ * are used without a copy), then one KPI per aggregate, all five evaluated by one computeKpis call over the hourly
  * windows in [from, to): they share the cleaned input and each window's passes, as KPIs over one input do in a real run.
  */
 export function runCore(
   timestamps: Float64Array,
   values: Float64Array,
+  statuses: Uint32Array | undefined,
   from: number,
   to: number,
   maxGapMs: number,
 ): CoreRun {
   const stages: Record<string, number> = {};
   const started = performance.now();
-  const builder = new PointColumnsBuilder(timestamps.length);
-  for (let i = 0; i < timestamps.length; i++) builder.append(timestamps[i]!, values[i]!, 0);
-  const points = builder.build();
+  const points = pointColumnsOf(
+    statuses === undefined ? { timestamps, values } : { timestamps, values, statuses },
+  );
   stages.build = (performance.now() - started) / 1000;
 
   const windows = windowsBetween(HOURLY, from, to);
@@ -95,4 +99,41 @@ export function runCore(
   });
   const seconds = (performance.now() - started) / 1000;
   return { seconds, engineSeconds: seconds - stages.build, stages, results };
+}
+
+export const PAGE_POINTS = 100_000;
+
+/**
+ * Not in the goals, for the README: the other ways points reach kpi-core. `pages` appends the
+ * arrays in 100,000-point pages, as the CDF reader delivers them, with appendColumns (one bulk
+ * copy per page); `perPoint` appends point by point, as a CSV reader does.
+ */
+export function runBuilders(
+  timestamps: Float64Array,
+  values: Float64Array,
+  statuses: Uint32Array,
+): { seconds: number; pages: number; perPoint: number; lengths: number[] } {
+  const n = timestamps.length;
+  const started = performance.now();
+  const paged = new PointColumnsBuilder(n);
+  for (let from = 0; from < n; from += PAGE_POINTS) {
+    const to = Math.min(n, from + PAGE_POINTS);
+    paged.appendColumns({
+      timestamps: timestamps.subarray(from, to),
+      values: values.subarray(from, to),
+      statuses: statuses.subarray(from, to),
+    });
+  }
+  const fromPages = paged.build();
+  const pagesDone = performance.now();
+  const single = new PointColumnsBuilder(n);
+  for (let i = 0; i < n; i++) single.append(timestamps[i]!, values[i]!, statuses[i]!);
+  const fromPoints = single.build();
+  const done = performance.now();
+  return {
+    seconds: (done - started) / 1000,
+    pages: (pagesDone - started) / 1000,
+    perPoint: (done - pagesDone) / 1000,
+    lengths: [fromPages.length, fromPoints.length],
+  };
 }
