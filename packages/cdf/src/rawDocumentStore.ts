@@ -114,6 +114,13 @@ export class RawDocumentStore {
         `Raw row key in ${this.db}/${this.table} must have 1 to ${CDF_LIMITS.rawKeyChars} characters.`,
       );
     }
+    // The key is a URL path segment (GET .../rows/{key}); URL parsing removes "." and ".." segments
+    // however they are escaped, so such a request would reach another route (list rows, or the table).
+    if (key === "." || key === "..") {
+      throw new RangeError(
+        `Raw row key ${JSON.stringify(key)} in ${this.db}/${this.table} cannot be read back by key (URLs drop "." and ".." path segments); choose another key.`,
+      );
+    }
   }
 
   #where(key: string): string {

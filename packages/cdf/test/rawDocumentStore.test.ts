@@ -24,19 +24,33 @@ afterEach(() => {
 });
 afterAll(() => t.close());
 
+/** Any key the store accepts: 1-40 characters, not a "." or ".." path segment. */
+const readableKey = fc.string({ minLength: 1, maxLength: 40 }).filter((k) => k !== "." && k !== "..");
+
 describe("RawDocumentStore", () => {
   it("gives back any JSON document it stored, creating db and table on the first write", async () => {
     await t.emulator.control.reset();
     const store = new RawDocumentStore(cdf, { db: "kpi-state", table: "docs" }, { retry: FAST_RETRY });
     expect(await store.get("nothing", z.unknown())).toBeUndefined();
     await fc.assert(
-      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }), fc.jsonValue(), async (key, document) => {
+      fc.asyncProperty(readableKey, fc.jsonValue(), async (key, document) => {
         await store.put(key, document);
         // JSON has no -0; a stored -0 reads back as 0.
         expect(await store.get(key, z.unknown())).toEqual(JSON.parse(JSON.stringify(document)));
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("refuses the keys '.' and '..', which a URL path cannot carry, before sending anything", async () => {
+    const store = new RawDocumentStore(cdf, { db: "kpi-state", table: "docs" });
+    for (const key of [".", ".."]) {
+      await expect(store.put(key, { a: 1 })).rejects.toThrow(
+        /cannot be read back by key.*choose another key/,
+      );
+      await expect(store.get(key, z.unknown())).rejects.toThrow(/cannot be read back by key/);
+      await expect(store.delete(key)).rejects.toThrow(/cannot be read back by key/);
+    }
   });
 
   it("deletes a document, and deleting a missing one (or from a missing table) is fine", async () => {
