@@ -19,6 +19,8 @@ export * from "./partialWriteError.js";
 export * from "./planWriteChunks.js";
 export * from "./rawDocumentStore.js";
 export * from "./rawLease.js";
+export * from "./rawStateStore.js";
+export * from "./rawVersionPointer.js";
 export * from "./readPointsAfter.js";
 export * from "./readPointsBefore.js";
 export * from "./readRawDatapoints.js";

@@ -1,2 +1,0 @@
-// Until src/functions imports "../files/index.js": the files resource lives in files/.
-export type { FileStore } from "./files/index.js";

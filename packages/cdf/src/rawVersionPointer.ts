@@ -1,0 +1,51 @@
+import type { VersionPointer } from "@kpi-pipeline/kpi-core";
+import { z } from "zod";
+import type { RawDocumentStore } from "./rawDocumentStore.js";
+
+// kpi-core's VersionPointer in Raw: the row the deployer writes when it makes a version live,
+// `{ functionExternalId, epoch, previous }` (design.md, "State, fencing"). A run writes only while
+// the pointer names it; the epoch grows with every flip, so a function redeployed under the same
+// externalId is still a different version. With no pointer row nobody is active: a run then
+// writes nothing, rather than guess (the deployer writes the row before the first schedule).
+
+export const activeVersionSchema = z.object({
+  functionExternalId: z.string().min(1),
+  epoch: z.number().int().min(0),
+  previous: z
+    .object({ functionExternalId: z.string().min(1), epoch: z.number().int().min(0) })
+    .nullable()
+    .optional(),
+});
+
+export type ActiveVersion = z.infer<typeof activeVersionSchema>;
+
+/** The Raw row key of the active-version pointer. */
+export const ACTIVE_VERSION_KEY = "active-version";
+
+/** The identity runKpis compares with its own (`self`): `<function externalId>@<epoch>`. */
+export function versionIdentity(version: { functionExternalId: string; epoch: number }): string {
+  return `${version.functionExternalId}@${version.epoch}`;
+}
+
+export class RawVersionPointer implements VersionPointer {
+  readonly #store: RawDocumentStore;
+  readonly #key: string;
+
+  constructor(store: RawDocumentStore, key: string = ACTIVE_VERSION_KEY) {
+    this.#store = store;
+    this.#key = key;
+  }
+
+  async active(): Promise<string> {
+    const version = await this.#store.get(this.#key, activeVersionSchema);
+    // Ends in ")", so it never equals a versionIdentity (which ends in its epoch): every run is fenced.
+    if (version === undefined)
+      return `no active version (Raw row ${this.#store.db}/${this.#store.table}/${this.#key} is missing)`;
+    return versionIdentity(version);
+  }
+
+  /** The pointer as stored, for status displays and the deployer. */
+  read(): Promise<ActiveVersion | undefined> {
+    return this.#store.get(this.#key, activeVersionSchema);
+  }
+}

@@ -1,0 +1,45 @@
+import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { CdfConnection } from "../src/cdfConnection.js";
+import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
+import { connectCdf } from "../src/connectCdf.js";
+import { RawDocumentStore } from "../src/rawDocumentStore.js";
+import { ACTIVE_VERSION_KEY, RawVersionPointer, versionIdentity } from "../src/rawVersionPointer.js";
+import { environmentOf } from "./environmentOf.js";
+
+let t: TestEmulator;
+let cdf: CdfConnection;
+
+beforeAll(async () => {
+  t = await createTestEmulator({ project: "pointer-test" });
+  cdf = await connectCdf(cdfSettingsFromEnvironment(environmentOf(t.emulator)));
+});
+afterEach(() => t.assertContract());
+afterAll(() => t.close());
+
+describe("RawVersionPointer", () => {
+  it("names the version the deployer made active, and nobody when there is no pointer", async () => {
+    await t.emulator.control.reset();
+    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
+    const pointer = new RawVersionPointer(documents);
+    const none = await pointer.active();
+    expect(none).toBe("no active version (Raw row kpi_state/state/active-version is missing)");
+    await documents.put(ACTIVE_VERSION_KEY, {
+      functionExternalId: "kpi-fn-v2",
+      epoch: 3,
+      previous: { functionExternalId: "kpi-fn-v1", epoch: 2 },
+    });
+    expect(await pointer.active()).toBe(versionIdentity({ functionExternalId: "kpi-fn-v2", epoch: 3 }));
+    expect(await pointer.active()).not.toBe(versionIdentity({ functionExternalId: "kpi-fn-v2", epoch: 2 }));
+    expect(await pointer.active()).not.toBe(versionIdentity({ functionExternalId: "kpi-fn-v1", epoch: 3 }));
+  });
+
+  it("refuses a pointer row that is not one, naming it", async () => {
+    await t.emulator.control.reset();
+    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
+    await documents.put(ACTIVE_VERSION_KEY, { functionExternalId: "kpi-fn", epoch: "3" });
+    await expect(new RawVersionPointer(documents).active()).rejects.toThrow(
+      /^Raw row kpi_state\/state\/active-version does not hold the expected document at epoch/,
+    );
+  });
+});
