@@ -1,20 +1,24 @@
 import { readFile, stat } from "node:fs/promises";
-import { KpiConfigError, type KpiDefinition, parseKpiConfig } from "@kpi-pipeline/kpi-core";
-import { parse as parseYaml, YAMLParseError } from "yaml";
+import {
+  KpiConfigError,
+  type KpiDefinition,
+  MAX_KPI_YAML_LENGTH,
+  parseKpiYaml,
+} from "@kpi-pipeline/kpi-core";
 import { DataError } from "./dataError.js";
 import { displayPath } from "./displayPath.js";
 import { IoError } from "./ioError.js";
 
 /**
- * The largest kpis.yaml read, in bytes (16 MiB): thousands of KPIs take a few hundred kB, so a
- * larger file is the wrong file (an export passed as --config), not worth reading whole.
+ * The largest kpis.yaml read, in bytes (16 MiB, kpi-core's limit on the text): checked before
+ * reading, so an export passed as --config is named without being read whole.
  */
-export const MAX_CONFIG_BYTES = 16 << 20;
+export const MAX_CONFIG_BYTES = MAX_KPI_YAML_LENGTH;
 
-// The YAML parser's own limit on alias expansions (100) stops an alias bomb (a few lines that
-// expand to billions of nodes); it is reported as what it is rather than as a crash.
-
-/** Reads and validates kpis.yaml. Throws DataError (exit 1) naming the file for anything wrong in it. */
+/**
+ * Reads kpis.yaml and parses it as every runner does (kpi-core's parseKpiYaml). Throws DataError
+ * (exit 1) naming the file, and the line or path, for anything wrong in it.
+ */
 export async function loadKpiConfig(path: string): Promise<KpiDefinition[]> {
   const where = displayPath(path);
   const size = (
@@ -30,32 +34,8 @@ export async function loadKpiConfig(path: string): Promise<KpiDefinition[]> {
   const text = await readFile(path, "utf8").catch((error) => {
     throw IoError.from(error, "read", path);
   });
-  let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: true });
-  } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const line = error.linePos?.[0];
-      const at = line === undefined ? where : `${where}:${line.line}:${line.col}`;
-      const reason = error.message
-        .split("\n")[0]!
-        .replace(/^Maximum call stack size exceeded/, "nested too deeply");
-      throw new DataError(`${at}: not valid YAML: ${reason}`);
-    }
-    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
-      throw new DataError(
-        `${where}: the YAML uses aliases (*name) that expand to far more than the file holds (an alias bomb?); write the values out`,
-      );
-    }
-    throw new DataError(`${where}: not usable YAML: ${(error as Error).message}`);
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new DataError(
-      `${where}: not KPI definitions; expected a YAML mapping with "kpis:" (and optional "defaults:"), is this the right file?`,
-    );
-  }
-  try {
-    return parseKpiConfig(raw, where);
+    return parseKpiYaml(text, where);
   } catch (error) {
     // A reason can quote the offending value; a whole mis-pasted document is no help on a terminal.
     if (error instanceof KpiConfigError) {

@@ -1,0 +1,147 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { KpiConfigError } from "../src/kpiConfigError.js";
+import { parseKpiConfig } from "../src/parseKpiConfig.js";
+import { MAX_KPI_YAML_DEPTH, MAX_KPI_YAML_LENGTH, parseKpiYaml } from "../src/parseKpiYaml.js";
+
+const YAML = `defaults:
+  timeZone: Europe/Oslo
+kpis:
+  - externalId: kpi:flow
+    window: { every: 1h }
+    start: "2024-01-01T00:00:00Z"
+    inputs:
+      flow:
+        externalId: sensor:flow
+        clean:
+          - range: [0, 500]
+          - spike: { window: 5, k: 3 }
+    value: round(twa(flow), 2)
+`;
+
+function errorOf(text: string, source: string | null = "kpis.yaml"): KpiConfigError {
+  try {
+    parseKpiYaml(text, source ?? undefined);
+  } catch (error) {
+    if (error instanceof KpiConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a KpiConfigError");
+}
+
+describe("parseKpiYaml", () => {
+  it("gives the definitions parseKpiConfig gives for the same document", () => {
+    const definitions = parseKpiYaml(YAML, "kpis.yaml");
+    expect(definitions).toEqual(
+      parseKpiConfig({
+        defaults: { timeZone: "Europe/Oslo" },
+        kpis: [
+          {
+            externalId: "kpi:flow",
+            window: { every: "1h" },
+            start: "2024-01-01T00:00:00Z",
+            inputs: {
+              flow: {
+                externalId: "sensor:flow",
+                clean: [{ range: [0, 500] }, { spike: { window: 5, k: 3 } }],
+              },
+            },
+            value: "round(twa(flow), 2)",
+          },
+        ],
+      }),
+    );
+    expect(definitions[0]!.key).toBe("kpi:flow");
+  });
+
+  it("names the file and the path of a definition's problem", () => {
+    expect(errorOf(YAML.replace("every: 1h", "every: 90x")).message).toBe(
+      'kpis.yaml: kpis[0].window.every: "90x" is not a duration; use e.g. 10m, 1h, 1d, 1w, 1mo',
+    );
+  });
+
+  it("names the line and column of invalid YAML", () => {
+    const error = errorOf("kpis:\n  - externalId: a\n  window: [1h\n");
+    expect(error.message).toMatch(/^kpis\.yaml:\d+:\d+: not valid YAML: /);
+    expect(error.issues[0]!.line).toBeGreaterThanOrEqual(2);
+    expect(errorOf("kpis: []\nkpis: []\n").message).toMatch(
+      /^kpis\.yaml:2:1: not valid YAML: Map keys must be unique/,
+    );
+  });
+
+  it("without a source, says line and column", () => {
+    expect(errorOf("kpis: [\n", null).message).toMatch(/^line \d+:\d+: not valid YAML: /);
+  });
+
+  it("says a document that is not a mapping is not KPI definitions", () => {
+    for (const text of ["", "- a\n- b\n", "just words\n", "timestamp,value\n1,2\n"]) {
+      expect(errorOf(text).message).toBe(
+        'kpis.yaml: not KPI definitions; expected a YAML mapping with "kpis:" (and optional "defaults:"), is this the right file?',
+      );
+    }
+  });
+
+  it("says an alias bomb is one", () => {
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...["b", "c", "d", "e", "f", "g", "h"].map(
+        (name, i) => `${name}: &${name} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(",")}]`,
+      ),
+      "kpis: []",
+    ].join("\n");
+    expect(errorOf(bomb).message).toBe(
+      "kpis.yaml: the YAML uses aliases (*name) that expand to far more than the file holds (an alias bomb?); write the values out",
+    );
+  });
+
+  it("refuses text longer than the limit without parsing it", () => {
+    const text = `kpis: []\n#${"x".repeat(MAX_KPI_YAML_LENGTH)}\n`;
+    expect(errorOf(text).message).toBe(
+      "kpis.yaml: 16 Mi characters is too large for KPI definitions (at most 16 Mi); is this the right file?",
+    );
+  });
+});
+
+describe("nesting depth", () => {
+  const flow = (depth: number) => `kpis: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
+  const block = (depth: number) =>
+    `kpis:\n${Array.from({ length: depth }, (_, i) => `${" ".repeat(2 * i + 2)}-`).join("\n")} x\n`;
+
+  it("nesting past the limit is one clear error at the place, flow or block style, open or closed", () => {
+    expect(errorOf(flow(5000)).message).toBe(
+      `kpis.yaml:1:${7 + MAX_KPI_YAML_DEPTH - 1}: not valid YAML: nested too deeply (more than ${MAX_KPI_YAML_DEPTH} levels of lists and mappings)`,
+    );
+    expect(errorOf(`kpis: ${"[".repeat(100_000)}`).message).toContain("nested too deeply");
+    expect(errorOf(`kpis: ${"{a: ".repeat(3000)}1${"}".repeat(3000)}`).message).toContain(
+      "nested too deeply",
+    );
+    const deepBlock = errorOf(block(3000));
+    expect(deepBlock.message).toContain("nested too deeply");
+    expect(deepBlock.issues[0]!.line).toBe(MAX_KPI_YAML_DEPTH + 1);
+  });
+
+  it("deep YAML parsed again and again in one process stays an error (no abort after a stack overflow)", () => {
+    // Before the depth check, the YAML library overflowed the stack here, and the second such
+    // parse in one process aborted Node (out of memory in the RegExp compiler).
+    for (let i = 0; i < 3; i++) expect(errorOf(flow(5000)).message).toContain("nested too deeply");
+  });
+
+  it("exactly the limit is no nesting error (the schema then judges the shape)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: MAX_KPI_YAML_DEPTH + 20 }), fc.boolean(), (depth, useFlow) => {
+        // The root mapping is one level, so kpis may nest depth - 1 more.
+        const text = useFlow ? flow(depth - 1) : block(depth - 1);
+        let message = "";
+        try {
+          parseKpiYaml(text, "kpis.yaml");
+        } catch (error) {
+          if (!(error instanceof KpiConfigError)) throw error;
+          message = error.message;
+        }
+        if (depth > MAX_KPI_YAML_DEPTH) expect(message).toContain("nested too deeply");
+        else expect(message).not.toContain("nested too deeply");
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
