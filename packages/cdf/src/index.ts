@@ -26,6 +26,7 @@ export * from "./readPointsBefore.js";
 export * from "./readRawDatapoints.js";
 export * from "./readSubscriptionChanges.js";
 export * from "./secret.js";
+export * from "./subscriptionChangeSource.js";
 export * from "./seriesColumns.js";
 export * from "./seriesItem.js";
 export * from "./tokenRequestError.js";
