@@ -5,7 +5,7 @@
 
 import type { ClockParticipant } from "../clock.js";
 import { CdfError, type EmulatorContext, type Principal } from "../context.js";
-import type { SessionStore } from "../sessions.js";
+import type { SessionStore } from "../sessions/index.js";
 import type { FunctionRuntime, HarnessOutcome, RunningProcess } from "./functionRuntime.js";
 import type { FunctionRecord, FunctionStore } from "./functionStore.js";
 

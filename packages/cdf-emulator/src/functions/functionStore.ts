@@ -4,7 +4,7 @@
 
 import type { ClockParticipant } from "../clock.js";
 import { CdfError, type EmulatorContext, type FunctionFaults } from "../context.js";
-import type { FileStore } from "../files.js";
+import type { FileStore } from "../files/index.js";
 import { FUNCTION_LIMITS, type FunctionRuntime as RuntimeName } from "./functionLimits.js";
 import type { FunctionRuntime, HarnessOutcome } from "./functionRuntime.js";
 import { extractFunctionZip, FunctionZipError } from "./functionZip.js";

@@ -11,8 +11,8 @@
 
 import { join } from "node:path";
 import type { EmulatorContext, EmulatorStore } from "../context.js";
-import type { FileStore } from "../files.js";
-import type { SessionStore } from "../sessions.js";
+import type { FileStore } from "../files/index.js";
+import type { SessionStore } from "../sessions/index.js";
 import { CallStore } from "./callStore.js";
 import { FunctionRuntime } from "./functionRuntime.js";
 import { type FunctionRecord, FunctionStore } from "./functionStore.js";

@@ -1,6 +1,6 @@
 import type { EmulatorContext, RouteRegistry } from "../context.js";
-import type { FileStore } from "../files.js";
-import type { SessionStore } from "../sessions.js";
+import type { FileStore } from "../files/index.js";
+import type { SessionStore } from "../sessions/index.js";
 import { registerCallRoutes } from "./callRoutes.js";
 import { registerFunctionCrudRoutes } from "./functionRoutes.js";
 import { FunctionsService } from "./functionsService.js";

@@ -3,7 +3,7 @@
 // The Scheduler fires them; this store only keeps them.
 
 import { CdfError, type EmulatorContext } from "../context.js";
-import type { SessionStore } from "../sessions.js";
+import type { SessionStore } from "../sessions/index.js";
 import { type CronExpression, parseCronExpression } from "./cronExpression.js";
 import { FUNCTION_LIMITS } from "./functionLimits.js";
 import type { FunctionRecord } from "./functionStore.js";
