@@ -12,7 +12,7 @@ export interface KpiDefinition {
   window: WindowSpec;
   settleMs: number;
   /**
-   * Start of the first window (epoch ms, aligned to the window grid by definition.ts). Undefined:
+   * Start of the first window (epoch ms, aligned to the window grid by normalizeKpi). Undefined:
    * the KPI is live from its first run (its first window is the first that closes after that run;
    * history is the backfill's job).
    */

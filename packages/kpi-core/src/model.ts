@@ -1,4 +1,4 @@
-// The normalized, validated shapes every part of kpi-core works on. `definition.ts` turns a
+// The normalized, validated shapes every part of kpi-core works on. `parseKpiConfig` turns a
 // parsed kpis.yaml into these; everything downstream trusts them. Times are epoch milliseconds,
 // durations are milliseconds.
 
