@@ -2,9 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseKpiConfig } from "@kpi-pipeline/kpi-core";
+import { parseKpiYaml } from "@kpi-pipeline/kpi-core";
 import { describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
 import { runCli } from "../src/program.js";
 import { capturedIo } from "./capturedIo.js";
 
@@ -39,7 +38,7 @@ describe("the README's kpis.yaml examples", () => {
   });
 
   it.each(yamlBlocks.map((text, i) => [i, text]))("example %i loads without errors", (_, text) => {
-    const kpis = parseKpiConfig(parseYaml(text as string), "README.md");
+    const kpis = parseKpiYaml(text as string, "README.md");
     expect(kpis.length).toBeGreaterThan(0);
     for (const kpi of kpis) expect(kpi.configHash).toMatch(/^[0-9a-f]{16}$/);
   });
