@@ -7,7 +7,7 @@ import {
   type WindowSpec,
   windowsBetween,
 } from "../src/index.js";
-import { HOUR_MS } from "./benchData.js";
+import { HOUR_MS, mulberry32 } from "./benchData.js";
 import { AGGREGATES, emptyResults, type WindowResults } from "./windowResults.js";
 
 const EXPRESSIONS: Record<(typeof AGGREGATES)[number], string> = {
@@ -102,6 +102,32 @@ export function runCore(
 }
 
 export const PAGE_POINTS = 100_000;
+
+/** The series in a seeded random order (Fisher-Yates), for the sort path of pointColumnsOf. */
+export function shuffled(timestamps: Float64Array, values: Float64Array, statuses: Uint32Array) {
+  const n = timestamps.length;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const random = mulberry32(7);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const o = order[i]!;
+    order[i] = order[j]!;
+    order[j] = o;
+  }
+  return {
+    timestamps: Float64Array.from(order, (i) => timestamps[i]!),
+    values: Float64Array.from(order, (i) => values[i]!),
+    statuses: Uint32Array.from(order, (i) => statuses[i]!),
+  };
+}
+
+/** Not in the goals, for the README: pointColumnsOf on shuffled points (radix sort, then gather). */
+export function runUnsorted(unsorted: ReturnType<typeof shuffled>): { seconds: number; length: number } {
+  const started = performance.now();
+  const points = pointColumnsOf(unsorted);
+  return { seconds: (performance.now() - started) / 1000, length: points.length };
+}
 
 /**
  * Not in the goals, for the README: the other ways points reach kpi-core. `pages` appends the

@@ -19,7 +19,7 @@ import {
   readSeries,
   writeSeries,
 } from "./benchData.js";
-import { type CoreRun, PAGE_POINTS, runBuilders, runCore } from "./coreBench.js";
+import { type CoreRun, PAGE_POINTS, runBuilders, runCore, runUnsorted, shuffled } from "./coreBench.js";
 import { loopBaseline } from "./loopBaseline.js";
 import { ensurePandas, runPandas } from "./pandasColumn.js";
 import { AGGREGATES, compareResults, type WindowResults } from "./windowResults.js";
@@ -103,6 +103,13 @@ function child(args: string[]): void {
       throw new Error(`a builder lost points: ${run.lengths.join(", ")} of ${series.timestamps.length}`);
     return run;
   });
+  const unsortedInput = shuffled(series.timestamps, series.values, series.statuses);
+  const unsorted = best(repeats, () => {
+    const run = runUnsorted(unsortedInput);
+    if (run.length !== series.timestamps.length)
+      throw new Error(`sorting lost points: ${run.length} of ${series.timestamps.length}`);
+    return run;
+  });
   writeResults(coreOutPath, core!.results);
   writeResults(loopOutPath, loop!.results);
   process.stdout.write(
@@ -114,6 +121,7 @@ function child(args: string[]): void {
       noStatusesSeconds: noStatuses.seconds,
       pagesSeconds: builders.pages,
       perPointSeconds: builders.perPoint,
+      unsortedSeconds: unsorted.seconds,
       maxRssBytes,
     }),
   );
@@ -168,6 +176,7 @@ function main(): void {
       noStatusesSeconds: number;
       pagesSeconds: number;
       perPointSeconds: number;
+      unsortedSeconds: number;
       maxRssBytes: number;
     };
     const coreResults = readResults(coreOut);
@@ -214,6 +223,7 @@ function main(): void {
       core.pagesSeconds,
       "(as from the CDF reader)",
     );
+    row("    pointColumnsOf, shuffled (radix sort)", core.unsortedSeconds, "(same points in a random order)");
     row("    append point by point", core.perPointSeconds, "(as from a CSV reader)");
     log("");
 
