@@ -9,6 +9,7 @@ export * from "./checkTimeRange.js";
 export * from "./clientCredentialsTokenSource.js";
 export * from "./connectCdf.js";
 export * from "./countingCogniteClient.js";
+export * from "./createCdfPorts.js";
 export * from "./ensureSubscriptions.js";
 export * from "./ensureTimeSeries.js";
 export * from "./exponentialJitterBackoff.js";

@@ -1,0 +1,330 @@
+import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import {
+  computeKpis,
+  type InputSeries,
+  type KpiDefinition,
+  PointColumnsBuilder,
+  parseKpiConfig,
+  type RunPorts,
+  type RunReport,
+  runKpis,
+  type SeriesRef,
+  STATUS_BAD,
+  seriesLookupKey,
+  windowsBetween,
+} from "@kpi-pipeline/kpi-core";
+import { InMemoryDatapointStore } from "@kpi-pipeline/kpi-core/testing";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { CdfConnection } from "../src/cdfConnection.js";
+import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
+import { connectCdf } from "../src/connectCdf.js";
+import { createCdfPorts } from "../src/createCdfPorts.js";
+import { RawDocumentStore } from "../src/rawDocumentStore.js";
+import { ACTIVE_VERSION_KEY } from "../src/rawVersionPointer.js";
+import { environmentOf } from "./environmentOf.js";
+import { seedSeries } from "./seedSeries.js";
+
+// runKpis through createCdfPorts on the emulator, over real HTTP with the real SDK, on the
+// emulator's virtual clock: several runs with late data, an overwrite, a deleted range, a Bad
+// correction, a fenced run and a crashed one in between. At the end every closed window of every
+// KPI must hold what kpi-core computes over the final input data (kept in an in-memory mirror
+// fed the same points, so the check does not go through the reader under test), and none may be
+// missing.
+
+const M = 60_000;
+const H = 60 * M;
+const T0 = Date.parse("2024-03-30T00:00:00Z"); // Europe/Oslo changes to summer time on the 31st.
+const SELF = { functionExternalId: "kpi-fn", epoch: 1 };
+const SELF_ID = "kpi-fn@1";
+
+const FLOW: SeriesRef = { externalId: "plant:flow" };
+const LEVEL: SeriesRef = { instanceId: { space: "plant", externalId: "level" } };
+
+const KPIS: KpiDefinition[] = parseKpiConfig({
+  defaults: { settle: "5m" },
+  kpis: [
+    {
+      externalId: "kpi:flow:1h",
+      unit: "m3/h",
+      window: { every: "1h" },
+      start: "2024-03-30T00:00:00Z",
+      inputs: { flow: { externalId: "plant:flow", clean: [{ range: [0, 100] }] } },
+      value: "twa(flow)",
+    },
+    {
+      externalId: "kpi:level:day",
+      window: { every: "1d", timeZone: "Europe/Oslo" },
+      start: "2024-03-30T00:00:00+01:00",
+      inputs: { level: { instanceId: { space: "plant", externalId: "level" } } },
+      value: "timeAbove(level, 2) / 3600",
+    },
+    {
+      externalId: "kpi:mix:30m",
+      window: { every: "30m" },
+      start: "2024-03-30T00:00:00Z",
+      inputs: {
+        flow: { externalId: "plant:flow" },
+        level: { instanceId: { space: "plant", externalId: "level" } },
+      },
+      value: "max(flow) - twa(level)",
+    },
+  ],
+});
+
+let t: TestEmulator;
+let cdf: CdfConnection;
+/** The inputs as they are in the emulator, kept independently of the reader. */
+let mirror: InMemoryDatapointStore;
+
+beforeAll(async () => {
+  t = await createTestEmulator({ project: "e2e-test", clock: new Date(T0).toISOString() });
+  cdf = await connectCdf(cdfSettingsFromEnvironment(environmentOf(t.emulator)));
+});
+afterEach(() => t.assertContract());
+afterAll(() => t.close());
+
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+type Point = { timestamp: number; value?: number; status?: number };
+
+async function insert(ref: SeriesRef, points: Point[]): Promise<void> {
+  for (let i = 0; i < points.length; i += 10_000) {
+    await t.client.post(`/api/v1/projects/${t.emulator.project}/timeseries/data`, {
+      data: {
+        items: [
+          {
+            ...ref,
+            datapoints: points.slice(i, i + 10_000).map((p) => ({
+              timestamp: p.timestamp,
+              ...(p.value === undefined ? {} : { value: p.value }),
+              ...(p.status === undefined ? {} : { status: { code: p.status } }),
+            })),
+          },
+        ],
+      },
+    });
+  }
+  mirror.insert(
+    ref,
+    points.map((p) => ({ timestamp: p.timestamp, value: p.value ?? null, status: p.status ?? 0 })),
+  );
+}
+
+async function deleteRange(ref: SeriesRef, start: number, end: number): Promise<void> {
+  await t.client.post(`/api/v1/projects/${t.emulator.project}/timeseries/data/delete`, {
+    data: { items: [{ ...ref, inclusiveBegin: start, exclusiveEnd: end }] },
+  });
+  await mirror.delete(ref, { start, end });
+}
+
+/** Flow every 10 minutes (some Bad, some out of the clean range), level steps every ~40 minutes. */
+async function feed(fromH: number, toH: number, seed: number): Promise<void> {
+  const next = lcg(seed);
+  const flow: Point[] = [];
+  const level: Point[] = [];
+  for (let ts = T0 + fromH * H; ts < T0 + toH * H; ts += 10 * M) {
+    const r = next();
+    flow.push(
+      r < 0.08
+        ? { timestamp: ts, status: STATUS_BAD }
+        : { timestamp: ts, value: r < 0.12 ? 150 : 20 + next() * 30 },
+    );
+    if (next() < 0.25) level.push({ timestamp: ts + 3 * M, value: Math.floor(next() * 4) });
+  }
+  await insert(FLOW, flow);
+  await insert(LEVEL, level);
+}
+
+/** What every KPI's output must hold now: kpi-core over the mirror's final data. */
+function truth(now: number): Map<string, Array<[number, number | null, number]>> {
+  const series = new Map<string, InputSeries>();
+  for (const [ref, isStep] of [
+    [FLOW, false],
+    [LEVEL, true],
+  ] as const) {
+    const b = new PointColumnsBuilder();
+    for (const p of mirror.points(ref)) b.append(p.timestamp, p.value, p.status);
+    series.set(seriesLookupKey(ref), { points: b.build(), isStep });
+  }
+  const results = computeKpis(
+    KPIS.map((kpi) => ({ kpi, windows: windowsBetween(kpi.window, kpi.startMs!, now - kpi.settleMs) })),
+    series,
+  );
+  return new Map(
+    KPIS.map((kpi, i) => [
+      kpi.key,
+      results[i]!.map((d): [number, number | null, number] =>
+        d.status === "Good" ? [d.timestamp, d.value, 0] : [d.timestamp, null, STATUS_BAD],
+      ),
+    ]),
+  );
+}
+
+async function outputs(): Promise<Map<string, Array<[number, number | null, number]>>> {
+  const out = new Map<string, Array<[number, number | null, number]>>();
+  for (const kpi of KPIS) {
+    const response = await cdf.post<{
+      items: Array<{ datapoints: Array<{ timestamp: number; value?: number; status?: { code: number } }> }>;
+    }>("/timeseries/data/list", {
+      items: [{ ...kpi.series, limit: 100_000 }],
+      start: T0 - 24 * H,
+      end: T0 + 30 * 24 * H,
+      includeStatus: true,
+      ignoreBadDataPoints: false,
+      ignoreUnknownIds: true,
+    });
+    out.set(
+      kpi.key,
+      (response.items[0]?.datapoints ?? []).map((p) => [p.timestamp, p.value ?? null, p.status?.code ?? 0]),
+    );
+  }
+  return out;
+}
+
+class Crash extends Error {}
+
+/** The ports, except that the process "dies" right after the output's `writes`-th write: every later call throws. */
+function crashingAfterWrite(ports: RunPorts, writes: number): RunPorts {
+  let written = 0;
+  let dead = false;
+  const wrap = <T extends object>(target: T, isOutput: boolean): T =>
+    new Proxy(target, {
+      get(obj, key, receiver) {
+        const value = Reflect.get(obj, key, receiver);
+        if (typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          if (dead) throw new Crash("the process is gone");
+          const result = await value.apply(obj, args);
+          if (isOutput && key === "write" && ++written === writes) {
+            dead = true;
+            throw new Crash(`crash after write ${writes}`);
+          }
+          return result;
+        };
+      },
+    });
+  return {
+    source: wrap(ports.source, false),
+    output: wrap(ports.output, true),
+    pointer: wrap(ports.pointer, false),
+    changes: Object.assign(wrap(ports.changes, false), { partitions: ports.changes.partitions }),
+    state: wrap(ports.state, false),
+    clock: ports.clock,
+  };
+}
+
+describe("runKpis through createCdfPorts on the emulator", () => {
+  it("keeps every closed window equal to kpi-core over the final data through late data, corrections, a fence and a crash", async () => {
+    await t.emulator.control.reset();
+    await t.emulator.control.setClock(T0);
+    mirror = new InMemoryDatapointStore();
+    await seedSeries(t, [
+      { ref: FLOW, points: [] },
+      { ref: LEVEL, isStep: true, points: [] },
+    ]);
+    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
+    await documents.put(ACTIVE_VERSION_KEY, { ...SELF, previous: null });
+    const clock = { now: () => t.emulator.control.now() };
+    const options = { self: SELF_ID, budgetMs: 60_000, batchWindows: 8 };
+    const requests: Array<{ run: string; requests: number; report: RunReport | undefined }> = [];
+    const run = async (name: string, wrap: (ports: RunPorts) => RunPorts = (p) => p) => {
+      const before = cdf.requestCount;
+      const { ports, subscription } = await createCdfPorts(cdf, KPIS, {
+        clock,
+        partitionCount: 2,
+        changePageSize: 40,
+        maxWritePoints: 50,
+      });
+      let report: RunReport | undefined;
+      try {
+        report = await runKpis(KPIS, wrap(ports), { ...options, subscription });
+      } catch (error) {
+        if (!(error instanceof Crash)) throw error;
+      }
+      requests.push({ run: name, requests: cdf.requestCount - before, report });
+      return report;
+    };
+
+    // Run 1: history from start, 20 hours in.
+    await feed(-2, 20, 1);
+    await t.emulator.control.setClock(T0 + 20 * H + 5 * M);
+    const first = await run("first");
+    expect(first?.kpis.map((k) => [k.key, k.summary.due, k.summary.error])).toEqual([
+      ["kpi:flow:1h", 20, undefined],
+      ["kpi:level:day", 0, undefined],
+      ["kpi:mix:30m", 40, undefined],
+    ]);
+
+    // Late data: hours 3 and 4 get points between the ones they had; new data up to hour 26.
+    const late = lcg(7);
+    await insert(
+      FLOW,
+      Array.from({ length: 12 }, (_, i) => ({
+        timestamp: T0 + 3 * H + i * 10 * M + 5 * M,
+        value: 60 + late() * 20,
+      })),
+    );
+    await feed(20, 26, 2);
+    await t.emulator.control.setClock(T0 + 26 * H + 5 * M);
+    const second = await run("late data");
+    expect(second?.kpis.find((k) => k.key === "kpi:flow:1h")?.summary.dirty).toBeGreaterThanOrEqual(2);
+
+    // An overwrite, a deleted range and a Bad correction, all well back; then a day's more data.
+    await insert(FLOW, [{ timestamp: T0 + 5 * H, value: 99 }]);
+    await deleteRange(LEVEL, T0 + 8 * H, T0 + 9 * H + 30 * M);
+    await insert(FLOW, [{ timestamp: T0 + 10 * H + 20 * M, status: STATUS_BAD }]);
+    await feed(26, 49, 3);
+    await t.emulator.control.setClock(T0 + 49 * H + 5 * M);
+    await run("corrections");
+
+    // The pointer names someone else: nothing is written, nothing committed.
+    await documents.put(ACTIVE_VERSION_KEY, { functionExternalId: "kpi-fn", epoch: 2, previous: SELF });
+    await insert(FLOW, [{ timestamp: T0 + 2 * H + 7 * M, value: 80 }]);
+    await feed(49, 52, 4);
+    await t.emulator.control.setClock(T0 + 52 * H + 5 * M);
+    const beforeFence = await outputs();
+    const fenced = await run("fenced");
+    expect(fenced?.fenced).toBe(true);
+    expect(await outputs()).toEqual(beforeFence);
+    await documents.put(ACTIVE_VERSION_KEY, { functionExternalId: "kpi-fn", epoch: 3, previous: null });
+    const SELF3 = "kpi-fn@3";
+    options.self = SELF3;
+
+    // A run that dies after its first write batch, then the next run, at the same time.
+    await insert(FLOW, [{ timestamp: T0 + 30 * H + 1 * M, value: 1 }]);
+    await deleteRange(FLOW, T0 + 40 * H, T0 + 40 * H + 25 * M);
+    await feed(52, 60, 5);
+    await t.emulator.control.setClock(T0 + 60 * H + 5 * M);
+    expect(await run("crashed", (ports) => crashingAfterWrite(ports, 1))).toBeUndefined();
+    const repaired = await run("after the crash");
+    expect(repaired?.fenced).toBe(false);
+    expect(repaired?.cursorsCommitted).toBe(true);
+    expect(repaired?.kpis.every((k) => k.summary.error === undefined)).toBe(true);
+
+    const now = t.emulator.control.now();
+    const expected = truth(now);
+    const got = await outputs();
+    for (const kpi of KPIS) {
+      const closed = windowsBetween(kpi.window, kpi.startMs!, now - kpi.settleMs).length;
+      expect(got.get(kpi.key)!.length, `${kpi.key}: windows present`).toBe(closed);
+      expect(got.get(kpi.key), kpi.key).toEqual(expected.get(kpi.key));
+    }
+    // Requests per run, for the README (counted by the connection, the SDK's retries included).
+    console.info(
+      requests
+        .map(
+          (r) =>
+            `${r.run}: ${r.requests} requests; ` +
+            (r.report?.kpis.map((k) => `${k.key} due ${k.summary.due} dirty ${k.summary.dirty}`).join(", ") ??
+              "no report"),
+        )
+        .join("\n"),
+    );
+  }, 120_000);
+});
