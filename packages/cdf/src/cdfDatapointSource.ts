@@ -169,10 +169,16 @@ export class CdfDatapointSource implements DatapointSource {
       );
     } catch (error) {
       if (error instanceof CdfRequestError && error.missing.length > 0) {
-        const named = work
-          .map((w) => requests[w.index]!.series)
-          .filter((s) => error.missing.some((m) => isSameSeries(s, m as ListItem)));
-        const list = (named.length > 0 ? named : []).map(describeSeries).join(", ");
+        // A series asked for twice in one read (two ranges) is named once.
+        const named = [
+          ...new Map(
+            work
+              .map((w) => requests[w.index]!.series)
+              .filter((s) => error.missing.some((m) => isSameSeries(s, m as ListItem)))
+              .map((s) => [seriesLookupKey(s), s]),
+          ).values(),
+        ];
+        const list = named.map(describeSeries).join(", ");
         throw new MissingSeriesError(
           `Input time series ${list || JSON.stringify(error.missing)} ${named.length === 1 ? "does" : "do"} not exist in CDF project ${this.#cdf.project}. ` +
             "Create it, or correct the KPI's input in kpis.yaml.",

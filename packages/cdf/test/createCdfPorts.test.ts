@@ -328,3 +328,44 @@ describe("runKpis through createCdfPorts on the emulator", () => {
     );
   }, 120_000);
 });
+
+describe("a KPI whose input does not exist", () => {
+  it("stops only that KPI, with an error naming the series, and the others are written", async () => {
+    await t.emulator.control.reset();
+    await t.emulator.control.setClock(T0 + 3 * H + 5 * M);
+    await seedSeries(t, [{ ref: FLOW, points: [{ timestamp: T0, value: 10 }] }]);
+    const kpis = parseKpiConfig({
+      defaults: { settle: "5m", start: "2024-03-30T00:00:00Z" },
+      kpis: [
+        {
+          externalId: "kpi:ok",
+          window: { every: "1h" },
+          inputs: { flow: { externalId: "plant:flow" } },
+          value: "count(flow)",
+        },
+        {
+          externalId: "kpi:orphan",
+          window: { every: "1h" },
+          inputs: { x: { externalId: "no-such-input" } },
+          value: "count(x)",
+        },
+      ],
+    });
+    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
+    await documents.put(ACTIVE_VERSION_KEY, { ...SELF, previous: null });
+    // A subscription cannot hold a series that does not exist, so the ports are built over the good input only.
+    const { ports, subscription } = await createCdfPorts(cdf, kpis.slice(0, 1), {
+      clock: { now: () => t.emulator.control.now() },
+    });
+    const report = await runKpis(kpis, ports, { self: SELF_ID, subscription, budgetMs: 60_000 });
+    expect(report.kpis.map((k) => [k.key, k.summary.due, k.summary.error])).toEqual([
+      ["kpi:ok", 3, undefined],
+      [
+        "kpi:orphan",
+        0,
+        'reading inputs failed: Input time series externalId "no-such-input" does not exist in CDF project e2e-test. ' +
+          "Create it, or correct the KPI's input in kpis.yaml.",
+      ],
+    ]);
+  });
+});
