@@ -10,11 +10,21 @@ import type { RawDocumentStore } from "./rawDocumentStore.js";
 
 const spanSchema = z.object({ from: z.number(), to: z.number() });
 
+// Not z.record: it copies into a fresh object by assignment, which drops a key named "__proto__".
+const countsByReason = z.custom<Record<string, number>>(
+  (v) =>
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((n) => typeof n === "number"),
+  { message: "must map each reason to a number of windows" },
+);
+
 const runSummarySchema = z.object({
   at: z.number(),
   due: z.number(),
   dirty: z.number(),
-  noValue: z.record(z.string(), z.number()),
+  noValue: countsByReason,
   backlog: z.number(),
   pendingSpans: z.number(),
   pointsRead: z.number(),
