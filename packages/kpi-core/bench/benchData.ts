@@ -16,7 +16,7 @@ export interface BenchSeries {
 }
 
 /** mulberry32, a small seeded PRNG: the same numbers everywhere, unlike Math.random. */
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
