@@ -154,8 +154,9 @@ export async function runKpis(
   // 3. Dirty windows: changes since the saved cursors, widened by each input's reach.
   const polled = await pollChanges(ports, opts, at);
   const changed: Array<{ plan: Plan; changes: InputChanges[] }> = [];
+  // A KPI left to the backfill plans its changes too: they are kept as pending work, because the
+  // cursors move on below and a backfill that read before these changes would not have seen them.
   for (const plan of plans) {
-    if (plan.skip) continue;
     if (polled.lost) {
       // What changed since the last good cursor is unknown: all of the KPI's windows may have.
       plan.dirty = [{ from: plan.firstStart, to: at }];
@@ -242,7 +243,7 @@ export async function runKpis(
     const closedBefore = at - plan.kpi.settleMs;
     plan.summary.backlog =
       plan.nextDue === undefined ? 0 : countWindowsBetween(plan.kpi.window, plan.nextDue.start, closedBefore);
-    const pending = plan.skip ? (plan.state.pending ?? []) : remaining(plan);
+    const pending = remaining(plan);
     plan.summary.pendingSpans = pending.length;
     plan.summary.durationMs = ports.clock.now() - at;
     report.kpis.push({ key: plan.kpi.key, summary: plan.summary });
@@ -288,7 +289,8 @@ async function planDirty(
     if (changed.length === 1) {
       const { plan } = changed[0]!;
       plan.dirty = [{ from: plan.firstStart, to: at }];
-      plan.summary.error = `planning changed windows failed (${messageOf(error)}); all its windows are recomputed`;
+      const failed = `planning changed windows failed (${messageOf(error)}); all its windows are recomputed`;
+      plan.summary.error = plan.skip ? `${plan.summary.error}; ${failed}` : failed;
       return;
     }
   }

@@ -340,6 +340,28 @@ describe("runKpis", () => {
     expect(w.store.points(KPIS[1]!.series)).toHaveLength(6);
   });
 
+  it("keeps the changes that arrive while a KPI waits for its backfill, so the cursor moving on loses none", async () => {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    await runKpis(KPIS, w.ports, OPTIONS);
+    const flow = KPIS[0]!;
+    const computed = (await w.ports.state.getKpiState(flow.key))!;
+    // The definition changed: a backfill recomputes the KPI, but reads before the corrections below.
+    await w.ports.state.putKpiState(flow.key, { ...computed, configHash: "0000000000000000" });
+    await correct(w, 6);
+    w.clock.set(T0 + 6 * H + 6 * M);
+    const skipped = await runKpis(KPIS, w.ports, OPTIONS);
+    expect(skipped.cursorsCommitted).toBe(true);
+    expect(skipped.kpis.find((k) => k.key === flow.key)!.summary.pendingSpans).toBeGreaterThan(0);
+    // The backfill records the new hash; the changes it did not see are still to do.
+    const waiting = (await w.ports.state.getKpiState(flow.key))!;
+    await w.ports.state.putKpiState(flow.key, { ...waiting, configHash: flow.configHash });
+    w.clock.set(T0 + 6 * H + 7 * M);
+    await runKpis(KPIS, w.ports, OPTIONS);
+    expect(outputs(w)).toEqual(truth(w, w.clock.now()));
+  });
+
   it("a failed write stops only that KPI's later batches; the others go on; the next run fills in, in order", async () => {
     const w = world();
     feed(w, -2, 7, 1);
