@@ -1,4 +1,5 @@
 import { CogniteError, CogniteMultiError, HttpError } from "@cognite/sdk";
+import { withoutSecrets } from "./withoutSecrets.js";
 
 // Every failure of a CDF request, whichever part of the SDK it came from (CogniteError,
 // CogniteMultiError, HttpError, node-fetch's FetchError), becomes one error with one sentence:
@@ -50,11 +51,7 @@ export class CdfRequestError extends Error {
    */
   static from(error: unknown, operation: string, secrets: readonly string[] = []): unknown {
     if (error instanceof CdfRequestError) return error;
-    const redact = (text: string) =>
-      secrets.reduce(
-        (acc, secret) => (secret.length >= 4 ? acc.split(secret).join("[redacted]") : acc),
-        text,
-      );
+    const redact = (text: string) => withoutSecrets(text, secrets);
     if (error instanceof CogniteMultiError) {
       const first = error.errors[0];
       return CdfRequestError.from(first ?? new Error("unknown failure"), operation, secrets);

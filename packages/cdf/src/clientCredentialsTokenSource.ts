@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ClientCredentials } from "./cdfSettings.js";
 import { TokenRequestError } from "./tokenRequestError.js";
+import { withoutSecrets } from "./withoutSecrets.js";
 
 // OAuth2 client credentials against the project's identity provider (Entra ID, the emulator's
 // /oauth2/token, ...). The IdP is not CDF, so this one form post is made with fetch rather than
@@ -162,8 +163,7 @@ export class ClientCredentialsTokenSource {
 
   /** An IdP's description is echoed for its hints, cut short and with the secret removed should it ever appear. */
   #clean(detail: string): string {
-    const secret = this.#credentials.clientSecret.reveal();
-    const redacted = secret === "" ? detail : detail.split(secret).join("[redacted]");
+    const redacted = withoutSecrets(detail, [this.#credentials.clientSecret.reveal()]);
     const oneLine = redacted
       .replace(/\s+/g, " ")
       .replace(/[\s.]+$/, "")
