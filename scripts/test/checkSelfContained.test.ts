@@ -1,18 +1,18 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script without types
-import { findingsIn } from "../checkSelfContained.mjs";
+import { findingsIn, linkFinding } from "../checkSelfContained.mjs";
 
 const script = fileURLToPath(new URL("../checkSelfContained.mjs", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 // The fixtures are assembled, not written out, so that this file itself passes the check.
 const up = (n: number) => "../".repeat(n);
-const notebookSpec = `${up(4)}${["shared", "cdf", "openapi.json"].join("/")}`;
+const notebookSpec = `${up(4)}${"shared,cdf,openapi.json".split(",").join("/")}`;
 const notebookFile = ["facts", "md"].join(".");
 const machineDir = `/${"work"}/main`;
 
@@ -59,6 +59,36 @@ describe("the repository stands alone", () => {
     const root = repoWith({ "apps/b/test/x.test.ts": `new URL("${up(3)}README.md", import.meta.url);\n` });
     writeFileSync(join(root, "untracked.md"), `${up(4)}elsewhere\n`);
     expect(check(root).status).toBe(0);
+  });
+
+  it("fails on a tracked symlink whose target is outside, and accepts one that stays inside", () => {
+    const root = mkdtempSync(join(tmpdir(), "self-contained-"));
+    writeFileSync(join(root, "README.md"), "inside\n");
+    symlinkSync(`${up(2)}${notebookFile}`, join(root, "notes.md"));
+    symlinkSync("README.md", join(root, "readme-link.md"));
+    execFileSync("git", ["init", "-q"], { cwd: root });
+    execFileSync("git", ["add", "."], { cwd: root });
+    const result = check(root);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      `notes.md: symlink to ${up(2)}${notebookFile} points outside the repository`,
+    );
+    expect(result.stderr).not.toContain("readme-link.md");
+    expect(linkFinding("/r", "a/b.md", "/etc/passwd")).toContain("points outside");
+  });
+
+  it("counts quoted '..' segments against the file's depth, and finds the notebook spelled as segments", () => {
+    const seg = (n: number) => Array.from({ length: n }, () => '".."').join(", ");
+    const line = (n: number) => `join(import.meta.dirname, ${seg(n)}, "README.md")`;
+    expect(findingsIn("/r", "apps/b/src/x.ts", line(3))).toEqual([]);
+    expect(findingsIn("/r", "apps/b/src/x.ts", line(4))).toEqual([
+      'apps/b/src/x.ts:1: 4 ".." path segments climb above the repository from its folder',
+    ]);
+    const segments = "shared,cdf"
+      .split(",")
+      .map((p) => `"${p}"`)
+      .join(", ");
+    expect(findingsIn("/r", "a.ts", `join(root, ${segments})`)[0]).toContain("names the team's notebook");
   });
 
   it("reads turbo.json inputs relative to a workspace package, as turbo does", () => {
