@@ -79,7 +79,7 @@ export async function dirtySpansOfKpis(
         for (const r of change.deletedRanges) if (r.end > r.start) regions.push({ from: r.start, to: r.end });
       }
       const usesDelta = withDelta.has(spec.name);
-      for (const group of groups(merge(regions))) {
+      for (const group of groups(mergeSpans(regions))) {
         questions.push({ k, spec, usesDelta, regions: group });
         wanted.push({
           series: spec.series,
@@ -108,7 +108,7 @@ export async function dirtySpansOfKpis(
   return requests.map(({ kpi }, k) => {
     const closedBefore = now - kpi.settleMs;
     const first = kpi.startMs ?? Number.NEGATIVE_INFINITY;
-    return merge(
+    return mergeSpans(
       spans[k]!.map((s) => ({ from: Math.max(s.from, first), to: Math.min(s.to, closedBefore) })).filter(
         (s) => s.to > s.from,
       ),
@@ -140,7 +140,7 @@ function affected(
         lacking.after ||= g.after;
       } else grown.push(g);
     }
-    current = merge(grown);
+    current = mergeSpans(grown);
   }
   if (lacking.before || lacking.after) return lacking;
   const spans: Span[] = [];
@@ -238,7 +238,8 @@ function grow(stage: CleanStage, reach: CleanReach, c: Span): Span | Lacking {
   return { from, to };
 }
 
-function merge(spans: readonly Span[]): Span[] {
+/** The union of spans, as sorted spans that neither overlap nor touch. */
+export function mergeSpans(spans: readonly Span[]): Span[] {
   const merged: Span[] = [];
   for (const s of [...spans].sort((a, b) => a.from - b.from)) {
     const previous = merged[merged.length - 1];

@@ -5,7 +5,7 @@
 // is written or recorded as pending.
 
 import { ChangesLostError } from "./changesLostError.js";
-import { dirtySpansOfKpis, type InputChanges, type Span } from "./dirtySpans.js";
+import { dirtySpansOfKpis, type InputChanges, mergeSpans, type Span } from "./dirtySpans.js";
 import { computeKpis } from "./engine.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
 import type { KpiDatapoint, Window } from "./model.js";
@@ -418,16 +418,6 @@ function remaining(plan: Plan): Span[] {
       .map((s) => ({ from: Math.max(s.from, from), to: Math.min(s.to, plan.dueFrom) }))
       .filter((s) => s.to > s.from),
   );
-}
-
-function mergeSpans(spans: readonly Span[]): Span[] {
-  const merged: Span[] = [];
-  for (const s of [...spans].sort((a, b) => a.from - b.from)) {
-    const previous = merged[merged.length - 1];
-    if (previous !== undefined && s.from <= previous.to) previous.to = Math.max(previous.to, s.to);
-    else merged.push({ ...s });
-  }
-  return merged;
 }
 
 /** After a failed batch of several KPIs: each goes alone from now on, its chunk first. */
