@@ -113,6 +113,9 @@ describe("CdfKpiOutput", () => {
       .write([{ series: { externalId: "kpi:p" }, datapoints: [0, 1, 2, 3, 4].map((i) => good(i, i)) }])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PartialWriteError);
+    expect((error as PartialWriteError).message).toMatch(
+      /^Datapoint write stopped at request 2 of 3: POST \/timeseries\/data got no answer from CDF/,
+    );
     expect((error as PartialWriteError).landedThrough({ externalId: "kpi:p" })).toBe(BASE + 1);
     expect(await new CdfKpiOutput(cdf).latest([{ externalId: "kpi:p" }])).toEqual([BASE + 1]);
   });

@@ -19,9 +19,12 @@ import type { CdfConnection } from "../src/cdfConnection.js";
 import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
 import { connectCdf } from "../src/connectCdf.js";
 import { createCdfPorts } from "../src/createCdfPorts.js";
+import { ensureTimeSeries } from "../src/ensureTimeSeries.js";
 import { RawDocumentStore } from "../src/rawDocumentStore.js";
 import { ACTIVE_VERSION_KEY } from "../src/rawVersionPointer.js";
+import type { RetryPolicy } from "../src/withRetries.js";
 import { environmentOf } from "./environmentOf.js";
+import { failingInsertAfter } from "./failingInsertAfter.js";
 import { seedSeries } from "./seedSeries.js";
 
 // runKpis through createCdfPorts on the emulator, over real HTTP with the real SDK, on the
@@ -36,6 +39,7 @@ const H = 60 * M;
 const T0 = Date.parse("2024-03-30T00:00:00Z"); // Europe/Oslo changes to summer time on the 31st.
 const SELF = { functionExternalId: "kpi-fn", epoch: 1 };
 const SELF_ID = "kpi-fn@1";
+const ONE_ATTEMPT: RetryPolicy = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 };
 
 const FLOW: SeriesRef = { externalId: "plant:flow" };
 const LEVEL: SeriesRef = { instanceId: { space: "plant", externalId: "level" } };
@@ -367,5 +371,57 @@ describe("a KPI whose input does not exist", () => {
           "Create it, or correct the KPI's input in kpis.yaml.",
       ],
     ]);
+  });
+});
+
+describe("a write that fails part way", () => {
+  it("is reported as the KPI's error, nothing past it counts as done, and the next run completes the output", async () => {
+    await t.emulator.control.reset();
+    await t.emulator.control.setClock(T0 + 10 * H + 5 * M);
+    mirror = new InMemoryDatapointStore();
+    await seedSeries(t, [
+      { ref: FLOW, points: [] },
+      { ref: LEVEL, isStep: true, points: [] },
+    ]);
+    await feed(0, 10, 11);
+    const kpis = KPIS.filter((k) => k.key !== "kpi:level:day");
+    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
+    await documents.put(ACTIVE_VERSION_KEY, { ...SELF, previous: null });
+    await ensureTimeSeries(
+      cdf,
+      kpis.map((k) => ({ externalId: k.key, configHash: k.configHash, inputs: [] })),
+    );
+    const options = { clock: { now: () => t.emulator.control.now() }, maxWritePoints: 5, retry: ONE_ATTEMPT };
+    const broken = await createCdfPorts(failingInsertAfter(t, cdf, 2, 1000), kpis, options);
+    const report = await runKpis(kpis, broken.ports, {
+      self: SELF_ID,
+      subscription: broken.subscription,
+      budgetMs: 60_000,
+    });
+    const failed = report.kpis.filter((k) => k.summary.error !== undefined);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const k of failed)
+      expect(k.summary.error).toMatch(
+        /^writing datapoints failed: Datapoint write stopped at request \d+ of \d+: POST \/timeseries\/data got no answer from CDF/,
+      );
+    // What the output holds is a prefix of the truth: nothing after a hole.
+    const expected = truth(t.emulator.control.now());
+    const partial = await outputs();
+    for (const kpi of kpis) {
+      const want = expected.get(kpi.key)!;
+      expect(partial.get(kpi.key)).toEqual(want.slice(0, partial.get(kpi.key)!.length));
+    }
+    expect([...partial.values()].flat().length).toBeLessThan([...expected.values()].flat().length);
+
+    t.emulator.control.clearFaults();
+    const healthy = await createCdfPorts(cdf, kpis, { clock: options.clock });
+    const next = await runKpis(kpis, healthy.ports, {
+      self: SELF_ID,
+      subscription: healthy.subscription,
+      budgetMs: 60_000,
+    });
+    expect(next.kpis.map((k) => k.summary.error)).toEqual([undefined, undefined]);
+    const final = await outputs();
+    for (const kpi of kpis) expect(final.get(kpi.key), kpi.key).toEqual(expected.get(kpi.key));
   });
 });
