@@ -14,7 +14,7 @@ export const CDF_MAX_TIMESTAMP = CDF_MAX_TIME;
 export const CDF_RANGE_TEXT = `1900-01-01T00:00:00Z to 2099-12-31T23:59:59.999Z (${CDF_MIN_TIMESTAMP} to ${CDF_MAX_TIMESTAMP} ms)`;
 
 const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /** UTC offsets in use range from -12:00 to +14:00; ISO 8601 and java.time allow up to ±18:00. */
 const MAX_OFFSET_MINUTES = 18 * 60;

@@ -41,6 +41,23 @@ describe("parseTimestamp", () => {
     expect(parseTimestamp("2024-03-30T00:00:00.5Z")).toBe(1711756800500);
   });
 
+  it("truncates any number of fraction digits to the millisecond, not only up to nine", () => {
+    // Exporters write 7 (.NET ticks), 9 (nanoseconds) or more digits; the README promises truncation.
+    expect(parseTimestamp("2024-03-30T12:00:00.9999999999Z")).toBe(Date.UTC(2024, 2, 30, 12, 0, 0, 999));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: CDF_MIN_TIMESTAMP, max: CDF_MAX_TIMESTAMP }),
+        fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: 40 }),
+        fc.constantFrom(".", ","),
+        (ms, extra, separator) => {
+          const iso = new Date(ms).toISOString();
+          const text = `${iso.slice(0, 19)}${separator}${iso.slice(20, 23)}${extra}Z`;
+          expect(parseTimestamp(text)).toBe(ms);
+        },
+      ),
+    );
+  });
+
   it("rejects dates that do not exist instead of rolling them over", () => {
     expect(parseTimestamp("2024-02-30T00:00:00Z")).toBeUndefined();
     expect(parseTimestamp("2023-02-29")).toBeUndefined();
