@@ -1,5 +1,5 @@
 import { constants, type Stats } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { access, lstat, realpath, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { displayPath } from "./displayPath.js";
 import type { EvaluateOptions } from "./evaluateOptions.js";
@@ -11,12 +11,17 @@ import { UsageError } from "./usageError.js";
 export interface EvaluateFiles {
   /** The format of each --input, in order. */
   formats: PointFileFormat[];
-  /**
-   * How --out is written: "file" through a temp file and a rename, "device" straight into an
-   * existing pipe or device (/dev/stdout, a FIFO), undefined for stdout.
-   */
-  out: "file" | "device" | undefined;
+  /** Where the results go, and how. */
+  out: ResultTarget;
 }
+
+/**
+ * "stdout": no --out, or --out names the file stdout is redirected to (`--out /dev/stdout >
+ * r.csv`): written to stdout as it comes. "file": through a temp file beside `path` and a rename
+ * onto it; `path` is the real file, so a symlink given as --out stays a link to the new result.
+ * "device": straight into an existing pipe or device (/dev/stdout on a pipe or terminal, a FIFO).
+ */
+export type ResultTarget = { kind: "stdout" } | { kind: "file"; path: string } | { kind: "device" };
 
 /** The identity of the file stdout is redirected to, when it is a regular file. */
 export interface FileIdentity {
@@ -59,9 +64,10 @@ export async function checkEvaluateFiles(
       );
     }
   }
-  if (options.out === undefined) return { formats, out: undefined };
+  if (options.out === undefined) return { formats, out: { kind: "stdout" } };
 
   const out = options.out;
+  // stat follows symlinks: what matters is the file the name leads to.
   const target = await stat(out).catch(() => undefined);
   if (target !== undefined) {
     const same = sameAs(target);
@@ -74,7 +80,28 @@ export async function checkEvaluateFiles(
     if (target.isDirectory()) {
       throw new UsageError(`--out ${displayPath(out)} is a directory; give a file name`);
     }
-    if (!target.isFile()) return { formats, out: "device" };
+    // A rename would put a new file in place of the name, cutting it off from the stdout the
+    // shell holds open (/proc/self/fd/1, /dev/stdout) or replacing a device node.
+    if (stdoutFile !== undefined && target.dev === stdoutFile.dev && target.ino === stdoutFile.ino) {
+      return { formats, out: { kind: "stdout" } };
+    }
+    if (!target.isFile()) return { formats, out: { kind: "device" } };
+    return {
+      formats,
+      out: {
+        kind: "file",
+        path: await realpath(out).catch((error) => {
+          throw IoError.from(error, "read", out);
+        }),
+      },
+    };
+  }
+  const link = await lstat(out).catch(() => undefined);
+  if (link?.isSymbolicLink()) {
+    throw new UsageError(
+      `--out ${displayPath(out)} is a symbolic link to a file that does not exist; ` +
+        "give the file's own path, or remove the link",
+    );
   }
   const directory = dirname(out);
   const info = await stat(directory).catch(() => undefined);
@@ -83,7 +110,7 @@ export async function checkEvaluateFiles(
       `--out ${displayPath(out)}: directory ${displayPath(directory)} does not exist; create it first`,
     );
   }
-  return { formats, out: "file" };
+  return { formats, out: { kind: "file", path: out } };
 }
 
 async function readable(path: string, flag: string): Promise<Stats> {

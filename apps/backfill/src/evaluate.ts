@@ -14,6 +14,7 @@ import { checkEvaluateFiles, type FileIdentity } from "./checkEvaluateFiles.js";
 import { DataError } from "./dataError.js";
 import { displayPath } from "./displayPath.js";
 import type { EvaluateOptions } from "./evaluateOptions.js";
+import { InterruptedError } from "./interruptedError.js";
 import { loadKpiConfig } from "./loadKpiConfig.js";
 import type { PointSink, ReadStats } from "./pointSink.js";
 import { progressLine } from "./progressLine.js";
@@ -93,12 +94,13 @@ export async function runEvaluate(
   const kpis = await loadKpiConfig(options.config);
   io.signal?.throwIfAborted();
 
+  const target = files.out;
   const output: ResultOutput =
-    files.out === undefined
+    target.kind === "stdout"
       ? streamOutput(io.stdout)
-      : files.out === "device"
+      : target.kind === "device"
         ? deviceOutput(options.out!)
-        : atomicFileOutput(options.out!, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+        : atomicFileOutput(target.path, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   try {
     // Created before the long read, so an unwritable --out fails at once.
     await output.open();
@@ -107,6 +109,13 @@ export async function runEvaluate(
     return { ...summary, durationMs: Math.round(now() - startedAt), out: options.out ?? "-" };
   } catch (error) {
     await output.abort();
+    if (io.signal?.aborted && error === io.signal.reason) {
+      throw new InterruptedError(
+        target.kind === "file"
+          ? "interrupted; no result file was written (an existing one is unchanged)"
+          : `interrupted; the results written to ${target.kind === "stdout" ? "stdout" : displayPath(options.out!)} stop part way`,
+      );
+    }
     throw error;
   }
 }
@@ -202,6 +211,9 @@ async function evaluateInto(
     try {
       for (const [k, kpi] of ordered.entries()) {
         for (const batch of windowBatches(kpi.window, firstStart(kpi), options.to, batchWindows)) {
+          // Writes to a file or terminal on stdout complete without returning to the event loop,
+          // so without this the Ctrl-C handler would never run and the run would go to its end.
+          await new Promise((resolve) => setImmediate(resolve));
           io.signal?.throwIfAborted();
           await write(kpi, computeKpis([{ kpi, windows: batch }], series)[0]!);
           progress.show(

@@ -1,5 +1,10 @@
 export { BrokenPipeError } from "./brokenPipeError.js";
-export { checkEvaluateFiles, type EvaluateFiles, type FileIdentity } from "./checkEvaluateFiles.js";
+export {
+  checkEvaluateFiles,
+  type EvaluateFiles,
+  type FileIdentity,
+  type ResultTarget,
+} from "./checkEvaluateFiles.js";
 export {
   CsvFields,
   type CsvRecord,
@@ -18,6 +23,7 @@ export {
   runEvaluate,
 } from "./evaluate.js";
 export { type EvaluateFlags, type EvaluateOptions, resolveEvaluateOptions } from "./evaluateOptions.js";
+export { InterruptedError } from "./interruptedError.js";
 export { IoError } from "./ioError.js";
 export { MAX_LINE_CHARS, readLineSpans, readLines } from "./lineReader.js";
 export { loadKpiConfig, MAX_CONFIG_BYTES } from "./loadKpiConfig.js";

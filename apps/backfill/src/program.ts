@@ -4,6 +4,7 @@ import { DataError } from "./dataError.js";
 import { displayText } from "./displayText.js";
 import { type EvaluateIo, runEvaluate } from "./evaluate.js";
 import { type EvaluateFlags, resolveEvaluateOptions } from "./evaluateOptions.js";
+import { InterruptedError } from "./interruptedError.js";
 import { IoError } from "./ioError.js";
 import { UsageError } from "./usageError.js";
 
@@ -30,7 +31,8 @@ Examples (from the repository root):
     --allow-missing --json --from 2024-03-30 --to 2024-03-31 --out results.csv
 
 Exit codes: 0 success, 1 bad data (rows, kpis.yaml, missing input series), 2 usage error,
-3 the system refused a read or write (disk full, permission denied), 130 interrupted (Ctrl-C).
+3 the system refused a read or write (disk full, permission denied), 70 a bug in kpi-backfill
+(please report it), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
 `;
 
 /** Exit code for an error that is a bug in kpi-backfill (BSD sysexits EX_SOFTWARE). */
@@ -120,6 +122,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     // The reader of stdout went away (`| head`): the run stops quietly, as Unix tools do.
     if (error instanceof BrokenPipeError) return 0;
+    if (error instanceof InterruptedError) return report(error.exitCode, error.message);
     if (io.signal?.aborted && error === io.signal.reason) {
       return report(130, "interrupted; no result file was written (an existing one is unchanged)");
     }

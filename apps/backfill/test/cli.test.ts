@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -239,6 +239,97 @@ describe("the kpi-backfill process", () => {
     );
     expect(readFileSync(out, "utf8")).toBe("previous results\n");
     expect(readdirSync(scratch.dir()).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  }, 120_000);
+});
+
+describe("--out through a link to stdout", () => {
+  it("writes the results into the file stdout is redirected to, and leaves the link a link", () => {
+    const dir = scratch.dir();
+    const args = QUICK_START.map((arg) => (arg.startsWith("examples/") ? join(ROOT, arg) : `'${arg}'`)).join(
+      " ",
+    );
+    const run = inShell(
+      `mkdir '${dir}/d' && ln -s /proc/self/fd/1 '${dir}/d/lnk' && $CLI ${args} --out '${dir}/d/lnk' > '${dir}/o2.csv' && test -L '${dir}/d/lnk' && cat '${dir}/o2.csv'`,
+    );
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(kpiBackfill(...QUICK_START).stdout);
+    expect(run.stdout.split("\n").length).toBeGreaterThan(10);
+  }, 60_000);
+});
+
+describe("Ctrl-C and SIGTERM", () => {
+  /** Starts a long run (1-second windows over two months) with stdout into `stdout`. */
+  function longRun(stdout: "pipe" | number, extra: string[] = []) {
+    const child = spawn(process.execPath, [...NODE_ARGS, ...secondsArgs("2024-03-01T00:00:00Z"), ...extra], {
+      cwd: ROOT,
+      stdio: ["ignore", stdout, "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+    return { child, exit, stderr: () => stderr };
+  }
+
+  async function waitUntil(done: () => boolean): Promise<void> {
+    for (let i = 0; i < 600 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(done()).toBe(true);
+  }
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "%s stops a run whose stdout is a file (exit %i), where writes never wait",
+    async (signal, exitCode) => {
+      const out = join(scratch.dir(), "redirected.csv");
+      const fd = openSync(out, "w");
+      const run = longRun(fd);
+      closeSync(fd);
+      await waitUntil(() => statSync(out).size > 1 << 20);
+      run.child.kill(signal);
+      const { code } = await run.exit;
+      expect(code).toBe(exitCode);
+      expect(run.stderr()).toBe(
+        "kpi-backfill: error: interrupted; the results written to stdout stop part way\n",
+      );
+      // Two months of seconds are over 5 million rows: the run stopped long before their end.
+      expect(readFileSync(out, "utf8").split("\n").length).toBeLessThan(5_000_000);
+    },
+    120_000,
+  );
+
+  it("SIGTERM stops a run with --out (exit 143): no partial result, no temp file, the old file kept", async () => {
+    const out = join(scratch.dir(), "results.csv");
+    writeFileSync(out, "previous results\n");
+    const run = longRun("pipe", ["--out", out]);
+    const temp = () => readdirSync(scratch.dir()).find((name) => name.endsWith(".tmp"));
+    await waitUntil(() => temp() !== undefined && statSync(join(scratch.dir(), temp()!)).size > 1 << 20);
+    run.child.kill("SIGTERM");
+    expect((await run.exit).code).toBe(143);
+    expect(run.stderr()).toBe(
+      "kpi-backfill: error: interrupted; no result file was written (an existing one is unchanged)\n",
+    );
+    expect(readFileSync(out, "utf8")).toBe("previous results\n");
+    expect(readdirSync(scratch.dir()).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  }, 120_000);
+
+  it("a second Ctrl-C ends the run at once when the first cannot stop it (a write to a full pipe nobody reads)", async () => {
+    const run = longRun("pipe");
+    // Nobody reads stdout: once the pipe is full, the run waits in a write and cannot see the
+    // first Ctrl-C until the write completes.
+    await new Promise((resolve) => run.child.stdout!.once("data", resolve));
+    run.child.stdout!.pause();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    run.child.kill("SIGINT");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(run.child.exitCode).toBe(null);
+    run.child.kill("SIGINT");
+    expect(await run.exit).toEqual({ code: null, signal: "SIGINT" });
   }, 120_000);
 });
 

@@ -1,4 +1,14 @@
-import { linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/program.js";
@@ -114,6 +124,64 @@ describe("--out that is an input or the config", () => {
     expect(io.stderrText()).toContain(
       `stdout is redirected to --input ${points} (with >, the shell has already emptied it); write the result to another file`,
     );
+  });
+});
+
+describe("--out that is a symlink", () => {
+  it("writes through a link to a file: the target gets the result, the link stays a link, no temp file is left", async () => {
+    const config = scratch.file("kpis.yaml", CONFIG);
+    const points = scratch.file("points.csv", POINTS);
+    const expected = (await run(["evaluate", "--config", config, "--input", points, ...RANGE])).stdout;
+    const real = join(scratch.dir(), "real");
+    const links = join(scratch.dir(), "links");
+    mkdirSync(real);
+    mkdirSync(links);
+    const target = join(real, "results.csv");
+    writeFileSync(target, "previous results\n");
+    symlinkSync(target, join(links, "results.csv"));
+    symlinkSync(join(links, "results.csv"), join(links, "chain.csv"));
+    for (const name of ["results.csv", "chain.csv"]) {
+      const out = join(links, name);
+      const result = await run(["evaluate", "--config", config, "--input", points, ...RANGE, "--out", out]);
+      expect(result).toEqual({ exitCode: 0, stdout: "", stderr: "" });
+      expect(readFileSync(target, "utf8")).toBe(expected);
+      expect(lstatSync(out).isSymbolicLink()).toBe(true);
+      writeFileSync(target, "previous results\n");
+    }
+    expect(readlinkSync(join(links, "results.csv"))).toBe(target);
+    expect(readdirSync(links).sort()).toEqual(["chain.csv", "results.csv"]);
+    expect(readdirSync(real)).toEqual(["results.csv"]);
+  });
+
+  it("writes a link to the file stdout is redirected to (/proc/self/fd/1, /dev/stdout) to stdout, not over the link", async () => {
+    const config = scratch.file("kpis.yaml", CONFIG);
+    const points = scratch.file("points.csv", POINTS);
+    const redirected = scratch.file("redirected.csv", "");
+    const link = join(scratch.dir(), "stdout-link");
+    symlinkSync(redirected, link);
+    const { dev, ino } = statSync(redirected);
+    const io = { ...capturedIo(), stdoutFile: { dev, ino } };
+    const args = ["evaluate", "--config", config, "--input", points, ...RANGE];
+    expect(await runCli([...args, "--out", link], io)).toBe(0);
+    const plain = capturedIo();
+    expect(await runCli(args, plain)).toBe(0);
+    expect(io.stdoutText()).toBe(plain.stdoutText());
+    expect(io.stderrText()).toBe("");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readdirSync(scratch.dir()).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("refuses a link whose target does not exist (exit 2), and leaves it as it was", async () => {
+    const config = scratch.file("kpis.yaml", CONFIG);
+    const points = scratch.file("points.csv", POINTS);
+    const link = join(scratch.dir(), "dangling.csv");
+    symlinkSync(join(scratch.dir(), "missing", "results.csv"), link);
+    const result = await run(["evaluate", "--config", config, "--input", points, ...RANGE, "--out", link]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      `--out ${link} is a symbolic link to a file that does not exist; give the file's own path, or remove the link`,
+    );
+    expect(readlinkSync(link)).toBe(join(scratch.dir(), "missing", "results.csv"));
   });
 });
 

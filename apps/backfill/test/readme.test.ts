@@ -100,3 +100,21 @@ describe("pnpm kpi-backfill from the repository root", () => {
     }
   }, 120_000);
 });
+
+describe("the exit codes", () => {
+  it("--help lists every exit code of the README's table, and the README's every one --help lists", async () => {
+    const section = readme.slice(readme.indexOf("### Errors and exit codes"));
+    const table = section.slice(0, section.indexOf("\n\n", section.indexOf("| Exit")));
+    // 143 is given inside the 130 row ("143 for SIGTERM").
+    const inReadme = new Set(
+      [...table.matchAll(/^\| (\d+) +\|/gm), ...table.matchAll(/(\d+) for SIGTERM/g)].map((m) => m[1]!),
+    );
+    const io = capturedIo();
+    expect(await runCli(["evaluate", "--help"], io)).toBe(0);
+    const help = io.stdoutText();
+    const paragraph = help.slice(help.indexOf("Exit codes:")).replaceAll("\n", " ");
+    const inHelp = new Set([...paragraph.matchAll(/(?:^|[:,] )(\d+) /g)].map((m) => m[1]!));
+    expect([...inReadme].sort()).toEqual(["0", "1", "130", "143", "2", "3", "70"]);
+    expect([...inHelp].sort()).toEqual([...inReadme].sort());
+  });
+});
