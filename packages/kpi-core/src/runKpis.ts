@@ -91,6 +91,8 @@ interface Chunk {
 }
 
 const DEFAULT_BATCH_WINDOWS = 1000;
+/** Chunks of one batch lie within this of each other, so a batch reads no long stretch between them. */
+const NEARBY_MS = 86_400_000;
 
 export async function runKpis(
   kpis: readonly KpiDefinition[],
@@ -183,9 +185,9 @@ export async function runKpis(
     }
     if (candidates.length === 0) break;
     const lone = candidates.find((c) => c.plan.alone);
-    const batch = lone === undefined ? candidates : [lone];
+    const batch = lone === undefined ? nearby(candidates) : [lone];
     for (const c of candidates) {
-      if (lone !== undefined && c !== lone) c.plan.retry = { windows: c.windows, kind: c.kind };
+      if (!batch.includes(c)) c.plan.retry = { windows: c.windows, kind: c.kind };
     }
     const stats: ReadStats = { points: 0, requests: 0 };
     let results: KpiDatapoint[][];
@@ -368,6 +370,24 @@ function changesOf(kpi: KpiDefinition, bySeries: Polled["bySeries"]): InputChang
 }
 
 /** The KPI's next consecutive windows: due ones first (oldest first), then dirty ones before them. */
+/**
+ * The earliest chunk and those within a day of the chunks taken so far. One batch reads each
+ * shared input once, from its first chunk to its last, so chunks years apart (a KPI with an old
+ * `start` beside live ones, an old correction beside due windows) would read the years between;
+ * the chunks left out go first in a later batch.
+ */
+function nearby<C extends Chunk>(candidates: readonly C[]): C[] {
+  const byStart = [...candidates].sort((a, b) => a.windows[0]!.start - b.windows[0]!.start);
+  const batch: C[] = [];
+  let end = Number.NEGATIVE_INFINITY;
+  for (const c of byStart) {
+    if (batch.length > 0 && c.windows[0]!.start - end > NEARBY_MS) break;
+    batch.push(c);
+    end = Math.max(end, c.windows.at(-1)!.end);
+  }
+  return batch;
+}
+
 function nextChunk(plan: Plan, at: number, size: number): Chunk | undefined {
   if (plan.retry !== undefined) {
     const chunk = plan.retry;

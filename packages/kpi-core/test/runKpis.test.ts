@@ -362,6 +362,53 @@ describe("runKpis", () => {
     expect(outputs(w)).toEqual(truth(w, w.clock.now()));
   });
 
+  it("reads no long stretch between KPIs whose next windows lie years apart on a shared input", async () => {
+    const kpis = parseKpiConfig({
+      kpis: [
+        {
+          externalId: "kpi:old",
+          start: "2015-01-01T00:00:00Z",
+          window: { every: "1h" },
+          inputs: { x: { externalId: "x" } },
+          value: "twa(x)",
+        },
+        {
+          externalId: "kpi:new",
+          start: "2024-01-01T00:00:00Z",
+          window: { every: "1h" },
+          inputs: { x: { externalId: "x" } },
+          value: "twa(x)",
+        },
+      ],
+    });
+    const store = new InMemoryDatapointStore();
+    for (const from of [Date.UTC(2015, 0, 1), Date.UTC(2023, 11, 31)]) {
+      store.insert(
+        { externalId: "x" },
+        Array.from({ length: 6 * 30 }, (_, k) => ({ timestamp: from + k * 10 * M, value: k % 7 })),
+      );
+    }
+    let widest = 0;
+    const source: RunPorts["source"] = {
+      read: async (requests) => {
+        for (const r of requests) if (r.limit === undefined) widest = Math.max(widest, r.end - r.start);
+        return store.read(requests);
+      },
+    };
+    const ports: RunPorts = {
+      source,
+      output: store,
+      pointer: new InMemoryVersionPointer(SELF),
+      changes: new InMemoryChangeSource(store, { partitions: 1 }),
+      state: new InMemoryStateStore(),
+      clock: new FixedClock(Date.UTC(2024, 0, 1, 3)),
+    };
+    await runKpis(kpis, ports, { ...OPTIONS, batchWindows: 1000 });
+    expect(store.points(kpis[1]!.series)).toHaveLength(3);
+    // A batch of 1,000 hourly windows spans 42 days; reading 2015 to 2024 in one go spans 9 years.
+    expect(widest).toBeLessThan(100 * 24 * H);
+  });
+
   it("a failed write stops only that KPI's later batches; the others go on; the next run fills in, in order", async () => {
     const w = world();
     feed(w, -2, 7, 1);
