@@ -134,7 +134,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let lastSave: SaveReport | undefined;
   // Every resource is attempted even when one fails, so one unsavable resource costs only itself;
   // each failure is logged and kept for /_emulator/stats, and the save as a whole fails.
-  const save = async (): Promise<void> => {
+  const saveOnce = async (): Promise<void> => {
     if (!dataDir) return;
     const failures: SaveFailure[] = [];
     const attempt = async (resource: string, write: () => Promise<void> | undefined) => {
@@ -152,6 +152,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await attempt("clock", () => writeClock(dataDir, clock.now()));
     lastSave = { at: new Date().toISOString(), dataDir, failures };
     if (failures.length > 0) throw new SaveError(dataDir, failures);
+  };
+  // Saves run one at a time: two at once would write the same files and generation directory
+  // (a POST /_emulator/save racing another, or the save on exit).
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    const run = saving.then(saveOnce, saveOnce);
+    saving = run.catch(() => undefined);
+    return run;
   };
   const control = createControl({
     ctx,

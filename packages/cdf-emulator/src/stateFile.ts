@@ -1,5 +1,6 @@
 // The JSON files the stores keep their state in under --data-dir (see `EmulatorStore.save/load`).
 
+import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -15,8 +16,10 @@ export async function writeStateFile(dir: string, name: string, state: unknown):
 export async function writeStateBytes(dir: string, name: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, name);
-  await writeFile(`${file}.tmp`, data);
-  await rename(`${file}.tmp`, file);
+  // A temp name of its own, so no other writer of the same file can truncate or rename it.
+  const temp = `${file}.${process.pid}-${randomUUID()}.tmp`;
+  await writeFile(temp, data);
+  await rename(temp, file);
 }
 
 /**

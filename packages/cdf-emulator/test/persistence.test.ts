@@ -92,6 +92,19 @@ describe("dataDir", () => {
     );
   });
 
+  it("saves asked for at once all succeed, one after another, and what they saved loads", async () => {
+    const first = await start({ clock: "2024-05-01T00:00:00Z" });
+    await first.client.raw.insertRows("kpi_state", "runs", [{ key: "k", columns: { v: 1 } }], true);
+    await first.client.timeseries.create([{ externalId: "kpi:saved" }]);
+    const saves = await Promise.allSettled(Array.from({ length: 6 }, () => first.emulator.control.save()));
+    expect(saves.map((s) => s.status)).toEqual(Array(6).fill("fulfilled"));
+    expect((await readdir(dataDir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    await stop(first.emulator);
+    const second = await start();
+    expect((await second.client.raw.retrieveRow("kpi_state", "runs", "k")).columns).toEqual({ v: 1 });
+    expect(await second.client.timeseries.retrieve([{ externalId: "kpi:saved" }])).toHaveLength(1);
+  });
+
   it("an empty dataDir starts empty at the given clock", async () => {
     const { emulator, client } = await start({ clock: "2024-02-02T00:00:00Z" });
     expect(emulator.control.now()).toBe(Date.parse("2024-02-02T00:00:00Z"));
