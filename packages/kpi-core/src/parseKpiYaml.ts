@@ -47,7 +47,8 @@ export function parseKpiYaml(text: string, source?: string): KpiDefinition[] {
   }
   let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: true });
+    // logLevel "error": the library would print warnings (a collection used as a key) to stderr itself.
+    raw = parseYaml(text, { prettyErrors: true, logLevel: "error" });
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const position = error.linePos?.[0];

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { KpiConfigError } from "../src/kpiConfigError.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { MAX_KPI_YAML_DEPTH, MAX_KPI_YAML_LENGTH, parseKpiYaml } from "../src/parseKpiYaml.js";
@@ -58,6 +58,21 @@ describe("parseKpiYaml", () => {
     expect(errorOf(YAML.replace("every: 1h", "every: 90x")).message).toBe(
       'kpis.yaml: kpis[0].window.every: "90x" is not a duration; use e.g. 10m, 1h, 1d, 1w, 1mo',
     );
+  });
+
+  it("prints nothing itself: a collection used as a key is an unknown field, not a warning on stderr", () => {
+    const warnings: unknown[] = [];
+    const spy = vi.spyOn(process, "emitWarning").mockImplementation((w) => {
+      warnings.push(w);
+    });
+    try {
+      expect(() => parseKpiYaml("? [[a, b], [c]]\n: 1\nkpis: []\n", "k.yaml")).toThrow(
+        'k.yaml: unknown field "[ [ a, b ], [ c ] ]"',
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(warnings).toEqual([]);
   });
 
   it("names the line and column of invalid YAML", () => {
