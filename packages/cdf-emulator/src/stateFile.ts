@@ -1,6 +1,5 @@
 // The JSON files the stores keep their state in under --data-dir (see `EmulatorStore.save/load`).
 
-import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -16,10 +15,10 @@ export async function writeStateFile(dir: string, name: string, state: unknown):
 export async function writeStateBytes(dir: string, name: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, name);
-  // A temp name of its own, so no other writer of the same file can truncate or rename it.
-  const temp = `${file}.${process.pid}-${randomUUID()}.tmp`;
-  await writeFile(temp, data);
-  await rename(temp, file);
+  // One temp name per file: saves run one at a time (emulator.ts), and a fixed name lets a test
+  // block it to cut a save short.
+  await writeFile(`${file}.tmp`, data);
+  await rename(`${file}.tmp`, file);
 }
 
 /**
