@@ -1,4 +1,4 @@
-import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import type { TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
 import {
   CDF_MAX_TIME,
   CDF_MIN_TIME,
@@ -7,24 +7,19 @@ import {
   STATUS_UNCERTAIN,
 } from "@kpi-pipeline/kpi-core";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CdfConnection } from "../src/cdfConnection.js";
 import { CdfDatapointSource, MissingSeriesError } from "../src/cdfDatapointSource.js";
-import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
-import { connectCdf } from "../src/connectCdf.js";
-import { environmentOf } from "./environmentOf.js";
+import { cdfOnEmulator } from "./cdfOnEmulator.js";
 import { type SeedPoint, seedSeries } from "./seedSeries.js";
 
 const BASE = 1_700_000_000_000;
 let t: TestEmulator;
 let cdf: CdfConnection;
 
-beforeAll(async () => {
-  t = await createTestEmulator({ project: "source-test" });
-  cdf = await connectCdf(cdfSettingsFromEnvironment(environmentOf(t.emulator)));
+cdfOnEmulator({ project: "source-test" }, (suite) => {
+  ({ t, cdf } = suite);
 });
-afterEach(() => t.assertContract());
-afterAll(() => t.close());
 
 const pointArb = fc.record({
   offset: fc.integer({ min: 0, max: 199 }),

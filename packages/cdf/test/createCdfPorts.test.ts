@@ -1,4 +1,4 @@
-import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import type { TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
 import {
   computeKpis,
   type InputSeries,
@@ -14,16 +14,14 @@ import {
   windowsBetween,
 } from "@kpi-pipeline/kpi-core";
 import { InMemoryDatapointStore } from "@kpi-pipeline/kpi-core/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CdfConnection } from "../src/cdfConnection.js";
-import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
-import { connectCdf } from "../src/connectCdf.js";
 import { createCdfPorts } from "../src/createCdfPorts.js";
 import { ensureTimeSeries } from "../src/ensureTimeSeries.js";
 import { RawDocumentStore } from "../src/rawDocumentStore.js";
 import { ACTIVE_VERSION_KEY } from "../src/rawVersionPointer.js";
 import type { RetryPolicy } from "../src/withRetries.js";
-import { environmentOf } from "./environmentOf.js";
+import { cdfOnEmulator } from "./cdfOnEmulator.js";
 import { failingInsertAfter } from "./failingInsertAfter.js";
 import { seedSeries } from "./seedSeries.js";
 
@@ -80,12 +78,9 @@ let cdf: CdfConnection;
 /** The inputs as they are in the emulator, kept independently of the reader. */
 let mirror: InMemoryDatapointStore;
 
-beforeAll(async () => {
-  t = await createTestEmulator({ project: "e2e-test", clock: new Date(T0).toISOString() });
-  cdf = await connectCdf(cdfSettingsFromEnvironment(environmentOf(t.emulator)));
+cdfOnEmulator({ project: "e2e-test", clock: new Date(T0).toISOString() }, (suite) => {
+  ({ t, cdf } = suite);
 });
-afterEach(() => t.assertContract());
-afterAll(() => t.close());
 
 function lcg(seed: number): () => number {
   let s = seed;

@@ -1,21 +1,16 @@
-import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import { describe, expect, it } from "vitest";
 import type { CdfConnection } from "../src/cdfConnection.js";
-import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
-import { connectCdf } from "../src/connectCdf.js";
 import { RawDocumentStore } from "../src/rawDocumentStore.js";
 import { ACTIVE_VERSION_KEY, RawVersionPointer, versionIdentity } from "../src/rawVersionPointer.js";
-import { environmentOf } from "./environmentOf.js";
+import { cdfOnEmulator } from "./cdfOnEmulator.js";
 
 let t: TestEmulator;
 let cdf: CdfConnection;
 
-beforeAll(async () => {
-  t = await createTestEmulator({ project: "pointer-test" });
-  cdf = await connectCdf(cdfSettingsFromEnvironment(environmentOf(t.emulator)));
+cdfOnEmulator({ project: "pointer-test" }, (suite) => {
+  ({ t, cdf } = suite);
 });
-afterEach(() => t.assertContract());
-afterAll(() => t.close());
 
 describe("RawVersionPointer", () => {
   it("names the version the deployer made active, and nobody when there is no pointer", async () => {

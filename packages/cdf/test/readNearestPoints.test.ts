@@ -1,26 +1,21 @@
-import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import type { TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
 import { type SeriesRef, STATUS_BAD, STATUS_UNCERTAIN } from "@kpi-pipeline/kpi-core";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CdfConnection } from "../src/cdfConnection.js";
-import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
-import { connectCdf } from "../src/connectCdf.js";
 import { readPointsAfter } from "../src/readPointsAfter.js";
 import { readPointsBefore } from "../src/readPointsBefore.js";
 import type { SeriesColumns } from "../src/seriesColumns.js";
-import { environmentOf } from "./environmentOf.js";
+import { cdfOnEmulator } from "./cdfOnEmulator.js";
 import { type SeedPoint, seedSeries } from "./seedSeries.js";
 
 const BASE = 1_700_000_000_000;
 let t: TestEmulator;
 let cdf: CdfConnection;
 
-beforeAll(async () => {
-  t = await createTestEmulator({ project: "nearest-test" });
-  cdf = await connectCdf(cdfSettingsFromEnvironment(environmentOf(t.emulator)));
+cdfOnEmulator({ project: "nearest-test" }, (suite) => {
+  ({ t, cdf } = suite);
 });
-afterEach(() => t.assertContract());
-afterAll(() => t.close());
 
 function rows(c: SeriesColumns) {
   return Array.from(c.timestamps, (timestamp, i) => ({

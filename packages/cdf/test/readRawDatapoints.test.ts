@@ -1,13 +1,14 @@
 import { startEmulator } from "@kpi-pipeline/cdf-emulator";
-import { createTestClient, createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import { createTestClient, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
 import { type SeriesRef, STATUS_BAD, STATUS_UNCERTAIN } from "@kpi-pipeline/kpi-core";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { CdfConnection } from "../src/cdfConnection.js";
 import { CdfRequestError } from "../src/cdfRequestError.js";
 import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
 import { connectCdf } from "../src/connectCdf.js";
 import { readRawDatapoints, type SeriesChunk } from "../src/readRawDatapoints.js";
+import { cdfOnEmulator } from "./cdfOnEmulator.js";
 import { environmentOf } from "./environmentOf.js";
 import { type SeedPoint, seedSeries } from "./seedSeries.js";
 
@@ -15,12 +16,9 @@ const BASE = 1_700_000_000_000;
 let t: TestEmulator;
 let cdf: CdfConnection;
 
-beforeAll(async () => {
-  t = await createTestEmulator({ project: "reader-test" });
-  cdf = await connectCdf(cdfSettingsFromEnvironment(environmentOf(t.emulator)));
+cdfOnEmulator({ project: "reader-test" }, (suite) => {
+  ({ t, cdf } = suite);
 });
-afterEach(() => t.assertContract());
-afterAll(() => t.close());
 
 async function readAll(
   series: readonly SeriesRef[],

@@ -1,24 +1,19 @@
-import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import type { TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
 import { type SeriesRef, STATUS_BAD } from "@kpi-pipeline/kpi-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CdfConnection } from "../src/cdfConnection.js";
-import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
-import { connectCdf } from "../src/connectCdf.js";
 import { ensureSubscriptions } from "../src/ensureSubscriptions.js";
 import { readSubscriptionChanges, type SubscriptionChanges } from "../src/readSubscriptionChanges.js";
-import { environmentOf } from "./environmentOf.js";
+import { cdfOnEmulator } from "./cdfOnEmulator.js";
 import { seedSeries } from "./seedSeries.js";
 
 const BASE = Date.parse("2024-06-01T00:00:00Z");
 let t: TestEmulator;
 let cdf: CdfConnection;
 
-beforeAll(async () => {
-  t = await createTestEmulator({ project: "subscription-test", clock: "2024-06-01T00:00:00Z" });
-  cdf = await connectCdf(cdfSettingsFromEnvironment(environmentOf(t.emulator)));
+cdfOnEmulator({ project: "subscription-test", clock: "2024-06-01T00:00:00Z" }, (suite) => {
+  ({ t, cdf } = suite);
 });
-afterEach(() => t.assertContract());
-afterAll(() => t.close());
 
 async function members(externalId: string): Promise<string[]> {
   const out: string[] = [];
