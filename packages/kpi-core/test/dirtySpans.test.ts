@@ -2,29 +2,14 @@ import { describe, expect, it } from "vitest";
 import { dirtySpans, type InputChanges } from "../src/dirtySpans.js";
 import type { KpiDefinition } from "../src/kpiDefinition.js";
 import type { Window } from "../src/model.js";
-import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { windowsOfSpans } from "../src/plan.js";
 import type { PointInput } from "../src/points.js";
 import { InMemoryDatapointStore } from "../src/testing/index.js";
+import { hourlyKpi as kpi } from "./hourlyKpi.js";
 
 const H = 3_600_000;
 const M = 60_000;
 const T0 = Date.UTC(2024, 0, 1); // the KPIs' start
-
-function kpi(overrides: Record<string, unknown> = {}): KpiDefinition {
-  return parseKpiConfig({
-    kpis: [
-      {
-        externalId: "kpi",
-        window: { every: "1h" },
-        start: "2024-01-01T00:00:00Z",
-        inputs: { x: { externalId: "x" } },
-        value: "twa(x)",
-        ...overrides,
-      },
-    ],
-  })[0]!;
-}
 
 const hours = (windows: Iterable<Window>) => [...windows].map((w) => (w.start - T0) / H);
 

@@ -1,28 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { KpiDefinition } from "../src/kpiDefinition.js";
 import type { Window } from "../src/model.js";
-import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { allClosedWindows, dueWindows, firstWindowStart } from "../src/plan.js";
+import { hourlyKpi as kpi } from "./hourlyKpi.js";
 
 const H = 3_600_000;
 const M = 60_000;
 const T0 = Date.UTC(2024, 0, 1); // the KPIs' start
-
-function kpi(overrides: Record<string, unknown> = {}): KpiDefinition {
-  return parseKpiConfig({
-    kpis: [
-      {
-        externalId: "kpi",
-        window: { every: "1h" },
-        start: "2024-01-01T00:00:00Z",
-        inputs: { x: { externalId: "x" } },
-        value: "twa(x)",
-        ...overrides,
-      },
-    ],
-  })[0]!;
-}
 
 const hours = (windows: Window[]) => windows.map((w) => (w.start - T0) / H);
 
