@@ -180,7 +180,11 @@ function concat(a: PointColumns, b: PointColumns): PointColumns {
   if (b.length === 0) return a;
   const builder = new PointColumnsBuilder(a.length + b.length);
   for (const p of [a, b]) {
-    for (let i = 0; i < p.length; i++) builder.append(p.timestamps[i]!, p.values[i]!, p.statuses[i]!);
+    builder.appendColumns({
+      timestamps: p.timestamps.subarray(0, p.length),
+      values: p.values.subarray(0, p.length),
+      statuses: p.statuses.subarray(0, p.length),
+    });
   }
   return builder.build();
 }
