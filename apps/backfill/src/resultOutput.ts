@@ -1,4 +1,4 @@
-import { type FileHandle, open, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { BrokenPipeError } from "./brokenPipeError.js";
 import { IoError } from "./ioError.js";
@@ -59,13 +59,59 @@ export function streamOutput(stream: NodeJS.WritableStream, name = "stdout"): Re
   };
 }
 
-/** Writes to a temp file beside `path`, renamed onto `path` on commit. */
+/**
+ * Writes to a temp file beside `path`, renamed onto `path` on commit. `tempSuffix` starts with
+ * the writer's pid followed by "-": after a commit, temp files of the same target left by writers
+ * that were killed (kill -9 or a crash gives no chance to clean up) are removed.
+ */
 export function atomicFileOutput(
   path: string,
   tempSuffix: string,
 ): ResultOutput & { readonly tempPath: string } {
   const tempPath = join(dirname(path), `.${basename(path)}.${tempSuffix}.tmp`);
-  return handleOutput(path, tempPath);
+  const output = handleOutput(path, tempPath);
+  return {
+    ...output,
+    tempPath,
+    async commit() {
+      await output.commit();
+      await removeStaleTemps(path, tempPath);
+    },
+  };
+}
+
+/** A temp file this old whose writer is gone is a leftover, never a write in progress. */
+const STALE_TEMP_MS = 10 * 60_000;
+
+/**
+ * Removes `.<name>.<pid>-<tag>.tmp` beside `path` when process <pid> does not exist here and the
+ * file has not changed for STALE_TEMP_MS: the age guards a writer on another machine sharing the
+ * directory, whose pid means nothing here. Best effort: the result is already committed.
+ */
+async function removeStaleTemps(path: string, ownTemp: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const full = join(dir, name);
+    if (full === ownTemp) continue;
+    const pid = /^(\d+)-[a-z0-9]+$/.exec(name.slice(prefix.length, -".tmp".length))?.[1];
+    if (pid === undefined || processExists(Number(pid))) continue;
+    const info = await stat(full).catch(() => undefined);
+    if (info === undefined || !info.isFile() || Date.now() - info.mtimeMs < STALE_TEMP_MS) continue;
+    await rm(full, { force: true }).catch(() => {});
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -28,6 +29,35 @@ describe("atomicFileOutput", () => {
     await output.abort();
     expect(readFileSync(target, "utf8")).toBe("old\n");
     expect(readdirSync(scratch.dir())).toEqual(["r.csv"]);
+  });
+
+  it("after a commit, removes old temp files of the same target left by killed writers, and nothing else", async () => {
+    const target = join(scratch.dir(), "r.csv");
+    // A pid that surely is gone: a child that already exited.
+    const deadPid = spawnSync(process.execPath, ["-e", ""]).pid;
+    const old = (name: string) => {
+      writeFileSync(join(scratch.dir(), name), "partial");
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(join(scratch.dir(), name), hourAgo, hourAgo);
+    };
+    old(`.r.csv.${deadPid}-abc123.tmp`); // killed writer: removed
+    old(`.r.csv.${process.pid}-zzz999.tmp`); // a live writer (this process): kept
+    old(`.other.csv.${deadPid}-abc123.tmp`); // another target: kept
+    old(".r.csv.notes.tmp"); // not our pattern: kept
+    writeFileSync(join(scratch.dir(), `.r.csv.${deadPid}-fresh1.tmp`), "recent"); // too recent: kept
+    const output = atomicFileOutput(target, `${process.pid}-t4`);
+    await output.write("new\n");
+    await output.commit();
+    expect(readFileSync(target, "utf8")).toBe("new\n");
+    expect(readdirSync(scratch.dir()).sort()).toEqual(
+      [
+        `.other.csv.${deadPid}-abc123.tmp`,
+        `.r.csv.${deadPid}-fresh1.tmp`,
+        `.r.csv.${process.pid}-zzz999.tmp`,
+        ".r.csv.notes.tmp",
+        "r.csv",
+      ].sort(),
+    );
   });
 
   it("writes an empty file when nothing but commit is called", async () => {
