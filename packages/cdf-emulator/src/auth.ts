@@ -42,6 +42,8 @@ export const ALL_CAPABILITIES: Capability[] = [
   { timeSeriesSubscriptionsAcl: { actions: ["READ", "WRITE"], scope: { all: {} } } },
   { projectsAcl: { actions: ["LIST", "READ"], scope: { all: {} } } },
   { groupsAcl: { actions: ["LIST", "READ", "CREATE", "UPDATE", "DELETE"], scope: { all: {} } } },
+  { dataModelsAcl: { actions: ["READ", "WRITE"], scope: { all: {} } } },
+  { dataModelInstancesAcl: { actions: ["READ", "WRITE"], scope: { all: {} } } },
 ];
 
 export const TOKEN_PATH = "/oauth2/token";

@@ -16,7 +16,9 @@ export interface AclRequirement {
     | "filesAcl"
     | "timeSeriesSubscriptionsAcl"
     | "projectsAcl"
-    | "groupsAcl";
+    | "groupsAcl"
+    | "dataModelsAcl"
+    | "dataModelInstancesAcl";
   action: "READ" | "WRITE" | "LIST" | "CREATE" | "DELETE" | "RUN";
 }
 

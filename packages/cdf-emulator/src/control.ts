@@ -68,6 +68,8 @@ export interface ControlDeps {
   auth: AuthService;
   pathFaults: PathFaults;
   timeSeries: TimeSeriesStore;
+  /** Creates series; data-model ones (instanceId) as CogniteTimeSeries nodes (models/createTimeSeriesNodes.ts). */
+  createTimeSeries?(items: TimeSeriesCreate[]): TimeSeries[];
   defaultClientId: string;
   resetStores(): Promise<void>;
   requestStats(): RequestStats;
@@ -173,7 +175,7 @@ export function createControl(deps: ControlDeps): EmulatorControl {
         throw new CdfError(400, `No client '${clientId}'; add it with addClient first.`);
       return auth.issueToken({ clientId }).accessToken;
     },
-    createTimeSeries: (items) => timeSeries.create(items),
+    createTimeSeries: (items) => deps.createTimeSeries?.(items) ?? timeSeries.create(items),
     save: () => deps.save(),
   };
 }

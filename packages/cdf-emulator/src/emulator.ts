@@ -13,6 +13,8 @@ import { registerDatapointRoutes } from "./datapoints/index.js";
 import { registerFileRoutes } from "./files/index.js";
 import { FUNCTION_LIMITS } from "./functions/functionLimits.js";
 import { registerFunctionRoutes } from "./functions/index.js";
+import { createTimeSeriesNodes } from "./models/createTimeSeriesNodes.js";
+import { registerModelRoutes } from "./models/index.js";
 import { PathFaults } from "./pathFaults.js";
 import { registerRawRoutes } from "./raw/index.js";
 import { SaveError, type SaveFailure, type SaveReport } from "./SaveError.js";
@@ -124,6 +126,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   timeSeries.onDeleted((id) => {
     for (const listener of deletedListeners) listener(id);
   });
+  const models = registerModelRoutes(server, ctx, timeSeries);
   registerRawRoutes(server, ctx);
   registerDatapointRoutes(server, ctx);
   const sessions = registerSessionRoutes(server, ctx);
@@ -166,6 +169,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     auth,
     pathFaults,
     timeSeries,
+    createTimeSeries: (items) => createTimeSeriesNodes(models, timeSeries as TimeSeriesStore, items),
     defaultClientId: DEFAULT_CLIENT_ID,
     resetStores: async () => {
       for (const store of server.stores().values()) store.reset();

@@ -18,7 +18,10 @@ const bool = z.boolean();
 const reference = {
   id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   externalId: z.string().max(255).optional(),
-  instanceId: z.strictObject({ space: z.string(), externalId: z.string() }).optional(),
+  // openapi.json CogniteInstanceId
+  instanceId: z
+    .strictObject({ space: z.string().min(1).max(43), externalId: z.string().min(1).max(255) })
+    .optional(),
 };
 const exactlyOneReference = (r: { id?: unknown; externalId?: unknown; instanceId?: unknown }) =>
   [r.id, r.externalId, r.instanceId].filter((x) => x !== undefined).length === 1;

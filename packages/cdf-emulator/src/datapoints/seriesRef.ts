@@ -37,6 +37,16 @@ export function seriesRefOf(item: unknown, where: string): SeriesRef {
   ) {
     throw new CdfError(400, `${where}.instanceId: must be {space, externalId} strings`);
   }
+  // openapi.json CogniteInstanceId: space 1-43 characters, externalId 1-255.
+  if (ref.space.length < 1 || ref.space.length > 43) {
+    throw new CdfError(400, `${where}.instanceId.space: must be 1 to 43 characters, got ${ref.space.length}`);
+  }
+  if (ref.externalId.length < 1 || ref.externalId.length > 255) {
+    throw new CdfError(
+      400,
+      `${where}.instanceId.externalId: must be 1 to 255 characters, got ${ref.externalId.length}`,
+    );
+  }
   return { instanceId: { space: ref.space, externalId: ref.externalId } };
 }
 

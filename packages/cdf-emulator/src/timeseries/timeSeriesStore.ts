@@ -158,6 +158,35 @@ export class TimeSeriesStore implements EmulatorStore {
     });
   }
 
+  /**
+   * The series behind a data-model node (models/instanceStore.ts): created with the node, its
+   * fields kept in step with the node's properties. It has an id and an instanceId, no externalId.
+   */
+  upsertForInstance(
+    instanceId: { space: string; externalId: string },
+    fields: { isString: boolean; isStep: boolean; name?: string; description?: string; unit?: string },
+  ): TimeSeries {
+    const existing = this.find({ instanceId });
+    const now = this.clock.now();
+    if (!existing) {
+      const [created] = this.create([{ instanceId: { ...instanceId }, ...fields }]);
+      return created as TimeSeries;
+    }
+    for (const field of ["name", "description", "unit"] as const) {
+      const value = fields[field];
+      if (value === undefined) delete existing[field];
+      else existing[field] = value;
+    }
+    existing.isStep = fields.isStep;
+    existing.lastUpdatedTime = now;
+    return existing;
+  }
+
+  /** Drop the series behind a deleted node (its datapoints and subscription memberships go too). */
+  deleteForInstance(instanceId: { space: string; externalId: string }): void {
+    if (this.find({ instanceId })) this.delete([{ instanceId }], false);
+  }
+
   delete(refs: IdentifierRef[], ignoreUnknownIds: boolean): void {
     const targets = this.resolve(refs, ignoreUnknownIds);
     for (const ts of targets) {
