@@ -6,17 +6,13 @@ import { describe, expect, it } from "vitest";
 import type { Emulator } from "../src/index.js";
 import { emulatorSuite } from "./fixtures/emulatorSuite.js";
 import { failure } from "./fixtures/failure.js";
-import { modelDeviations } from "./fixtures/knownDeviations.js";
 
 let emulator: Emulator;
 let client: CogniteClient;
 
-emulatorSuite(
-  { project: "dm-test", clock: "2024-06-01T00:00:00Z", contract: { knownDeviations: modelDeviations } },
-  (started) => {
-    ({ emulator, client } = started);
-  },
-);
+emulatorSuite({ project: "dm-test", clock: "2024-06-01T00:00:00Z" }, (started) => {
+  ({ emulator, client } = started);
+});
 
 const VIEW = { type: "view", space: "cdf_cdm", externalId: "CogniteTimeSeries", version: "v1" } as const;
 type Props = Record<string, unknown>;

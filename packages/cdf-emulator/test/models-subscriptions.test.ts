@@ -6,17 +6,13 @@ import type { CogniteClient } from "@cognite/sdk";
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../src/index.js";
 import { emulatorSuite } from "./fixtures/emulatorSuite.js";
-import { modelDeviations } from "./fixtures/knownDeviations.js";
 
 let emulator: Emulator;
 let client: CogniteClient;
 
-emulatorSuite(
-  { project: "dm-subs", clock: "2024-06-01T00:00:00Z", contract: { knownDeviations: modelDeviations } },
-  (started) => {
-    ({ emulator, client } = started);
-  },
-);
+emulatorSuite({ project: "dm-subs", clock: "2024-06-01T00:00:00Z" }, (started) => {
+  ({ emulator, client } = started);
+});
 
 const VIEW = { type: "view", space: "cdf_cdm", externalId: "CogniteTimeSeries", version: "v1" } as const;
 const api = (p: string) => `/api/v1/projects/${emulator.project}${p}`;
