@@ -200,6 +200,17 @@ describe("CogniteTimeSeries nodes", () => {
     expect(dps!.datapoints).toEqual([]);
   });
 
+  it("a node's series cannot be deleted through /timeseries/delete, only with its node", async () => {
+    await client.spaces.upsert([{ space: "plant" }]);
+    await upsert([node("plant", "a", { type: "numeric" })]);
+    const instanceId = { space: "plant", externalId: "a" };
+    const [ts] = await client.timeseries.retrieve([{ instanceId }]);
+    const err = await failure(client.timeseries.delete([{ id: ts!.id }]));
+    expect(err.status).toBe(400);
+    expect(err.message).toMatch(/models\/instances\/delete/);
+    expect((await client.timeseries.retrieve([{ instanceId }]))[0]!.id).toBe(ts!.id);
+  });
+
   it("the control API's data-model series are nodes too (space created on the fly)", async () => {
     const [ts] = emulator.control.createTimeSeries([
       { instanceId: { space: "lab", externalId: "t1" }, isStep: true },

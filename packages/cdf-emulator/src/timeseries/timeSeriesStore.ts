@@ -184,11 +184,24 @@ export class TimeSeriesStore implements EmulatorStore {
 
   /** Drop the series behind a deleted node (its datapoints and subscription memberships go too). */
   deleteForInstance(instanceId: { space: string; externalId: string }): void {
-    if (this.find({ instanceId })) this.delete([{ instanceId }], false);
+    const ts = this.find({ instanceId });
+    if (ts) this.#remove([ts]);
   }
 
   delete(refs: IdentifierRef[], ignoreUnknownIds: boolean): void {
     const targets = this.resolve(refs, ignoreUnknownIds);
+    const owned = targets.filter((ts) => ts.instanceId !== undefined);
+    if (owned.length > 0) {
+      // CDF keeps a data-model series for as long as its node exists.
+      throw new CdfError(
+        400,
+        `Time series ${owned.map((ts) => ts.id).join(", ")} belong to data-model nodes (CogniteTimeSeries); delete the nodes with POST /models/instances/delete instead`,
+      );
+    }
+    this.#remove(targets);
+  }
+
+  #remove(targets: TimeSeries[]): void {
     for (const ts of targets) {
       this.#unindex(ts);
       this.#byId.delete(ts.id);
