@@ -27,6 +27,7 @@ export const KPIS: readonly KpiDefinition[] = parseKpiYaml(readFileSync(KPIS_YAM
 export const T0 = Date.parse("2024-03-30T23:00:00Z");
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
 export const SETTLE = 5 * MINUTE;
 
 export interface PlantOnEmulator {
@@ -39,6 +40,8 @@ export interface PlantOnEmulator {
   feed(until: number, held?: ReadonlySet<PlantSeries>): Promise<void>;
   /** Moves the virtual clock; the scheduler starts (and awaits) a call at every tick on the way. */
   advance(by: number): Promise<void>;
+  /** Moves the virtual clock to `time`, the same way. */
+  advanceTo(time: number): Promise<void>;
   calls(): Promise<FunctionCall[]>;
   /** Sets the active-version pointer. */
   point(version: { functionExternalId: string; epoch: number }): Promise<void>;
@@ -105,6 +108,9 @@ export async function startPlantOnEmulator(options: {
     },
     async advance(by) {
       await t.emulator.control.advanceClock(by);
+    },
+    async advanceTo(time) {
+      await t.emulator.control.setClock(time);
     },
     calls: () => functionCalls(t, site.fn),
     async point(version) {
