@@ -30,6 +30,13 @@ export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 export const SETTLE = 5 * MINUTE;
 
+const COGNITE_TIME_SERIES = {
+  type: "view",
+  space: "cdf_cdm",
+  externalId: "CogniteTimeSeries",
+  version: "v1",
+} as const;
+
 export interface PlantOnEmulator {
   t: TestEmulator;
   cdf: CdfConnection;
@@ -87,10 +94,21 @@ export async function startPlantOnEmulator(options: {
   await t.client.timeseries.create(
     byExternalId.map((s) => ({ externalId: (s.ref as { externalId: string }).externalId, isStep: s.isStep })),
   );
-  // Data-model series: the emulator's control API until it serves /models/instances.
-  t.emulator.control.createTimeSeries(
-    PLANT.filter((s) => "instanceId" in s.ref).map((s) => ({ ...s.ref, isStep: s.isStep })),
-  );
+  // Data-model series are CogniteTimeSeries nodes, made through data modeling as in CDF.
+  await t.client.spaces.upsert([{ space: "plant" }]);
+  await t.client.instances.upsert({
+    items: PLANT.flatMap((s) =>
+      "instanceId" in s.ref
+        ? [
+            {
+              instanceType: "node" as const,
+              ...s.ref.instanceId,
+              sources: [{ source: COGNITE_TIME_SERIES, properties: { type: "numeric", isStep: s.isStep } }],
+            },
+          ]
+        : [],
+    ),
+  });
   const documents = new RawDocumentStore(cdf, DEFAULT_STATE_LOCATION);
   const externalId = options.externalId ?? "kpi-function";
   const site: PlantOnEmulator = {
