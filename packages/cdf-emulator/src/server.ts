@@ -197,7 +197,7 @@ export class EmulatorServer implements RouteRegistry {
         response.body ?? response.raw,
       );
     }
-    send(res, status, response, requestId);
+    send(res, status, response, requestId, this.ctx.clock.now());
   }
 
   #request(
@@ -253,8 +253,21 @@ function errorResponse(e: unknown, method: string, path: string): EmulatorRespon
   };
 }
 
-function send(res: ServerResponse, status: number, response: EmulatorResponse, requestId: string): void {
-  const headers: Record<string, string> = { "x-request-id": requestId, ...response.headers };
+function send(
+  res: ServerResponse,
+  status: number,
+  response: EmulatorResponse,
+  requestId: string,
+  now: number,
+): void {
+  // Node would stamp Date from the wall clock; a function in the emulator learns "now" from this
+  // header (CDF's Date is its wall clock), so it must be the virtual clock's, like every other
+  // time the emulator reports. HTTP dates carry whole seconds only.
+  const headers: Record<string, string> = {
+    "x-request-id": requestId,
+    date: new Date(now).toUTCString(),
+    ...response.headers,
+  };
   let payload: Buffer | string | undefined;
   if (response.raw !== undefined) {
     payload = response.raw;

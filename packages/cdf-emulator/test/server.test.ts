@@ -1,4 +1,5 @@
 import { CogniteClient } from "@cognite/sdk";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../src/index.js";
 import { emulatorSuite } from "./fixtures/emulatorSuite.js";
@@ -66,6 +67,43 @@ describe("responses", () => {
       body: gzipSync(JSON.stringify({ items: [{ externalId: "zipped" }] })),
     });
     expect(response.status).toBe(201);
+  });
+});
+
+describe("the Date header", () => {
+  // A function in the emulator takes "now" from Date (CDF's is its wall clock); Node's default
+  // would be the machine's wall clock, years away from the virtual one.
+  it("follows the virtual clock, to the second, on every answer", async () => {
+    const start = emulator.control.now();
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: Date.UTC(1971, 0, 1), max: Date.UTC(2099, 11, 31) }),
+          fc.constantFrom("/timeseries", "/nope", "/timeseries/list"),
+          async (at, path) => {
+            await emulator.control.setClock(at);
+            token = emulator.control.token();
+            const response = await api(path);
+            expect(Date.parse(response.headers.get("date") ?? "")).toBe(Math.floor(at / 1000) * 1000);
+          },
+        ),
+        { numRuns: 25 },
+      );
+    } finally {
+      await emulator.control.setClock(start);
+      token = emulator.control.token();
+    }
+  });
+
+  it("is virtual on a 401 and on an injected fault too", async () => {
+    const now = emulator.control.now();
+    const unauthorized = await fetch(`${emulator.baseUrl}/api/v1/projects/${emulator.project}/timeseries`);
+    expect(unauthorized.status).toBe(401);
+    expect(Date.parse(unauthorized.headers.get("date") ?? "")).toBe(Math.floor(now / 1000) * 1000);
+    emulator.control.addFault({ path: "*/timeseries", status: 503, count: 1 });
+    const faulted = await api("/timeseries");
+    expect(faulted.status).toBe(503);
+    expect(Date.parse(faulted.headers.get("date") ?? "")).toBe(Math.floor(now / 1000) * 1000);
   });
 });
 
