@@ -300,3 +300,58 @@ describe("datapoints by instanceId", () => {
     expect(err.message).toMatch(/items\[0\]\.instanceId\.space/);
   });
 });
+
+describe("hostile requests", () => {
+  const post = (path: string, data: unknown) =>
+    failure(client.post(`/api/v1/projects/${emulator.project}${path}`, { data }));
+
+  it("each ends in one 400 naming what and where, and nothing is written", async () => {
+    await client.spaces.upsert([{ space: "plant" }]);
+    const tooMany = Array.from({ length: 1001 }, (_, i) => node("plant", `n${i}`, { type: "numeric" }));
+    const cases: Array<[string, unknown, RegExp]> = [
+      ["/models/instances", { items: tooMany }, /items: .*1000/],
+      [
+        "/models/instances",
+        { items: [node("plant", "a", { type: "numeric", name: 42 })] },
+        /items\[0\]\.sources\[0\]\.properties\.name/,
+      ],
+      [
+        "/models/instances",
+        { items: [{ ...node("plant", "a", { type: "numeric" }), instanceType: "edge" }] },
+        /not edges/,
+      ],
+      [
+        "/models/instances",
+        { items: [node("plant", "a", { type: "numeric", sourceCreatedTime: "yesterday" })] },
+        /sourceCreatedTime/,
+      ],
+      ["/models/instances", { items: [node("plant", "\u0000", { type: "numeric" })] }, /NUL/],
+      ["/models/instances", [1, 2, 3], /body/],
+      [
+        "/models/instances/byids",
+        { items: [{ instanceType: "node", space: "s".repeat(44), externalId: "a" }] },
+        /items\[0\]\.space/,
+      ],
+      ["/models/spaces", { items: [{ space: "1bad" }] }, /items\[0\]\.space/],
+      [
+        "/models/instances/sync",
+        { with: { ts: { nodes: { filter: nested(12) } } }, select: { ts: {} } },
+        /nested deeper than 10/,
+      ],
+      ["/models/instances/sync", { with: {}, select: {} }, /with: must have 1 to 50/],
+    ];
+    for (const [path, body, message] of cases) {
+      const err = await post(path, body);
+      expect(err.status, `${path} ${JSON.stringify(body).slice(0, 80)}`).toBe(400);
+      expect(err.message).toMatch(message);
+    }
+    const sync = await client.instances.sync({ with: { ts: { nodes: {} } }, select: { ts: {} } });
+    expect(sync.items.ts).toEqual([]);
+  });
+});
+
+function nested(depth: number): Record<string, unknown> {
+  let filter: Record<string, unknown> = { matchAll: {} };
+  for (let i = 0; i < depth; i++) filter = { not: filter };
+  return filter;
+}

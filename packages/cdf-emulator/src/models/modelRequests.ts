@@ -141,27 +141,40 @@ const syncNodeExpression = z.strictObject({
   ),
 });
 
+// openapi.json SyncRequest: 1-50 result expressions, 1-50 selections, at most 50 cursors.
+const between1And50 = {
+  message: "must have 1 to 50 entries",
+};
+const sizeOk = (o: object) => Object.keys(o).length >= 1 && Object.keys(o).length <= 50;
+
 export const syncBody = z.strictObject({
-  with: z.record(
-    z.string(),
-    z.union([syncNodeExpression, z.object({ edges: z.unknown() }).transform(() => "edges" as const)]),
-  ),
-  select: z.record(
-    z.string(),
-    z.strictObject({
-      sources: z
-        .array(
-          z.strictObject({
-            source: viewRef.refine(isTimeSeriesView, onlyTimeSeriesView),
-            properties: z.array(z.string()).min(1),
-            targetUnits: refused("unit conversion is not supported by the emulator"),
-          }),
-        )
-        .max(10)
-        .optional(),
-    }),
-  ),
-  cursors: z.record(z.string(), z.string()).optional(),
+  with: z
+    .record(
+      z.string(),
+      z.union([syncNodeExpression, z.object({ edges: z.unknown() }).transform(() => "edges" as const)]),
+    )
+    .refine(sizeOk, between1And50),
+  select: z
+    .record(
+      z.string(),
+      z.strictObject({
+        sources: z
+          .array(
+            z.strictObject({
+              source: viewRef.refine(isTimeSeriesView, onlyTimeSeriesView),
+              properties: z.array(z.string()).min(1),
+              targetUnits: refused("unit conversion is not supported by the emulator"),
+            }),
+          )
+          .max(10)
+          .optional(),
+      }),
+    )
+    .refine(sizeOk, between1And50),
+  cursors: z
+    .record(z.string(), z.string())
+    .refine((o) => Object.keys(o).length <= 50, { message: "must have at most 50 entries" })
+    .optional(),
   parameters: refused("parameters are not supported by the emulator's sync"),
   includeTyping: z
     .boolean()
