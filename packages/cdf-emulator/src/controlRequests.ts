@@ -25,6 +25,7 @@ export const pathFaultBody = z.strictObject({
   count: z.number().int().min(1).optional(),
   latencyMs: z.number().min(0).optional(),
   drop: z.boolean().optional(),
+  afterApply: z.boolean().optional(),
 });
 
 export const functionFaultBody = z.strictObject({
@@ -36,7 +37,7 @@ export const functionFaultBody = z.strictObject({
 
 export const faultBody = z.union([pathFaultBody, functionFaultBody], {
   error:
-    'takes {"path": "<glob or regex>", "status"?: 429|500|502|503, "probability"?, "count"?, "latencyMs"?, "drop"?} or {"function": "<externalId>", "failDeploy"?, "skipTickProbability"?, "crashAfterDatapointWrites"?}',
+    'takes {"path": "<glob or regex>", "status"?: 429|500|502|503, "probability"?, "count"?, "latencyMs"?, "drop"?, "afterApply"?} or {"function": "<externalId>", "failDeploy"?, "skipTickProbability"?, "crashAfterDatapointWrites"?}',
 });
 
 export const clientBody = z.strictObject({

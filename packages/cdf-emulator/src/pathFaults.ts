@@ -1,6 +1,8 @@
-// Request faults injected by path pattern, before any handler runs: a 429/5xx answer, added
-// latency, or a dropped connection. They let tests prove that clients back off on 429, retry
-// what CDF allows them to retry, and survive a connection reset (which the SDK never retries).
+// Request faults injected by path pattern: a 429/5xx answer, added latency, or a dropped
+// connection, before any handler runs; or, with `afterApply`, a 5xx or a dropped connection after
+// the handler has applied the request. They let tests prove that clients back off on 429, retry
+// what CDF allows them to retry, survive a connection reset (which the SDK never retries), and
+// cope with a retry that meets its own first attempt (a 409, or points written twice).
 
 import { CdfError } from "./context.js";
 
@@ -16,6 +18,12 @@ export interface PathFaultSpec {
   latencyMs?: number;
   /** Destroy the socket instead of answering. */
   drop?: boolean;
+  /**
+   * Let the handler apply the request first, then answer `status` (500/502/503) or drop the
+   * connection: the client sees a failure for a request that took effect, as when CDF's gateway
+   * times out after the write landed.
+   */
+  afterApply?: boolean;
 }
 
 export interface PathFault extends PathFaultSpec {
@@ -27,6 +35,8 @@ export interface FaultDecision {
   latencyMs: number;
   status?: number;
   drop: boolean;
+  /** What replaces the handler's answer once it has run (`afterApply` faults). */
+  afterApply?: { status?: number; drop: boolean };
 }
 
 const STATUS_MESSAGES: Record<number, string> = {
@@ -54,6 +64,16 @@ export class PathFaults {
     }
     if (spec.status !== undefined && ![429, 500, 502, 503].includes(spec.status)) {
       throw new CdfError(400, `Fault status must be 429, 500, 502 or 503 (got ${spec.status}).`);
+    }
+    if (spec.afterApply && spec.status === undefined && !spec.drop) {
+      throw new CdfError(400, "An afterApply fault needs `status` (500, 502 or 503) or `drop: true`.");
+    }
+    if (spec.afterApply && spec.status === 429) {
+      // CDF's 429 means "not done, try again"; a 429 for an applied request would teach clients a wrong lesson.
+      throw new CdfError(
+        400,
+        "An afterApply fault answers 500, 502 or 503, not 429 (CDF does not apply a request it throttles).",
+      );
     }
     if (spec.status === undefined && !spec.drop && !spec.latencyMs) {
       throw new CdfError(400, "A path fault must do something: set `status`, `latencyMs` or `drop: true`.");
@@ -90,6 +110,12 @@ export class PathFaults {
       if (fault.probability !== undefined && this.#random() >= fault.probability) continue;
       fault.hits++;
       decision.latencyMs += fault.latencyMs ?? 0;
+      if (fault.afterApply) {
+        const after = (decision.afterApply ??= { drop: false });
+        if (fault.drop) after.drop = true;
+        if (fault.status !== undefined && after.status === undefined) after.status = fault.status;
+        continue;
+      }
       if (fault.drop) decision.drop = true;
       if (fault.status !== undefined && decision.status === undefined) decision.status = fault.status;
     }
@@ -98,6 +124,12 @@ export class PathFaults {
 
   static errorFor(status: number): CdfError {
     return new CdfError(status, STATUS_MESSAGES[status] ?? `Injected fault ${status}.`);
+  }
+
+  /** The answer of an `afterApply` fault: says (for whoever reads logs) that the request did take effect. */
+  static afterApplyErrorFor(status: number): CdfError {
+    const message = STATUS_MESSAGES[status] ?? `Injected fault ${status}.`;
+    return new CdfError(status, `${message} (The request was applied before this error was injected.)`);
   }
 }
 

@@ -1,6 +1,7 @@
 // The emulator's HTTP front: node:http, no framework. For every request, in CDF's order:
 // injected faults (before anything, as a overloaded CDF would answer), route lookup, bearer
-// token, project, ACL, JSON body, handler. Every failure leaves as CDF's error body
+// token, project, ACL, JSON body, handler, then `afterApply` faults (the effect stays, the
+// answer is lost). Every failure leaves as CDF's error body
 // `{"error": {"code", "message", ...}}` and every response carries `x-request-id` (CDF does, and
 // support asks for it).
 
@@ -19,7 +20,7 @@ import {
   type Route,
   type RouteRegistry,
 } from "./context.js";
-import { PathFaults } from "./pathFaults.js";
+import { type FaultDecision, PathFaults } from "./pathFaults.js";
 import { readRequestBody } from "./readRequestBody.js";
 import { Router } from "./router.js";
 import type { ContractHook } from "./testing/contractRecorder.js";
@@ -115,6 +116,7 @@ export class EmulatorServer implements RouteRegistry {
     let statsKey = `${method} (no route)`;
     let response: EmulatorResponse;
     let requestJson: unknown;
+    let afterApply: FaultDecision["afterApply"];
     try {
       const projectPath = path.startsWith(PROJECT_PREFIX) ? projectRelative(path) : undefined;
       const raw = this.#rawRoutes.match(method, path);
@@ -131,6 +133,7 @@ export class EmulatorServer implements RouteRegistry {
         return;
       }
       if (decision.status !== undefined) throw PathFaults.errorFor(decision.status);
+      afterApply = decision.afterApply;
       if (!METHODS.includes(method as HttpMethod))
         throw new CdfError(405, `Method ${method} is not supported.`);
 
@@ -185,6 +188,13 @@ export class EmulatorServer implements RouteRegistry {
     } catch (e) {
       response = errorResponse(e, method, path);
     }
+    if (afterApply?.drop) {
+      this.#count(statsKey, "dropped");
+      req.socket.destroy();
+      return;
+    }
+    if (afterApply?.status !== undefined)
+      response = errorResponse(PathFaults.afterApplyErrorFor(afterApply.status), method, path);
     const status = response.status ?? 200;
     // The control API is not CDF traffic; counting it would blur request stats of benchmarks.
     if (!path.startsWith("/_emulator/")) this.#count(statsKey, String(status));
