@@ -12,6 +12,13 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./withRetri
 
 /** Raw's row limit is 5 MiB; a document stays well under it so the row's JSON envelope fits too. */
 const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024 - 1024;
+/**
+ * Raw states no request size limit, only rows per request and bytes per row: one insert carries
+ * rows up to about one row's limit, so no request is much larger than a single full row.
+ */
+const MAX_INSERT_BYTES = 5 * 1024 * 1024;
+/** GET rows takes up to 10,000 rows per page (openapi.json, getRows `limit`). */
+const LIST_PAGE_ROWS = 10_000;
 const COLUMN = "document";
 
 /** A stored document is not what the reader expects, or cannot be stored; the message names db, table and key. */
@@ -59,7 +66,42 @@ export class RawDocumentStore {
       if (error instanceof CdfRequestError && error.status === 404) return undefined;
       throw error;
     }
-    const parsed = schema.safeParse(row.columns?.[COLUMN]);
+    return this.check(key, row.columns?.[COLUMN], schema);
+  }
+
+  /**
+   * The documents of every row whose key `accept` takes, in one GET rows per 10,000 rows of the
+   * table (not one request per key); empty when the table does not exist yet. Unchecked: pass
+   * each through `check` with the schema its key calls for.
+   */
+  async getAll(accept: (key: string) => boolean): Promise<Map<string, unknown>> {
+    const documents = new Map<string, unknown>();
+    let cursor: string | undefined;
+    do {
+      let page: { items: Array<{ key: string; columns?: Record<string, unknown> }>; nextCursor?: string };
+      try {
+        const query = { limit: LIST_PAGE_ROWS, ...(cursor === undefined ? {} : { cursor }) };
+        page = await withRetries(
+          () =>
+            this.#cdf.call(`GET Raw rows ${this.db}/${this.table}`, async (c) => {
+              const { items, nextCursor } = await c.raw.listRows(this.db, this.table, query);
+              return { items, ...(nextCursor === undefined ? {} : { nextCursor }) };
+            }),
+          this.#retry,
+        );
+      } catch (error) {
+        if (error instanceof CdfRequestError && error.status === 404) return documents;
+        throw error;
+      }
+      for (const row of page.items) if (accept(row.key)) documents.set(row.key, row.columns?.[COLUMN]);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return documents;
+  }
+
+  /** `document`, read from the row at `key`, checked against `schema`; a RawDocumentError naming the row and field if it fails. */
+  check<T>(key: string, document: unknown, schema: z.ZodType<T>): T {
+    const parsed = schema.safeParse(document);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const at = issue === undefined || issue.path.length === 0 ? "" : ` at ${issue.path.join(".")}`;
@@ -73,22 +115,56 @@ export class RawDocumentStore {
 
   /** Stores `document` at `key` (replacing what was there). */
   async put(key: string, document: unknown): Promise<void> {
-    this.#checkKey(key);
-    const size = Buffer.byteLength(JSON.stringify(document) ?? "", "utf8");
-    if (document === undefined || size > MAX_DOCUMENT_BYTES) {
-      throw new RawDocumentError(
-        `Raw row ${this.#where(key)}: ${document === undefined ? "no document given" : `the document has ${size} bytes, over Raw's 5 MiB row limit`}; nothing was written.`,
+    await this.putAll([[key, document]]);
+  }
+
+  /**
+   * Stores every document at its key, in as few inserts as Raw allows (10,000 rows per request,
+   * about 5 MiB per request here). Every key and size is checked before anything is sent. Each
+   * insert is retried; when one fails for good, the earlier ones have landed and later ones not.
+   */
+  async putAll(entries: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
+    type Row = { key: string; columns: Record<string, unknown> };
+    const chunks: Row[][] = [];
+    let chunk: Row[] = [];
+    let bytes = 0;
+    for (const [key, document] of entries) {
+      this.#checkKey(key);
+      const size = Buffer.byteLength(JSON.stringify(document) ?? "", "utf8");
+      if (document === undefined || size > MAX_DOCUMENT_BYTES) {
+        throw new RawDocumentError(
+          `Raw row ${this.#where(key)}: ${document === undefined ? "no document given" : `the document has ${size} bytes, over Raw's 5 MiB row limit`}; nothing was written.`,
+        );
+      }
+      if (chunk.length > 0 && (chunk.length >= CDF_LIMITS.rawInsertRows || bytes + size > MAX_INSERT_BYTES)) {
+        chunks.push(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push({ key, columns: { [COLUMN]: document } });
+      bytes += size;
+    }
+    if (chunk.length > 0) chunks.push(chunk);
+    for (const rows of chunks) {
+      const what =
+        rows.length === 1
+          ? `row ${this.#where(rows[0]!.key)}`
+          : `${rows.length} rows in ${this.db}/${this.table}`;
+      // Not the SDK's insertRows: it splits at 5,000 rows and sends the parts in parallel.
+      const path = `/api/v1/projects/${encodeURIComponent(this.#cdf.project)}/raw/dbs/${encodeURIComponent(this.db)}/tables/${encodeURIComponent(this.table)}/rows`;
+      const body = JSON.stringify({ items: rows });
+      await withRetries(
+        () =>
+          this.#cdf.call(`POST Raw ${what}`, (c) =>
+            c.post(path, {
+              params: { ensureParent: true },
+              data: body,
+              headers: { "Content-Type": "application/json" },
+            }),
+          ),
+        this.#retry,
       );
     }
-    // The SDK types Raw columns as strings; Raw itself stores any JSON value.
-    const rows = [{ key, columns: { [COLUMN]: document } as unknown as Record<string, string> }];
-    await withRetries(
-      () =>
-        this.#cdf.call(`POST Raw row ${this.#where(key)}`, (c) =>
-          c.raw.insertRows(this.db, this.table, rows, true),
-        ),
-      this.#retry,
-    );
   }
 
   /** Deletes the document at `key`; a missing one (or table) is not an error. */

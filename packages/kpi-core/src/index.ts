@@ -51,15 +51,26 @@ export type {
   PartitionCursor,
   PointsAnswer,
   PointsRequest,
+  RecomputeProgress,
   RunSummary,
   SeriesChange,
+  StateSave,
   StateStore,
+  StoredState,
   TimeRange,
   VersionPointer,
 } from "./ports.js";
 export type { ReadStats } from "./readAround.js";
 export { readInputs, type SpanRequest } from "./readInputs.js";
-export { type KpiRunReport, type RunOptions, type RunPorts, type RunReport, runKpis } from "./runKpis.js";
+export {
+  type KpiRunReport,
+  type RecomputeOption,
+  type RecomputeReport,
+  type RunOptions,
+  type RunPorts,
+  type RunReport,
+  runKpis,
+} from "./runKpis.js";
 export { describeSeries, instanceSeriesKey, seriesLookupKey } from "./series.js";
 // Windows and planning
 export {

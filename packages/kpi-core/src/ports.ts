@@ -130,12 +130,50 @@ export interface KpiState {
   lastRun?: RunSummary;
 }
 
+/**
+ * What a recompute (runKpis' `recompute` option) has written of a KPI whose definition changed.
+ * Kept apart from KpiState so that a recompute never writes the rows the scheduled runs own (a
+ * recompute call beside a scheduled one would otherwise overwrite the pending spans it saved).
+ * The scheduled run takes the new hash once `done` covers every window of the KPI's output.
+ */
+export interface RecomputeProgress {
+  /** The definition the windows in `done` were computed with. */
+  configHash: string;
+  /** The stored config hash being replaced: the progress counts only while that is still the stored one. */
+  replaces: string;
+  /** Sorted, merged spans [from, to) whose windows were all written with `configHash`. */
+  done: Span[];
+}
+
+/** Everything one run reads from the state store, read in one call. */
+export interface StoredState {
+  /** By KPI key; a KPI without stored state is absent. */
+  kpis: ReadonlyMap<string, KpiState>;
+  /** By KPI key; absent when no recompute of a changed definition has written anything. */
+  recomputes: ReadonlyMap<string, RecomputeProgress>;
+  /** The subscription's cursors by partition; a partition never committed is absent. */
+  cursors: ReadonlyMap<number, string>;
+}
+
+/** What one save replaces; absent parts are left as they are. */
+export interface StateSave {
+  kpis?: ReadonlyMap<string, KpiState>;
+  recomputes?: ReadonlyMap<string, RecomputeProgress>;
+  cursors?: { subscription: string; cursors: ReadonlyArray<{ partition: number; cursor: string }> };
+}
+
+/**
+ * Batched: a run reads all its state in one call and saves it in one call per checkpoint (CDF
+ * Raw: one rows/list, one insert of many rows), instead of two requests per KPI.
+ */
 export interface StateStore {
-  getKpiState(kpiKey: string): Promise<KpiState | undefined>;
-  putKpiState(kpiKey: string, state: KpiState): Promise<void>;
-  /** The subscription cursor of one partition, undefined before the first run. */
-  getCursor(subscription: string, partition: number): Promise<string | undefined>;
-  putCursor(subscription: string, partition: number, cursor: string): Promise<void>;
+  /** The state of these KPIs and the cursors kept under `subscription`. */
+  load(kpiKeys: readonly string[], subscription: string): Promise<StoredState>;
+  /**
+   * Replaces the given entries. A failed save may have landed in part, so a caller that needs
+   * one thing stored before another (pending spans before the cursor) saves them in two calls.
+   */
+  save(entries: StateSave): Promise<void>;
 }
 
 export interface Clock {

@@ -17,9 +17,11 @@ import type {
   KpiOutput,
   KpiState,
   PartitionCursor,
+  RecomputeProgress,
   RunSummary,
   SeriesChange,
   StateStore,
+  StoredState,
   VersionPointer,
 } from "./ports.js";
 import type { ReadStats } from "./readAround.js";
@@ -45,11 +47,48 @@ export interface RunOptions {
   budgetMs: number;
   /** Windows per KPI in one batch (one batched read, one write). Default 1000. */
   batchWindows?: number;
+  /** Backfill mode: recompute these windows instead of the scheduled work (see RecomputeOption). */
+  recompute?: RecomputeOption;
+}
+
+/**
+ * Rewrite the windows whose start lies in [from, to) of the chosen KPIs (keys; default all),
+ * through the same batches, fence and write order as a scheduled run. Nothing else happens: no
+ * due windows, no changes polled, no cursor moved, no KpiState saved (a scheduled run beside it
+ * owns those). Only windows the output already has are rewritten (start before the first due
+ * window): writing past the output's end would leave a hole that due planning, which trusts the
+ * latest datapoint, never fills; the scheduled runs extend the output.
+ *
+ * A KPI whose stored config hash differs from its definition's (the scheduled runs leave it
+ * alone) gets its written spans recorded as RecomputeProgress for the new hash. Once they cover
+ * every window from its first to its output's end, the next scheduled run stores the new hash
+ * and takes the KPI up again; until then the old hash stays and the runs say so. Parallel
+ * recompute calls may lose each other's progress (Raw has no compare-and-set), never claim more.
+ */
+export interface RecomputeOption {
+  from: number;
+  to: number;
+  kpis?: readonly string[];
+}
+
+/** A KPI's part in a recompute. */
+export interface RecomputeReport {
+  /** The windows it covered after clipping to the first window and the output's end; from >= to when none. */
+  from: number;
+  to: number;
+  /** Whether every one of them was written (false: budget, fence or error; see the summary). */
+  written: boolean;
+  /** Set when the definition changed: the spans done with the new hash, and whether they are all the KPI's windows. */
+  changedDefinition?: { configHash: string; done: Span[]; complete: boolean };
 }
 
 export interface KpiRunReport {
   key: string;
   summary: RunSummary;
+  /** In recompute mode. */
+  recompute?: RecomputeReport;
+  /** The definition's hash this run stored, as a finished recompute allowed (see RecomputeOption). */
+  adoptedConfigHash?: string;
 }
 
 export interface RunReport {
@@ -65,6 +104,11 @@ export interface RunReport {
 interface Plan {
   kpi: KpiDefinition;
   state: KpiState;
+  /** The state as loaded; undefined for a KPI never run. */
+  stored: KpiState | undefined;
+  /** The stored hash differs from the definition's. */
+  hashChanged: boolean;
+  adopted: boolean;
   /** A KPI whose definition changed is left to the backfill (design.md: never silently mixed). */
   skip: boolean;
   firstStart: number;
@@ -107,6 +151,8 @@ export async function runKpis(
       `runKpis: batchWindows must be a whole number of windows, 1 or more, got ${opts.batchWindows}`,
     );
   }
+  const recompute = opts.recompute;
+  const selected = recompute === undefined ? kpis : chosen(kpis, recompute);
   const at = ports.clock.now();
   const report: RunReport = { at, fenced: false, cursorsCommitted: false, kpis: [] };
   // 1. Fence: a version that is not active writes nothing.
@@ -114,11 +160,14 @@ export async function runKpis(
   const batchWindows = opts.batchWindows ?? DEFAULT_BATCH_WINDOWS;
 
   // 2. Due windows, from the output series' latest datapoint (Bad ones count as present).
-  const states = await Promise.all(kpis.map((kpi) => ports.state.getKpiState(kpi.key)));
-  const latest = await ports.output.latest(kpis.map((kpi) => kpi.series));
-  const plans: Plan[] = kpis.map((kpi, i) => {
-    const stored = states[i];
-    const state: KpiState = stored ?? {
+  const stored = await ports.state.load(
+    selected.map((kpi) => kpi.key),
+    opts.subscription,
+  );
+  const latest = await ports.output.latest(selected.map((kpi) => kpi.series));
+  const plans: Plan[] = selected.map((kpi, i) => {
+    const storedState = stored.kpis.get(kpi.key);
+    let state: KpiState = storedState ?? {
       configHash: kpi.configHash,
       ...(kpi.startMs === undefined ? { liveSince: at } : {}),
     };
@@ -127,15 +176,37 @@ export async function runKpis(
     const dueFrom =
       last === undefined ? firstStart : Math.max(firstStart, windowContaining(kpi.window, last).end);
     const first = windowAtOrAfter(kpi.window, dueFrom);
-    const skip = stored !== undefined && stored.configHash !== kpi.configHash;
+    let hashChanged = storedState !== undefined && storedState.configHash !== kpi.configHash;
+    let adopted = false;
+    if (recompute === undefined && hashChanged) {
+      const progress = stored.recomputes.get(kpi.key);
+      if (progress !== undefined && finished(progress, state, kpi.configHash, firstStart, first.start)) {
+        state = { ...state, configHash: kpi.configHash };
+        hashChanged = false;
+        adopted = true;
+      }
+    }
+    const skip = recompute === undefined && hashChanged;
+    const dirty =
+      recompute === undefined
+        ? [...(state.pending ?? [])]
+        : [
+            {
+              from: windowAtOrAfter(kpi.window, Math.max(recompute.from, firstStart)).start,
+              to: recompute.to,
+            },
+          ];
     return {
       kpi,
       state,
+      stored: storedState,
+      hashChanged,
+      adopted,
       skip,
       firstStart,
-      nextDue: first.end <= at - kpi.settleMs ? first : undefined,
+      nextDue: recompute === undefined && first.end <= at - kpi.settleMs ? first : undefined,
       dueFrom: first.start,
-      dirty: [...(state.pending ?? [])],
+      dirty,
       dirtyWalk: undefined,
       peekedDirty: undefined,
       dirtyDoneBefore: Number.NEGATIVE_INFINITY,
@@ -149,12 +220,17 @@ export async function runKpis(
     if (plan.skip) {
       plan.summary.error =
         `the definition changed since its datapoints were computed (config hash ${plan.state.configHash}, now ` +
-        `${plan.kpi.configHash}); recompute it with kpi-backfill, which records the new hash`;
+        `${plan.kpi.configHash}); recompute it over its whole history (the function's backfill mode), ` +
+        "after which a run stores the new hash";
     }
   }
 
-  // 3. Dirty windows: changes since the saved cursors, widened by each input's reach.
-  const polled = await pollChanges(ports, opts, at);
+  // 3. Dirty windows: changes since the saved cursors, widened by each input's reach. A
+  // recompute polls nothing: the scheduled runs own the cursors.
+  const polled: Polled =
+    recompute === undefined
+      ? await pollChanges(ports, opts, at, stored)
+      : { bySeries: new Map(), lost: false, cursors: undefined };
   const changed: Array<{ plan: Plan; changes: InputChanges[] }> = [];
   // A KPI left to the backfill plans its changes too: they are kept as pending work, because the
   // cursors move on below and a backfill that read before these changes would not have seen them.
@@ -248,17 +324,99 @@ export async function runKpis(
     const pending = remaining(plan);
     plan.summary.pendingSpans = pending.length;
     plan.summary.durationMs = ports.clock.now() - at;
-    report.kpis.push({ key: plan.kpi.key, summary: plan.summary });
+    const kpiReport: KpiRunReport = { key: plan.kpi.key, summary: plan.summary };
+    if (plan.adopted) kpiReport.adoptedConfigHash = plan.kpi.configHash;
+    report.kpis.push(kpiReport);
     plan.state = { ...plan.state, pending, lastRun: plan.summary };
   }
   if (report.fenced || (await ports.pointer.active()) !== opts.self) return { ...report, fenced: true };
-  for (const plan of plans) await ports.state.putKpiState(plan.kpi.key, plan.state);
+  if (recompute !== undefined) return finishRecompute(ports, plans, stored, report);
+  // Two saves: one may land in part, and the cursor must never be stored ahead of the pending spans.
+  await ports.state.save({ kpis: new Map(plans.map((plan) => [plan.kpi.key, plan.state])) });
   if (polled.cursors !== undefined) {
-    for (const { partition, cursor } of polled.cursors) {
-      if (cursor !== undefined) await ports.state.putCursor(opts.subscription, partition, cursor);
-    }
+    const cursors = polled.cursors.flatMap(({ partition, cursor }) =>
+      cursor === undefined ? [] : [{ partition, cursor }],
+    );
+    if (cursors.length > 0) await ports.state.save({ cursors: { subscription: opts.subscription, cursors } });
     report.cursorsCommitted = true;
   }
+  return report;
+}
+
+/** The KPIs a recompute names (all when it names none), after checking its range and names. */
+function chosen(kpis: readonly KpiDefinition[], recompute: RecomputeOption): readonly KpiDefinition[] {
+  const { from, to } = recompute;
+  if (!(Number.isFinite(from) && Number.isFinite(to) && from < to)) {
+    throw new RangeError(
+      `runKpis: recompute needs from < to, both epoch milliseconds, got from ${from}, to ${to}`,
+    );
+  }
+  if (recompute.kpis === undefined) return kpis;
+  const byKey = new Map(kpis.map((kpi) => [kpi.key, kpi]));
+  const unknown = recompute.kpis.filter((key) => !byKey.has(key));
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `runKpis: recompute names KPIs not in the definitions: ${unknown.map((k) => JSON.stringify(k)).join(", ")}`,
+    );
+  }
+  return [...new Set(recompute.kpis)].map((key) => byKey.get(key)!);
+}
+
+/**
+ * Whether a recompute for the definition's hash has written every window of the output: from the
+ * first window to the first due one, replacing the hash stored now (a progress row left from an
+ * older change, or for another hash, does not count).
+ */
+function finished(
+  progress: RecomputeProgress,
+  state: KpiState,
+  configHash: string,
+  firstStart: number,
+  dueFrom: number,
+): boolean {
+  if (progress.configHash !== configHash || progress.replaces !== state.configHash) return false;
+  return covers(progress.done, firstStart, dueFrom);
+}
+
+function covers(spans: readonly Span[], from: number, to: number): boolean {
+  return from >= to || mergeSpans(spans).some((s) => s.from <= from && s.to >= to);
+}
+
+/** A recompute's end: progress for changed definitions (never KpiState), and the report. */
+async function finishRecompute(
+  ports: RunPorts,
+  plans: readonly Plan[],
+  stored: StoredState,
+  report: RunReport,
+): Promise<RunReport> {
+  const progress = new Map<string, RecomputeProgress>();
+  plans.forEach((plan, i) => {
+    const span = plan.dirty[0] ?? { from: plan.dueFrom, to: plan.dueFrom };
+    const to = Math.min(span.to, plan.dueFrom);
+    const written = Math.max(span.from, Math.min(plan.dirtyDoneBefore, to));
+    const entry: RecomputeReport = {
+      from: span.from,
+      to,
+      written: plan.summary.error === undefined && remaining(plan).length === 0,
+    };
+    if (plan.hashChanged) {
+      const before = stored.recomputes.get(plan.kpi.key);
+      const replaces = plan.stored!.configHash;
+      const same = before?.configHash === plan.kpi.configHash && before.replaces === replaces;
+      const done = mergeSpans([
+        ...(same ? before.done : []),
+        ...(written > span.from ? [{ from: span.from, to: written }] : []),
+      ]);
+      progress.set(plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done });
+      entry.changedDefinition = {
+        configHash: plan.kpi.configHash,
+        done,
+        complete: covers(done, plan.firstStart, plan.dueFrom),
+      };
+    }
+    report.kpis[i]!.recompute = entry;
+  });
+  if (progress.size > 0) await ports.state.save({ recomputes: progress });
   return report;
 }
 
@@ -321,11 +479,16 @@ interface Polled {
 }
 
 /** Every change since the saved cursors, page by page, until none is waiting or the budget is spent. */
-async function pollChanges(ports: RunPorts, opts: RunOptions, at: number): Promise<Polled> {
+async function pollChanges(
+  ports: RunPorts,
+  opts: RunOptions,
+  at: number,
+  stored: StoredState,
+): Promise<Polled> {
   const bySeries: Polled["bySeries"] = new Map();
   let cursors: PartitionCursor[] = [];
   for (let partition = 0; partition < ports.changes.partitions; partition++) {
-    cursors.push({ partition, cursor: await ports.state.getCursor(opts.subscription, partition) });
+    cursors.push({ partition, cursor: stored.cursors.get(partition) });
   }
   for (;;) {
     let page: Awaited<ReturnType<ChangeSource["poll"]>>;

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { computeKpis } from "../src/engine.js";
 import { type InputSeries, STATUS_BAD } from "../src/model.js";
@@ -71,6 +72,7 @@ function world(changeOptions: InMemoryChangeSourceOptions = { partitions: 2 }) {
     ports,
     clock: ports.clock as FixedClock,
     pointer: ports.pointer as InMemoryVersionPointer,
+    state: ports.state as InMemoryStateStore,
   };
 }
 
@@ -261,8 +263,8 @@ describe("runKpis", () => {
     expect(report.fenced).toBe(true);
     expect(writes).toBe(1);
     expect(w.store.points(KPIS[0]!.series).map((p) => (p.timestamp - T0) / H)).toEqual([0, 1]);
-    expect(await w.ports.state.getKpiState(KPIS[0]!.key)).toBeUndefined();
-    expect(await w.ports.state.getCursor(OPTIONS.subscription, 0)).toBeUndefined();
+    expect(w.state.kpiState(KPIS[0]!.key)).toBeUndefined();
+    expect(w.state.cursor(OPTIONS.subscription, 0)).toBeUndefined();
   });
 
   it("writes nothing when another version is active", async () => {
@@ -311,7 +313,7 @@ describe("runKpis", () => {
     // Windows 1-3: a deletion reaches back by maxGap (kept simple: delta itself needs no segment),
     // window 2 has no point left, window 3's delta starts before the hole.
     expect(after).toMatchObject({ due: 0, dirty: 3, noValue: { 'no points of "units" in window': 1 } });
-    expect((await w.ports.state.getKpiState("kpi:units"))!.lastRun).toEqual(after);
+    expect(w.state.kpiState("kpi:units")!.lastRun).toEqual(after);
   });
 
   it("recomputes everything when the subscription lost changes (cursor older than its retention)", async () => {
@@ -331,11 +333,11 @@ describe("runKpis", () => {
     const w = world();
     feed(w, -2, 7, 1);
     w.clock.set(T0 + 6 * H + 5 * M);
-    await w.ports.state.putKpiState("kpi:flow", { configHash: "0000000000000000" });
+    await w.state.save({ kpis: new Map([["kpi:flow", { configHash: "0000000000000000" }]]) });
     const report = await runKpis(KPIS, w.ports, OPTIONS);
     const flow = report.kpis.find((k) => k.key === "kpi:flow")!.summary;
     expect(flow.due).toBe(0);
-    expect(flow.error).toMatch(/definition changed .* recompute it with kpi-backfill/);
+    expect(flow.error).toMatch(/definition changed .* recompute it over its whole history/);
     expect(w.store.points(KPIS[0]!.series)).toEqual([]);
     expect(w.store.points(KPIS[1]!.series)).toHaveLength(6);
   });
@@ -346,17 +348,17 @@ describe("runKpis", () => {
     w.clock.set(T0 + 6 * H + 5 * M);
     await runKpis(KPIS, w.ports, OPTIONS);
     const flow = KPIS[0]!;
-    const computed = (await w.ports.state.getKpiState(flow.key))!;
+    const computed = w.state.kpiState(flow.key)!;
     // The definition changed: a backfill recomputes the KPI, but reads before the corrections below.
-    await w.ports.state.putKpiState(flow.key, { ...computed, configHash: "0000000000000000" });
+    await w.state.save({ kpis: new Map([[flow.key, { ...computed, configHash: "0000000000000000" }]]) });
     await correct(w, 6);
     w.clock.set(T0 + 6 * H + 6 * M);
     const skipped = await runKpis(KPIS, w.ports, OPTIONS);
     expect(skipped.cursorsCommitted).toBe(true);
     expect(skipped.kpis.find((k) => k.key === flow.key)!.summary.pendingSpans).toBeGreaterThan(0);
     // The backfill records the new hash; the changes it did not see are still to do.
-    const waiting = (await w.ports.state.getKpiState(flow.key))!;
-    await w.ports.state.putKpiState(flow.key, { ...waiting, configHash: flow.configHash });
+    const waiting = w.state.kpiState(flow.key)!;
+    await w.state.save({ kpis: new Map([[flow.key, { ...waiting, configHash: flow.configHash }]]) });
     w.clock.set(T0 + 6 * H + 7 * M);
     await runKpis(KPIS, w.ports, OPTIONS);
     expect(outputs(w)).toEqual(truth(w, w.clock.now()));
@@ -508,5 +510,202 @@ describe("runKpis", () => {
     await runKpis([live!], w.ports, OPTIONS);
     expect(w.store.points(live!.series).map((p) => (p.timestamp - T0) / H)).toEqual([3, 4, 5]);
     expect(seriesLookupKey(live!.series)).toBe("kpi:live");
+  });
+});
+
+describe("runKpis recompute (backfill mode)", () => {
+  const flow = KPIS[0]!;
+  const units = KPIS[1]!;
+
+  /** A world whose outputs are up to date at 6:05, then overwritten with a value no window has. */
+  async function spoiled() {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    await runKpis(KPIS, w.ports, OPTIONS);
+    for (const kpi of KPIS) {
+      w.store.insert(
+        kpi.series,
+        w.store.points(kpi.series).map((p) => ({ timestamp: p.timestamp, value: -1 })),
+      );
+    }
+    return w;
+  }
+
+  it("rewrites exactly the chosen KPIs' windows starting in [from, to) that the output has, and saves no state or cursor", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: -3 * 60, max: 8 * 60 }),
+        fc.integer({ min: 1, max: 9 * 60 }),
+        fc.integer({ min: 1, max: 5 }),
+        async (fromMin, lengthMin, batchWindows) => {
+          const w = await spoiled();
+          const before = outputs(w);
+          const saves = w.state.saves;
+          const from = T0 + fromMin * M;
+          const to = from + lengthMin * M;
+          w.clock.set(T0 + 8 * H);
+          const report = await runKpis(KPIS, w.ports, {
+            ...OPTIONS,
+            batchWindows,
+            recompute: { from, to, kpis: [flow.key] },
+          });
+          const expected = truth(w, T0 + 6 * H + 5 * M).get(flow.key)!;
+          expect(w.store.points(flow.series)).toEqual(
+            before.get(flow.key)!.map((p, i) => (p.timestamp >= from && p.timestamp < to ? expected[i] : p)),
+          );
+          for (const other of KPIS.slice(1))
+            expect(w.store.points(other.series)).toEqual(before.get(other.key));
+          expect(report.kpis.map((k) => k.key)).toEqual([flow.key]);
+          expect(report.kpis[0]!.recompute!.written).toBe(true);
+          expect(report.cursorsCommitted).toBe(false);
+          expect(w.state.saves).toBe(saves);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("never writes past the output's end: the due windows there are the scheduled run's", async () => {
+    const w = await spoiled();
+    w.clock.set(T0 + 10 * H);
+    const report = await runKpis(KPIS, w.ports, {
+      ...OPTIONS,
+      recompute: { from: T0 + 5 * H, to: T0 + 9 * H },
+    });
+    expect(w.store.points(flow.series).map((p) => (p.timestamp - T0) / H)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(w.store.points(flow.series).at(-1)!.value).not.toBe(-1);
+    expect(report.kpis.find((k) => k.key === flow.key)!.recompute).toEqual({
+      from: T0 + 5 * H,
+      to: T0 + 6 * H,
+      written: true,
+    });
+  });
+
+  it("records a changed definition's recompute as progress; once it covers the whole output, the next scheduled run takes the new hash", async () => {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    await runKpis(KPIS, w.ports, OPTIONS);
+    const old = w.state.kpiState(flow.key)!;
+    await w.state.save({ kpis: new Map([[flow.key, { ...old, configHash: "0000000000000000" }]]) });
+    for (const p of w.store.points(flow.series))
+      w.store.insert(flow.series, [{ timestamp: p.timestamp, value: -1 }]);
+    w.clock.set(T0 + 7 * H + 5 * M);
+    const recompute = (from: number, to: number) =>
+      runKpis(KPIS, w.ports, { ...OPTIONS, recompute: { from, to, kpis: [flow.key] } });
+
+    // The second half first: parts may come in any order.
+    const second = await recompute(T0 + 3 * H, T0 + 24 * H);
+    expect(second.kpis[0]!.recompute!.changedDefinition).toEqual({
+      configHash: flow.configHash,
+      done: [{ from: T0 + 3 * H, to: T0 + 6 * H }],
+      complete: false,
+    });
+    const waiting = await runKpis(KPIS, w.ports, OPTIONS);
+    expect(waiting.kpis[0]!.summary.error).toMatch(/definition changed/);
+    expect(waiting.kpis[0]!.adoptedConfigHash).toBeUndefined();
+    expect(w.store.points(flow.series)).toHaveLength(6);
+
+    const first = await recompute(T0 - 24 * H, T0 + 3 * H);
+    expect(first.kpis[0]!.recompute!.changedDefinition!.complete).toBe(true);
+    expect(w.state.kpiState(flow.key)!.configHash).toBe("0000000000000000");
+    const taken = await runKpis(KPIS, w.ports, OPTIONS);
+    expect(taken.kpis[0]!.adoptedConfigHash).toBe(flow.configHash);
+    expect(taken.kpis[0]!.summary).toMatchObject({ due: 1 });
+    expect(taken.kpis[0]!.summary.error).toBeUndefined();
+    expect(w.state.kpiState(flow.key)!.configHash).toBe(flow.configHash);
+    expect(outputs(w)).toEqual(truth(w, w.clock.now()));
+  });
+
+  it("takes no new hash from progress that replaced another stored hash, or is for another definition", async () => {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    await runKpis(KPIS, w.ports, OPTIONS);
+    const old = w.state.kpiState(flow.key)!;
+    await w.state.save({ kpis: new Map([[flow.key, { ...old, configHash: "1111111111111111" }]]) });
+    const all = [{ from: T0 - 100 * H, to: T0 + 100 * H }];
+    for (const progress of [
+      { configHash: flow.configHash, replaces: "2222222222222222", done: all },
+      { configHash: "3333333333333333", replaces: "1111111111111111", done: all },
+    ]) {
+      await w.state.save({ recomputes: new Map([[flow.key, progress]]) });
+      const report = await runKpis(KPIS, w.ports, OPTIONS);
+      expect(report.kpis[0]!.adoptedConfigHash).toBeUndefined();
+      expect(w.state.kpiState(flow.key)!.configHash).toBe("1111111111111111");
+    }
+    // A recompute for this definition starts its own progress, not on top of the foreign one.
+    const report = await runKpis(KPIS, w.ports, {
+      ...OPTIONS,
+      recompute: { from: T0 + 2 * H, to: T0 + 3 * H, kpis: [flow.key] },
+    });
+    expect(report.kpis[0]!.recompute!.changedDefinition!.done).toEqual([
+      { from: T0 + 2 * H, to: T0 + 3 * H },
+    ]);
+  });
+
+  it("records as done only what was written: a failed write leaves the rest undone", async () => {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    await runKpis(KPIS, w.ports, OPTIONS);
+    const old = w.state.kpiState(units.key)!;
+    await w.state.save({ kpis: new Map([[units.key, { ...old, configHash: "0000000000000000" }]]) });
+    let writes = 0;
+    const output = {
+      latest: w.store.latest.bind(w.store),
+      write: async (items: Parameters<InMemoryDatapointStore["write"]>[0]) => {
+        if (++writes === 2) throw new Error("injected");
+        await w.store.write(items);
+      },
+    };
+    const report = await runKpis(
+      KPIS,
+      { ...w.ports, output },
+      { ...OPTIONS, batchWindows: 2, recompute: { from: T0, to: T0 + 6 * H, kpis: [units.key] } },
+    );
+    expect(report.kpis[0]!.summary.error).toBe("writing datapoints failed: injected");
+    expect(report.kpis[0]!.recompute).toMatchObject({ written: false });
+    expect(w.state.recomputeProgress(units.key)!.done).toEqual([{ from: T0, to: T0 + 2 * H }]);
+  });
+
+  it("a fenced recompute writes and records nothing", async () => {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    await runKpis(KPIS, w.ports, OPTIONS);
+    const old = w.state.kpiState(flow.key)!;
+    await w.state.save({ kpis: new Map([[flow.key, { ...old, configHash: "0000000000000000" }]]) });
+    const output = {
+      latest: w.store.latest.bind(w.store),
+      write: async (items: Parameters<InMemoryDatapointStore["write"]>[0]) => {
+        w.pointer.flip("kpi-fn@2");
+        await w.store.write(items);
+      },
+    };
+    const report = await runKpis(
+      KPIS,
+      { ...w.ports, output },
+      { ...OPTIONS, batchWindows: 1, recompute: { from: T0, to: T0 + 6 * H } },
+    );
+    expect(report.fenced).toBe(true);
+    expect(w.state.recomputeProgress(flow.key)).toBeUndefined();
+  });
+
+  it("rejects a range that is not one, and KPIs it does not know, naming them", async () => {
+    const w = world();
+    await expect(runKpis(KPIS, w.ports, { ...OPTIONS, recompute: { from: T0, to: T0 } })).rejects.toThrow(
+      `runKpis: recompute needs from < to, both epoch milliseconds, got from ${T0}, to ${T0}`,
+    );
+    await expect(
+      runKpis(KPIS, w.ports, { ...OPTIONS, recompute: { from: T0, to: Number.NaN } }),
+    ).rejects.toThrow(/from < to/);
+    await expect(
+      runKpis(KPIS, w.ports, {
+        ...OPTIONS,
+        recompute: { from: T0, to: T0 + H, kpis: ["kpi:flow", "kpi:nope"] },
+      }),
+    ).rejects.toThrow('runKpis: recompute names KPIs not in the definitions: "kpi:nope"');
   });
 });

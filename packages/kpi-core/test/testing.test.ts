@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ChangesLostError } from "../src/changesLostError.js";
 import { STATUS_BAD } from "../src/model.js";
+import type { KpiState } from "../src/ports.js";
 import {
   FixedClock,
   InMemoryChangeSource,
@@ -144,29 +145,47 @@ describe("InMemoryDatapointStore as a KpiOutput", () => {
 
 describe("InMemoryStateStore", () => {
   it("has no state for a KPI never stored", async () => {
-    expect(await new InMemoryStateStore().getKpiState("kpi:a")).toBeUndefined();
+    const loaded = await new InMemoryStateStore().load(["kpi:a"], "sub");
+    expect(loaded.kpis.size + loaded.recomputes.size + loaded.cursors.size).toBe(0);
   });
 
-  it("returns the stored KPI state as a copy", async () => {
+  it("returns the stored KPI state as a copy, and only for the keys asked", async () => {
     const store = new InMemoryStateStore();
     const state = { configHash: "abc", pending: [{ from: 0, to: 3600 }] };
-    await store.putKpiState("kpi:a", state);
+    await store.save({
+      kpis: new Map<string, KpiState>([
+        ["kpi:a", state],
+        ["kpi:b", { configHash: "b" }],
+      ]),
+    });
     state.configHash = "changed";
-    const read = await store.getKpiState("kpi:a");
-    expect(read).toEqual({ configHash: "abc", pending: [{ from: 0, to: 3600 }] });
-    read!.configHash = "changed again";
-    expect((await store.getKpiState("kpi:a"))!.configHash).toBe("abc");
+    const read = (await store.load(["kpi:a"], "sub")).kpis;
+    expect([...read]).toEqual([["kpi:a", { configHash: "abc", pending: [{ from: 0, to: 3600 }] }]]);
+    read.get("kpi:a")!.configHash = "changed again";
+    expect((await store.load(["kpi:a"], "sub")).kpis.get("kpi:a")!.configHash).toBe("abc");
   });
 
-  it("keeps subscription cursors per subscription and partition", async () => {
+  it("keeps recompute progress beside, not inside, the KPI state", async () => {
     const store = new InMemoryStateStore();
-    expect(await store.getCursor("sub", 0)).toBeUndefined();
-    await store.putCursor("sub", 0, "c0");
-    await store.putCursor("sub", 1, "c1");
-    await store.putCursor("other", 0, "o0");
-    expect(await store.getCursor("sub", 0)).toBe("c0");
-    expect(await store.getCursor("sub", 1)).toBe("c1");
-    expect(await store.getCursor("other", 0)).toBe("o0");
+    await store.save({ kpis: new Map([["kpi:a", { configHash: "old" }]]) });
+    const progress = { configHash: "new", replaces: "old", done: [{ from: 0, to: 10 }] };
+    await store.save({ recomputes: new Map([["kpi:a", progress]]) });
+    const loaded = await store.load(["kpi:a"], "sub");
+    expect(loaded.kpis.get("kpi:a")).toEqual({ configHash: "old" });
+    expect(loaded.recomputes.get("kpi:a")).toEqual(progress);
+  });
+
+  it("keeps subscription cursors per subscription and partition; a save replaces only the partitions it names", async () => {
+    const store = new InMemoryStateStore();
+    await store.save({ cursors: { subscription: "sub", cursors: [{ partition: 0, cursor: "c0" }] } });
+    await store.save({ cursors: { subscription: "sub", cursors: [{ partition: 1, cursor: "c1" }] } });
+    await store.save({ cursors: { subscription: "other", cursors: [{ partition: 0, cursor: "o0" }] } });
+    expect([...(await store.load([], "sub")).cursors]).toEqual([
+      [0, "c0"],
+      [1, "c1"],
+    ]);
+    expect([...(await store.load([], "other")).cursors]).toEqual([[0, "o0"]]);
+    expect([store.loads, store.saves]).toEqual([2, 3]);
   });
 });
 

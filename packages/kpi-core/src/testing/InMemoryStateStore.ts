@@ -1,24 +1,56 @@
-import type { KpiState, StateStore } from "../ports.js";
+import type { KpiState, RecomputeProgress, StateSave, StateStore, StoredState } from "../ports.js";
 
-/** StateStore in memory; values are copied in and out, as a real store would serialize them. */
+/**
+ * StateStore in memory; values are copied in and out, as a real store would serialize them.
+ * `loads` and `saves` count calls, so tests can hold a run to one load and few saves.
+ */
 export class InMemoryStateStore implements StateStore {
   private readonly states = new Map<string, KpiState>();
-  private readonly cursors = new Map<string, string>();
+  private readonly recomputes = new Map<string, RecomputeProgress>();
+  private readonly cursors = new Map<string, Map<number, string>>();
+  loads = 0;
+  saves = 0;
 
-  async getKpiState(kpiKey: string): Promise<KpiState | undefined> {
-    const state = this.states.get(kpiKey);
+  async load(kpiKeys: readonly string[], subscription: string): Promise<StoredState> {
+    this.loads++;
+    const kpis = new Map<string, KpiState>();
+    const recomputes = new Map<string, RecomputeProgress>();
+    for (const key of kpiKeys) {
+      const state = this.states.get(key);
+      if (state !== undefined) kpis.set(key, structuredClone(state));
+      const progress = this.recomputes.get(key);
+      if (progress !== undefined) recomputes.set(key, structuredClone(progress));
+    }
+    return { kpis, recomputes, cursors: new Map(this.cursors.get(subscription)) };
+  }
+
+  async save(entries: StateSave): Promise<void> {
+    this.saves++;
+    for (const [key, state] of entries.kpis ?? []) this.states.set(key, structuredClone(state));
+    for (const [key, progress] of entries.recomputes ?? [])
+      this.recomputes.set(key, structuredClone(progress));
+    if (entries.cursors !== undefined) {
+      const { subscription, cursors } = entries.cursors;
+      let byPartition = this.cursors.get(subscription);
+      if (byPartition === undefined) this.cursors.set(subscription, (byPartition = new Map()));
+      for (const { partition, cursor } of cursors) byPartition.set(partition, cursor);
+    }
+  }
+
+  /** One KPI's stored state, for tests. */
+  kpiState(key: string): KpiState | undefined {
+    const state = this.states.get(key);
     return state === undefined ? undefined : structuredClone(state);
   }
 
-  async putKpiState(kpiKey: string, state: KpiState): Promise<void> {
-    this.states.set(kpiKey, structuredClone(state));
+  /** One KPI's recompute progress, for tests. */
+  recomputeProgress(key: string): RecomputeProgress | undefined {
+    const progress = this.recomputes.get(key);
+    return progress === undefined ? undefined : structuredClone(progress);
   }
 
-  async getCursor(subscription: string, partition: number): Promise<string | undefined> {
-    return this.cursors.get(`${subscription}\u0000${partition}`);
-  }
-
-  async putCursor(subscription: string, partition: number, cursor: string): Promise<void> {
-    this.cursors.set(`${subscription}\u0000${partition}`, cursor);
+  /** One partition's cursor, for tests. */
+  cursor(subscription: string, partition: number): string | undefined {
+    return this.cursors.get(subscription)?.get(partition);
   }
 }
