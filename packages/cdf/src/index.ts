@@ -32,4 +32,5 @@ export * from "./seriesItem.js";
 export * from "./subscriptionChangeSource.js";
 export * from "./tokenRequestError.js";
 export * from "./withRetries.js";
+export * from "./withoutSecrets.js";
 export * from "./writeDatapoints.js";
