@@ -490,6 +490,42 @@ describe("runKpis", () => {
     );
   });
 
+  it("loads all state in one call and saves it in two, states before cursors, however many KPIs", async () => {
+    const many = parseKpiConfig({
+      defaults: { start: "2024-01-01T00:00:00Z", settle: "5m" },
+      kpis: Array.from({ length: 40 }, (_, k) => ({
+        externalId: `kpi:many-${k}`,
+        window: { every: "1h" },
+        inputs: { flow: { externalId: "flow" } },
+        value: `twa(flow) + ${k}`,
+      })),
+    });
+    const w = world();
+    feed(w, -2, 7, 1);
+    const order: string[] = [];
+    const state = w.state;
+    const ports: RunPorts = {
+      ...w.ports,
+      state: {
+        load: (keys, subscription) => state.load(keys, subscription),
+        save: async (entries) => {
+          order.push(Object.keys(entries).join());
+          await state.save(entries);
+        },
+      },
+    };
+    for (const hour of [6, 7]) {
+      w.clock.set(T0 + hour * H + 5 * M);
+      if (hour === 7) await correct(w, 8);
+      const loads = state.loads;
+      order.length = 0;
+      await runKpis(many, ports, OPTIONS);
+      expect(state.loads - loads).toBe(1);
+      expect(order).toEqual(["kpis", "cursors"]);
+    }
+    expect(state.kpiState("kpi:many-39")!.lastRun!.due).toBe(1);
+  });
+
   it("a KPI without start is live from its first run", async () => {
     const [live] = parseKpiConfig({
       kpis: [
