@@ -153,7 +153,16 @@ export interface FunctionFaults {
   /** externalId or id (as string) of a function -> fault settings. */
   byFunction: Map<
     string,
-    { failDeploy?: boolean; skipTickProbability?: number; crashAfterDatapointWrites?: number }
+    {
+      failDeploy?: boolean;
+      skipTickProbability?: number;
+      crashAfterDatapointWrites?: number;
+      /** Share of ticks whose calls start `lateTickMs` after the tick (with the tick's scheduled_time). */
+      lateTickProbability?: number;
+      lateTickMs?: number;
+      /** Share of ticks that start two calls at once. */
+      duplicateTickProbability?: number;
+    }
   >;
 }
 

@@ -7,7 +7,13 @@ import type { AuthService, ClientDefinition } from "./auth.js";
 import { clockTimeProblem } from "./checkEmulatorOptions.js";
 import type { VirtualClock } from "./clock.js";
 import { CdfError, type EmulatorContext, type EmulatorRequest, type RouteRegistry } from "./context.js";
-import { clientBody, clockBody, controlTimeSeriesBody, faultBody } from "./controlRequests.js";
+import {
+  clientBody,
+  clockBody,
+  controlTimeSeriesBody,
+  faultBody,
+  functionFaultBody,
+} from "./controlRequests.js";
 import { parseRequestBody } from "./parseRequestBody.js";
 import type { PathFault, PathFaultSpec, PathFaults } from "./pathFaults.js";
 import type { SaveReport } from "./SaveError.js";
@@ -25,6 +31,12 @@ export interface FunctionFaultSpec {
   failDeploy?: boolean;
   skipTickProbability?: number;
   crashAfterDatapointWrites?: number;
+  /** Share (0-1) of ticks whose calls start `lateTickMs` later on the virtual clock. */
+  lateTickProbability?: number;
+  /** How late (ms, 1 to one day); as long as the schedule's interval, the late call runs alongside the next tick's. */
+  lateTickMs?: number;
+  /** Share (0-1) of ticks that start two calls at once. */
+  duplicateTickProbability?: number;
 }
 
 export interface EmulatorStats {
@@ -142,11 +154,14 @@ export function createControl(deps: ControlDeps): EmulatorControl {
           "A function fault needs `function`: the function's externalId (or id as a string).",
         );
       }
-      const p = fault.skipTickProbability;
-      if (p !== undefined && !(p >= 0 && p <= 1))
-        throw new CdfError(400, `skipTickProbability must be between 0 and 1 (got ${p}).`);
-      const { function: key, ...settings } = fault;
-      ctx.faults.byFunction.set(key, { ...ctx.faults.byFunction.get(key), ...settings });
+      const { function: key, ...settings } = parseRequestBody(functionFaultBody, fault, "function fault");
+      const merged = { ...ctx.faults.byFunction.get(key), ...settings };
+      if ((merged.lateTickProbability ?? 0) > 0 && merged.lateTickMs === undefined)
+        throw new CdfError(
+          400,
+          "lateTickProbability needs lateTickMs: how late (ms) a late tick's calls start.",
+        );
+      ctx.faults.byFunction.set(key, merged);
     },
     clearFaults() {
       pathFaults.clear();

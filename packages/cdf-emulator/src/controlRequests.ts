@@ -33,11 +33,14 @@ export const functionFaultBody = z.strictObject({
   failDeploy: z.boolean().optional(),
   skipTickProbability: z.number().min(0).max(1).optional(),
   crashAfterDatapointWrites: z.number().int().min(1).optional(),
+  lateTickProbability: z.number().min(0).max(1).optional(),
+  lateTickMs: z.number().int().min(1).max(86_400_000).optional(),
+  duplicateTickProbability: z.number().min(0).max(1).optional(),
 });
 
 export const faultBody = z.union([pathFaultBody, functionFaultBody], {
   error:
-    'takes {"path": "<glob or regex>", "status"?: 429|500|502|503, "probability"?, "count"?, "latencyMs"?, "drop"?, "afterApply"?} or {"function": "<externalId>", "failDeploy"?, "skipTickProbability"?, "crashAfterDatapointWrites"?}',
+    'takes {"path": "<glob or regex>", "status"?: 429|500|502|503, "probability"?, "count"?, "latencyMs"?, "drop"?, "afterApply"?} or {"function": "<externalId>", "failDeploy"?, "skipTickProbability"?, "lateTickProbability"?, "lateTickMs"?, "duplicateTickProbability"?, "crashAfterDatapointWrites"?}',
 });
 
 export const clientBody = z.strictObject({

@@ -25,6 +25,7 @@ export class FunctionsService implements EmulatorStore {
   readonly functions: FunctionStore;
   readonly calls: CallStore;
   readonly schedules: ScheduleStore;
+  readonly #scheduler: Scheduler;
 
   constructor(ctx: EmulatorContext, sessions: SessionStore, files: FileStore) {
     this.runtime = new FunctionRuntime({ wallClockCapMs: ctx.settings.functionWallClockCapMs });
@@ -32,7 +33,8 @@ export class FunctionsService implements EmulatorStore {
     this.calls = new CallStore(ctx, sessions, this.functions, this.runtime);
     this.schedules = new ScheduleStore(ctx, sessions);
     ctx.clock.register(this.functions.deployment());
-    ctx.clock.register(new Scheduler(ctx, this.functions, this.schedules, this.calls));
+    this.#scheduler = new Scheduler(ctx, this.functions, this.schedules, this.calls);
+    ctx.clock.register(this.#scheduler);
     ctx.clock.register(this.calls.timeouts());
   }
 
@@ -46,6 +48,7 @@ export class FunctionsService implements EmulatorStore {
     this.calls.reset();
     this.functions.reset();
     this.schedules.reset();
+    this.#scheduler.reset();
   }
 
   async save(dir: string): Promise<void> {
