@@ -11,6 +11,7 @@ import type { CdfConnection } from "./cdfConnection.js";
 import { CDF_LIMITS } from "./cdfLimits.js";
 import { CdfRequestError } from "./cdfRequestError.js";
 import { ensureTimeSeries, type OutputSeriesSpec } from "./ensureTimeSeries.js";
+import { ensureTimeSeriesNodes, type OutputNodeSpec } from "./ensureTimeSeriesNodes.js";
 import { PartialWriteError } from "./partialWriteError.js";
 import { columnsFromDatapoints, type SeriesColumns, UnexpectedCdfResponseError } from "./seriesColumns.js";
 import { seriesItem } from "./seriesItem.js";
@@ -28,12 +29,14 @@ import { type SeriesWrite, writeDatapoints } from "./writeDatapoints.js";
 export interface CdfKpiOutputOptions {
   /** How to create output series by externalId that a write finds missing. */
   outputs?: readonly OutputSeriesSpec[];
+  /** How to create data-model outputs (CogniteTimeSeries nodes, by instanceId) that a write finds missing. */
+  nodeOutputs?: readonly OutputNodeSpec[];
   retry?: RetryPolicy;
   /** Points per insert request (default and maximum: CDF's 100,000). */
   maxPoints?: number;
 }
 
-/** An output series is missing and cannot be created here (a data-model series, or one without a spec). */
+/** An output series is missing and no KPI here defines it, so it cannot be created. */
 export class MissingOutputSeriesError extends Error {
   override readonly name = "MissingOutputSeriesError";
 }
@@ -47,12 +50,16 @@ interface LatestItem {
 export class CdfKpiOutput implements KpiOutput {
   readonly #cdf: CdfConnection;
   readonly #specs: Map<string, OutputSeriesSpec>;
+  readonly #nodeSpecs: Map<string, OutputNodeSpec>;
   readonly #retry: RetryPolicy;
   readonly #maxPoints: number | undefined;
 
   constructor(cdf: CdfConnection, options: CdfKpiOutputOptions = {}) {
     this.#cdf = cdf;
     this.#specs = new Map((options.outputs ?? []).map((s) => [s.externalId, s]));
+    this.#nodeSpecs = new Map(
+      (options.nodeOutputs ?? []).map((s) => [seriesLookupKey({ instanceId: s.instanceId }), s]),
+    );
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.#maxPoints = options.maxPoints;
   }
@@ -124,20 +131,21 @@ export class CdfKpiOutput implements KpiOutput {
 
   async #create(missing: readonly SeriesRef[]): Promise<void> {
     const specs: OutputSeriesSpec[] = [];
+    const nodeSpecs: OutputNodeSpec[] = [];
     for (const ref of missing) {
       const spec = "externalId" in ref ? this.#specs.get(ref.externalId) : undefined;
-      if (spec === undefined) {
+      const nodeSpec = "instanceId" in ref ? this.#nodeSpecs.get(seriesLookupKey(ref)) : undefined;
+      if (spec !== undefined) specs.push(spec);
+      else if (nodeSpec !== undefined) nodeSpecs.push(nodeSpec);
+      else {
         throw new MissingOutputSeriesError(
-          `Output time series ${describeSeries(ref)} does not exist in CDF project ${this.#cdf.project}` +
-            ("externalId" in ref
-              ? " and no KPI defines it here; "
-              : ": data-model (CogniteTimeSeries) outputs are not created by kpi-pipeline; ") +
-            "create it before the run.",
+          `Output time series ${describeSeries(ref)} does not exist in CDF project ${this.#cdf.project} ` +
+            "and no KPI defines it here; create it before the run.",
         );
       }
-      specs.push(spec);
     }
-    await ensureTimeSeries(this.#cdf, specs, { retry: this.#retry });
+    if (specs.length > 0) await ensureTimeSeries(this.#cdf, specs, { retry: this.#retry });
+    if (nodeSpecs.length > 0) await ensureTimeSeriesNodes(this.#cdf, nodeSpecs, { retry: this.#retry });
   }
 }
 

@@ -5,6 +5,7 @@ import { CdfDatapointSource } from "./cdfDatapointSource.js";
 import { CdfKpiOutput } from "./cdfKpiOutput.js";
 import { ensureSubscriptions, type SubscriptionPlan } from "./ensureSubscriptions.js";
 import type { OutputSeriesSpec } from "./ensureTimeSeries.js";
+import type { OutputNodeSpec } from "./ensureTimeSeriesNodes.js";
 import { RawDocumentStore } from "./rawDocumentStore.js";
 import { RawStateStore } from "./rawStateStore.js";
 import { ACTIVE_VERSION_KEY, RawVersionPointer } from "./rawVersionPointer.js";
@@ -14,8 +15,9 @@ import type { RetryPolicy } from "./withRetries.js";
 // Everything runKpis needs, on one CDF connection: the inputs' reader, the outputs, the state
 // and the version pointer in Raw, and a change source on subscriptions kept over exactly the
 // KPIs' inputs. Building it costs a few requests (the subscriptions are checked and updated to
-// the inputs of `kpis`, so a new input is watched from this run on); output series are created
-// later, by the first write that finds them missing.
+// the inputs of `kpis`, so a new input is watched from this run on); output series (by externalId:
+// time series; by instanceId: CogniteTimeSeries nodes) are created later, by the first write that
+// finds them missing.
 
 export interface CdfPortsOptions {
   /** The clock runKpis plans with: the wall clock in CDF, the emulator's virtual one in tests. */
@@ -28,7 +30,7 @@ export interface CdfPortsOptions {
   subscriptionPrefix?: string;
   /** Partitions of newly created subscriptions (default 1). */
   partitionCount?: number;
-  /** Data set of created output series. */
+  /** Data set of created output series by externalId (data-model outputs belong to their space). */
   dataSetId?: number;
   retry?: RetryPolicy;
   /** Points per insert request (default CDF's 100,000); for tests. */
@@ -65,6 +67,7 @@ export async function createCdfPorts(
       output: new CdfKpiOutput(cdf, {
         ...retry,
         outputs: kpis.flatMap((kpi) => outputSpec(kpi, options.dataSetId)),
+        nodeOutputs: kpis.flatMap(outputNodeSpec),
         ...(options.maxWritePoints === undefined ? {} : { maxPoints: options.maxWritePoints }),
       }),
       pointer: new RawVersionPointer(documents, options.pointerKey ?? ACTIVE_VERSION_KEY),
@@ -97,6 +100,20 @@ function outputSpec(kpi: KpiDefinition, dataSetId: number | undefined): OutputSe
       ...(kpi.description === undefined ? {} : { description: kpi.description }),
       ...(kpi.unit === undefined ? {} : { unit: kpi.unit }),
       ...(dataSetId === undefined ? {} : { dataSetId }),
+      configHash: kpi.configHash,
+      inputs: kpi.inputs.map((input) => input.series),
+    },
+  ];
+}
+
+function outputNodeSpec(kpi: KpiDefinition): OutputNodeSpec[] {
+  if (!("instanceId" in kpi.series)) return [];
+  return [
+    {
+      instanceId: kpi.series.instanceId,
+      ...(kpi.name === undefined ? {} : { name: kpi.name }),
+      ...(kpi.description === undefined ? {} : { description: kpi.description }),
+      ...(kpi.unit === undefined ? {} : { unit: kpi.unit }),
       configHash: kpi.configHash,
       inputs: kpi.inputs.map((input) => input.series),
     },

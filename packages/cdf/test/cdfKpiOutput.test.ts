@@ -120,15 +120,28 @@ describe("CdfKpiOutput", () => {
     expect(await new CdfKpiOutput(cdf).latest([{ externalId: "kpi:p" }])).toEqual([BASE + 1]);
   });
 
-  it("refuses to invent a data-model output series, saying so", async () => {
+  it("creates a missing data-model output as a CogniteTimeSeries node on the first write, then writes to it", async () => {
+    await t.emulator.control.reset();
+    await cdf.post("/models/spaces", { items: [{ space: "kpis" }] });
+    const series = { instanceId: { space: "kpis", externalId: "kpi:dm" } };
+    const output = new CdfKpiOutput(cdf, {
+      nodeOutputs: [{ ...series, name: "DM", unit: "m3", configHash: "h1", inputs: [{ externalId: "in" }] }],
+    });
+    await output.write([{ series, datapoints: [good(0, 1.5), bad(1)] }]);
+    expect(await output.latest([series])).toEqual([BASE + 1]);
+    const [created] = await t.client.timeseries.retrieve([series]);
+    expect(created).toMatchObject({ name: "DM", unit: "m3", isStep: false });
+  });
+
+  it("refuses to invent an output series no KPI defines, saying so", async () => {
     await t.emulator.control.reset();
     const error = await new CdfKpiOutput(cdf)
       .write([{ series: { instanceId: { space: "sp", externalId: "nope" } }, datapoints: [good(0, 1)] }])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingOutputSeriesError);
     expect((error as Error).message).toBe(
-      'Output time series instanceId { space: "sp", externalId: "nope" } does not exist in CDF project output-test: ' +
-        "data-model (CogniteTimeSeries) outputs are not created by kpi-pipeline; create it before the run.",
+      'Output time series instanceId { space: "sp", externalId: "nope" } does not exist in CDF project output-test ' +
+        "and no KPI defines it here; create it before the run.",
     );
   });
 });
