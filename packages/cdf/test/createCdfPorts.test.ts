@@ -42,6 +42,7 @@ const ONE_ATTEMPT: RetryPolicy = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1
 const FLOW: SeriesRef = { externalId: "plant:flow" };
 const LEVEL: SeriesRef = { instanceId: { space: "plant", externalId: "level" } };
 
+const LEVEL_DAY_SERIES: SeriesRef = { instanceId: { space: "kpis", externalId: "kpi:level:day" } };
 const KPIS: KpiDefinition[] = parseKpiConfig({
   defaults: { settle: "5m" },
   kpis: [
@@ -54,7 +55,8 @@ const KPIS: KpiDefinition[] = parseKpiConfig({
       value: "twa(flow)",
     },
     {
-      externalId: "kpi:level:day",
+      // Input and output both data-model series: the output is created as a CogniteTimeSeries node.
+      instanceId: { space: "kpis", externalId: "kpi:level:day" },
       window: { every: "1d", timeZone: "Europe/Oslo" },
       start: "2024-03-30T00:00:00+01:00",
       inputs: { level: { instanceId: { space: "plant", externalId: "level" } } },
@@ -72,6 +74,8 @@ const KPIS: KpiDefinition[] = parseKpiConfig({
     },
   ],
 });
+
+const LEVEL_DAY = KPIS.find((kpi) => seriesLookupKey(kpi.series) === seriesLookupKey(LEVEL_DAY_SERIES))!.key;
 
 let t: TestEmulator;
 let cdf: CdfConnection;
@@ -227,6 +231,7 @@ describe("runKpis through createCdfPorts on the emulator", () => {
       { ref: FLOW, points: [] },
       { ref: LEVEL, isStep: true, points: [] },
     ]);
+    await cdf.post("/models/spaces", { items: [{ space: "kpis" }] });
     const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
     await documents.put(ACTIVE_VERSION_KEY, { ...SELF, previous: null });
     const clock = { now: () => t.emulator.control.now() };
@@ -256,7 +261,7 @@ describe("runKpis through createCdfPorts on the emulator", () => {
     const first = await run("first");
     expect(first?.kpis.map((k) => [k.key, k.summary.due, k.summary.error])).toEqual([
       ["kpi:flow:1h", 20, undefined],
-      ["kpi:level:day", 0, undefined],
+      [LEVEL_DAY, 0, undefined],
       ["kpi:mix:30m", 40, undefined],
     ]);
 
@@ -379,7 +384,7 @@ describe("a write that fails part way", () => {
       { ref: LEVEL, isStep: true, points: [] },
     ]);
     await feed(0, 10, 11);
-    const kpis = KPIS.filter((k) => k.key !== "kpi:level:day");
+    const kpis = KPIS.filter((k) => k.key !== LEVEL_DAY);
     const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
     await documents.put(ACTIVE_VERSION_KEY, { ...SELF, previous: null });
     await ensureTimeSeries(
