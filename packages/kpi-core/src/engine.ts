@@ -1,9 +1,11 @@
+import { aggregatePushdown } from "./aggregatePushdown.js";
 import { WindowAggregates } from "./aggregates.js";
 import { cleanInput } from "./clean.js";
 import { type AggregateNode, evaluateExpression } from "./expression.js";
 import { type PreparedInput, prepareInput } from "./interpolate.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
-import type { InputSeries, InputSpec, KpiDatapoint, Window } from "./model.js";
+import type { InputSeries, InputSpec, KpiDatapoint, PushedAggregates, Window } from "./model.js";
+import { PushedWindowAggregates } from "./pushedWindowAggregates.js";
 import { describeSeries, seriesLookupKey } from "./series.js";
 
 /** CDF stores numeric datapoints with values in (-1e100, 1e100) only. */
@@ -47,7 +49,7 @@ type ResolveInput = (kpi: KpiDefinition, spec: InputSpec) => InputSeries | undef
 
 /** One input's aggregates on one window grid, and the window it is positioned on. */
 interface View {
-  aggregates: WindowAggregates;
+  aggregates: WindowAggregates | PushedWindowAggregates;
   start: number;
   end: number;
 }
@@ -60,6 +62,12 @@ function evaluate(requests: readonly KpiRequest[], resolve: ResolveInput): KpiDa
       throw new Error(
         `KPI ${kpi.key}: input "${spec.name}" (${describeSeries(spec.series)}) was not given to the engine; ` +
           `read its points and pass them under the name "${spec.name}"`,
+      );
+    }
+    if (input.pointsRead === false) {
+      throw new Error(
+        `KPI ${kpi.key}: input "${spec.name}" (${describeSeries(spec.series)}) was read as CDF aggregates only, ` +
+          "which do not cover these windows; read its points",
       );
     }
     const step = spec.step || input.isStep;
@@ -77,12 +85,24 @@ function evaluate(requests: readonly KpiRequest[], resolve: ResolveInput): KpiDa
 
   // Views are shared per window grid: a view sits on one window at a time, and KPIs on the same
   // grid visit the same windows in the same order.
-  const viewsByGrid = new Map<string, Map<PreparedInput, View>>();
+  const viewsByGrid = new Map<string, Map<PreparedInput | PushedAggregates, View>>();
   const sweeps = requests.map(({ kpi, windows }) => {
     const grid = JSON.stringify(kpi.window);
     let views = viewsByGrid.get(grid);
     if (views === undefined) viewsByGrid.set(grid, (views = new Map()));
     const byName = new Map<string, View>();
+    const pushed = pushedTables(kpi, windows, resolve);
+    if (pushed !== undefined) {
+      for (const [name, table] of pushed) {
+        let view = views.get(table);
+        if (view === undefined) {
+          view = { aggregates: new PushedWindowAggregates(table), start: Number.NaN, end: Number.NaN };
+          views.set(table, view);
+        }
+        byName.set(name, view);
+      }
+      return new KpiSweep(kpi, windows, byName);
+    }
     for (const spec of kpi.inputs) {
       const input = prepare(kpi, spec);
       let view = views.get(input);
@@ -109,6 +129,29 @@ function evaluate(requests: readonly KpiRequest[], resolve: ResolveInput): KpiDa
     }
   }
   return sweeps.map((sweep) => sweep.datapoints);
+}
+
+/**
+ * The server-side aggregates of each input the KPI's value uses, by input name, when the reader
+ * took them for every one of them over all these windows; otherwise undefined (raw points).
+ */
+function pushedTables(
+  kpi: KpiDefinition,
+  windows: readonly Window[],
+  resolve: ResolveInput,
+): Map<string, PushedAggregates> | undefined {
+  const pushdown = aggregatePushdown(kpi);
+  if (pushdown === undefined || windows.length === 0) return undefined;
+  const from = windows[0]!.start;
+  const to = windows.at(-1)!.end;
+  const tables = new Map<string, PushedAggregates>();
+  for (const spec of pushdown.inputs) {
+    const key = pushdown.tableKey(spec);
+    const table = resolve(kpi, spec)?.aggregates?.find((t) => t.key === key && t.from <= from && t.to >= to);
+    if (table === undefined) return undefined;
+    tables.set(spec.name, table);
+  }
+  return tables;
 }
 
 /** One KPI's walk over its windows. */

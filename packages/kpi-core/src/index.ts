@@ -3,6 +3,7 @@
 // inside; the in-memory ports are in "@kpi-pipeline/kpi-core/testing".
 
 // The run and its ports
+export { type AggregatePushdown, aggregatePushdown } from "./aggregatePushdown.js";
 export { ChangesLostError } from "./changesLostError.js";
 export { dirtySpans, dirtySpansOfKpis, type InputChanges, type Span } from "./dirtySpans.js";
 export { DurationError, formatDurationMs, parseDuration } from "./duration.js";
@@ -20,8 +21,10 @@ export type {
   CleanStep,
   InputSeries,
   InputSpec,
+  IntervalAggregates,
   KpiDatapoint,
   PointColumns,
+  PushedAggregates,
   SeriesRef,
   Window,
   WindowSpec,
@@ -41,6 +44,8 @@ export {
   statusClass,
 } from "./points.js";
 export type {
+  AggregatesAnswer,
+  AggregatesRequest,
   ChangePage,
   ChangeSource,
   Clock,
@@ -61,7 +66,7 @@ export type {
   VersionPointer,
 } from "./ports.js";
 export type { ReadStats } from "./readAround.js";
-export { readInputs, type SpanRequest } from "./readInputs.js";
+export { type ReadInputsOptions, readInputs, type SpanRequest } from "./readInputs.js";
 export {
   type KpiRunReport,
   type RecomputeOption,

@@ -85,6 +85,31 @@ export interface InputSeries {
   points: PointColumns;
   /** The CDF time series' isStep. */
   isStep: boolean;
+  /**
+   * CDF's own count/min/max per window, read instead of raw points for the KPIs where they equal
+   * kpi-core's values (aggregatePushdown.ts); the engine uses them for those KPIs only.
+   */
+  aggregates?: readonly PushedAggregates[];
+  /** False when only `aggregates` were read: `points` is then empty, not the series' points. */
+  pointsRead?: boolean;
+}
+
+/** One series' server-side aggregates over [from, to) on one KPI window grid. */
+export interface PushedAggregates {
+  /** aggregatePushdown's tableKey: the window grid and the status filter that made them. */
+  key: string;
+  from: number;
+  to: number;
+  intervals: IntervalAggregates;
+}
+
+/** Per aggregate interval that has at least one counted point, ascending by start. */
+export interface IntervalAggregates {
+  readonly length: number;
+  readonly starts: Float64Array;
+  readonly count: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
 }
 
 /** CDF's earliest datapoint timestamp, 1900-01-01T00:00:00Z. */

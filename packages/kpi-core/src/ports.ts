@@ -4,7 +4,7 @@
 // that are at least as unkind as CDF (duplicates, reordering, failures), for tests and dry runs.
 
 import type { Span } from "./dirtySpans.js";
-import type { KpiDatapoint, PointColumns, SeriesRef } from "./model.js";
+import type { IntervalAggregates, KpiDatapoint, PointColumns, SeriesRef } from "./model.js";
 
 /** A half-open time range [start, end), epoch milliseconds. */
 export interface TimeRange {
@@ -34,6 +34,31 @@ export interface DatapointSource {
    * the nearest points that survive cleaning, which readAround.ts finds, not the nearest raw ones.
    */
   read(requests: readonly PointsRequest[]): Promise<PointsAnswer[]>;
+  /**
+   * Optional: CDF's server-side count, min and max per interval (datapoints/list with
+   * `aggregates`). A source that has it gets asked instead of `read` wherever those equal
+   * kpi-core's values (aggregatePushdown.ts); one answer per request, in order.
+   */
+  aggregates?(requests: readonly AggregatesRequest[]): Promise<AggregatesAnswer[]>;
+}
+
+/** count, min and max of one series per interval of `granularity` in [start, end). */
+export interface AggregatesRequest {
+  series: SeriesRef;
+  start: number;
+  end: number;
+  /** CDF's granularity, e.g. "10m", "1h", "1d", "1mo". */
+  granularity: string;
+  /** Undefined: UTC. */
+  timeZone?: string;
+  /** Count Uncertain points like Good ones (CDF: treatUncertainAsBad false); Bad points never count. */
+  includeUncertain: boolean;
+}
+
+export interface AggregatesAnswer {
+  /** The intervals with at least one counted point; an interval left out has none. */
+  intervals: IntervalAggregates;
+  isStep: boolean;
 }
 
 /** The datapoints to upsert into one output series, in time order. */

@@ -3,12 +3,14 @@
 // span and the nearest kept points on each side (within the input's reach) are exactly what
 // cleaning the whole series would give.
 
+import { aggregatePushdown } from "./aggregatePushdown.js";
 import { aggregatesOf } from "./expression.js";
 import { type InputReach, inputReach } from "./inputReach.js";
 import { lowerBound } from "./interpolate.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
-import type { InputSeries, InputSpec } from "./model.js";
-import type { DatapointSource } from "./ports.js";
+import type { InputSeries, InputSpec, PushedAggregates } from "./model.js";
+import { PointColumnsBuilder } from "./points.js";
+import type { AggregatesRequest, DatapointSource } from "./ports.js";
 import { type Lacking, type ReadStats, readAround, type SeriesRead, type Wanted } from "./readAround.js";
 import { seriesLookupKey } from "./series.js";
 import { trustedClean } from "./trustedClean.js";
@@ -20,17 +22,57 @@ export interface SpanRequest {
   to: number;
 }
 
+export interface ReadInputsOptions {
+  /**
+   * Take CDF's server-side aggregates instead of raw points where they equal kpi-core's values
+   * (aggregatePushdown.ts), when the source offers them. Default true.
+   */
+  pushdown?: boolean;
+}
+
 /**
  * Every input series of these KPIs, keyed by seriesLookupKey, with enough points around each
- * span for computeKpis to give the whole series' values for the windows in it.
+ * span for computeKpis to give the whole series' values for the windows in it, or, for KPIs
+ * that qualify, the source's aggregates over the span.
  */
 export async function readInputs(
   source: DatapointSource,
   requests: readonly SpanRequest[],
-  stats?: ReadStats,
+  stats: ReadStats = { points: 0, requests: 0 },
+  options: ReadInputsOptions = {},
 ): Promise<Map<string, InputSeries>> {
   const wanted: Wanted[] = [];
+  const pushed = new Map<string, AggregatesRequest & { key: string; seriesKey: string }>();
   for (const { kpi, from, to } of requests) {
+    const pushdown =
+      options.pushdown !== false && source.aggregates !== undefined && to > from
+        ? aggregatePushdown(kpi)
+        : undefined;
+    if (pushdown?.fits(from, to)) {
+      for (const spec of pushdown.inputs) {
+        const key = pushdown.tableKey(spec);
+        const seriesKey = seriesLookupKey(spec.series);
+        const at = `${seriesKey}\u0000${key}`;
+        const known = pushed.get(at);
+        // One read per series and grid: spans of one batch lie close together (runKpis).
+        if (known !== undefined) {
+          known.start = Math.min(known.start, from);
+          known.end = Math.max(known.end, to);
+          continue;
+        }
+        pushed.set(at, {
+          key,
+          seriesKey,
+          series: spec.series,
+          start: from,
+          end: to,
+          granularity: pushdown.granularity,
+          ...(pushdown.timeZone === undefined ? {} : { timeZone: pushdown.timeZone }),
+          includeUncertain: spec.uncertain,
+        });
+      }
+      continue;
+    }
     const withDelta = new Set(
       aggregatesOf(kpi.expression)
         .filter((node) => node.fn === "delta")
@@ -56,6 +98,28 @@ export async function readInputs(
       const read = reads.get(key);
       if (read !== undefined) series.set(key, { points: read.points, isStep: read.isStep });
     }
+  }
+  if (pushed.size > 0) {
+    const asked = [...pushed.values()];
+    const answers = await source.aggregates!(asked.map(({ key: _, seriesKey: __, ...request }) => request));
+    stats.requests++;
+    asked.forEach((request, i) => {
+      const answer = answers[i]!;
+      stats.points += answer.intervals.length;
+      const table: PushedAggregates = {
+        key: request.key,
+        from: request.start,
+        to: request.end,
+        intervals: answer.intervals,
+      };
+      const input = series.get(request.seriesKey) ?? {
+        points: new PointColumnsBuilder(0).build(),
+        isStep: answer.isStep,
+        pointsRead: false,
+      };
+      input.aggregates = [...(input.aggregates ?? []), table];
+      series.set(request.seriesKey, input);
+    });
   }
   return series;
 }

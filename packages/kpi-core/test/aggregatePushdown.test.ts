@@ -1,0 +1,267 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { aggregatePushdown } from "../src/aggregatePushdown.js";
+import { computeKpis } from "../src/engine.js";
+import type { KpiDefinition } from "../src/kpiDefinition.js";
+import { type IntervalAggregates, STATUS_BAD, STATUS_UNCERTAIN, type WindowSpec } from "../src/model.js";
+import { parseKpiConfig } from "../src/parseKpiConfig.js";
+import type { AggregatesAnswer, AggregatesRequest, DatapointSource } from "../src/ports.js";
+import { readInputs } from "../src/readInputs.js";
+import { InMemoryDatapointStore } from "../src/testing/index.js";
+import { windowContaining, windowsBetween } from "../src/window.js";
+
+const M = 60_000;
+const H = 3_600_000;
+
+function kpis(
+  ...defs: Array<{ value: string; window?: object; inputs?: Record<string, object> }>
+): KpiDefinition[] {
+  return parseKpiConfig({
+    kpis: defs.map((d, i) => ({
+      externalId: `kpi:${i}`,
+      window: d.window ?? { every: "10m" },
+      inputs: d.inputs ?? { x: { externalId: "x" } },
+      value: d.value,
+    })),
+  });
+}
+
+const one = (value: string, window?: object, inputs?: Record<string, object>) =>
+  kpis({ value, ...(window ? { window } : {}), ...(inputs ? { inputs } : {}) })[0]!;
+
+describe("aggregatePushdown: which KPIs take CDF's aggregates", () => {
+  it.each([
+    ["count(x)", { every: "10m" }, "10m"],
+    ["max(x) - min(x)", { every: "1h" }, "1h"],
+    // A 15-minute offset: an hour granularity would start on the whole hour, minutes start on the window.
+    ["max(x)", { every: "1h", offset: "15m" }, "60m"],
+    ["min(x)", { every: "90m" }, "90m"],
+    ["min(x)", { every: "48h" }, "48h"],
+    ["count(x) / windowSeconds", { every: "30s" }, "30s"],
+  ])("%s on %j asks for granularity %s", (value, window, granularity) => {
+    const p = aggregatePushdown(one(value, window));
+    expect(p).toMatchObject({ granularity, timeZone: undefined });
+  });
+
+  it("calendar days and months without offset follow the KPI's time zone", () => {
+    expect(aggregatePushdown(one("max(x)", { every: "1d", timeZone: "Europe/Oslo" }))).toMatchObject({
+      granularity: "1d",
+      timeZone: "Europe/Oslo",
+    });
+    expect(aggregatePushdown(one("count(x)", { every: "1mo", timeZone: "Europe/Oslo" }))).toMatchObject({
+      granularity: "1mo",
+      timeZone: "Europe/Oslo",
+    });
+    expect(aggregatePushdown(one("count(x)", { every: "1d" }))).toMatchObject({
+      granularity: "1d",
+      timeZone: undefined,
+    });
+  });
+
+  it.each([
+    ["sum(x)", { every: "10m" }, "CDF adds in another order"],
+    ["mean(x)", { every: "10m" }, "a sum inside"],
+    ["twa(x)", { every: "10m" }, "interpolation rules differ"],
+    ["max(x) + twa(x)", { every: "10m" }, "one aggregate needs raw points"],
+    ["first(x)", { every: "10m" }, "no CDF aggregate"],
+    ["max(x)", { every: "3h", offset: "15m" }, "180m is over CDF's 120 minutes, 3h starts on the hour"],
+    ["max(x)", { every: "1d", offset: "6h", timeZone: "Europe/Oslo" }, "CDF's days start at midnight"],
+    ["max(x)", { every: "1w" }, "no week granularity"],
+    ["2 * 3", { every: "10m" }, "no aggregate at all"],
+  ])("%s on %j is read raw: %s", (value, window, _why) => {
+    expect(aggregatePushdown(one(value, window))).toBeUndefined();
+  });
+
+  it("an input with clean steps is read raw; an unused one does not matter", () => {
+    expect(
+      aggregatePushdown(one("max(x)", undefined, { x: { externalId: "x", clean: [{ range: [0, 10] }] } })),
+    ).toBeUndefined();
+    const p = aggregatePushdown(
+      one("max(x)", undefined, {
+        x: { externalId: "x" },
+        y: { externalId: "y", clean: [{ range: [0, 10] }] },
+      }),
+    );
+    expect(p?.inputs.map((i) => i.name)).toEqual(["x"]);
+  });
+
+  it("the status filter is part of the table key, so Good-only and Good+Uncertain never share numbers", () => {
+    const p = aggregatePushdown(
+      one("max(x) - max(y)", undefined, {
+        x: { externalId: "s" },
+        y: { externalId: "s", uncertain: true },
+      }),
+    )!;
+    expect(p.tableKey(p.inputs[0]!)).not.toBe(p.tableKey(p.inputs[1]!));
+  });
+
+  it("Oslo's DST days fit (the change is hours from midnight); zones changing at midnight or off the quarter hour do not", () => {
+    const oslo = aggregatePushdown(one("max(x)", { every: "1d", timeZone: "Europe/Oslo" }))!;
+    const spring = Date.UTC(2024, 2, 30, 23); // 2024-03-31 00:00 CET: a 23 h day
+    const autumn = Date.UTC(2024, 9, 26, 22); // 2024-10-27 00:00 CEST: a 25 h day
+    expect(oslo.fits(spring, spring + 23 * H)).toBe(true);
+    expect(oslo.fits(autumn, autumn + 25 * H)).toBe(true);
+    // Santiago's clocks change at midnight: which instant starts that day is a matter of convention.
+    const santiago = aggregatePushdown(one("max(x)", { every: "1d", timeZone: "America/Santiago" }))!;
+    const before = Date.UTC(2024, 8, 5, 4); // 2024-09-05 00:00 -04
+    expect(santiago.fits(before, before + 2 * 24 * H)).toBe(true);
+    const change = Date.UTC(2024, 8, 8, 4); // 2024-09-08 begins at 01:00 -03, the instant 2024-09-08 04:00Z
+    expect(santiago.fits(change - 24 * H, change + 23 * H)).toBe(false);
+    // Monrovia kept -00:44:30 until 1972: CDF refuses offsets that are not whole quarter hours.
+    const monrovia = aggregatePushdown(one("max(x)", { every: "1d", timeZone: "Africa/Monrovia" }))!;
+    const day = { kind: "calendar", unit: "day", offsetMs: 0, timeZone: "Africa/Monrovia" } as const;
+    const old = windowContaining(day, Date.UTC(1969, 0, 10));
+    expect(monrovia.fits(old.start, old.end)).toBe(false);
+    const now = windowContaining(day, Date.UTC(2024, 0, 10));
+    expect(monrovia.fits(now.start, now.end)).toBe(true);
+  });
+});
+
+/**
+ * A source whose aggregates follow CDF's documented rules, for the plumbing between readInputs
+ * and the engine (the numbers themselves are checked against the emulator in packages/cdf).
+ */
+class AggregatingStore extends InMemoryDatapointStore {
+  aggregateRequests: AggregatesRequest[][] = [];
+  constructor(private readonly grids: ReadonlyMap<string, WindowSpec>) {
+    super();
+  }
+  async aggregates(requests: readonly AggregatesRequest[]): Promise<AggregatesAnswer[]> {
+    this.aggregateRequests.push([...requests]);
+    const answers = await this.read(requests.map((r) => ({ series: r.series, start: r.start, end: r.end })));
+    return requests.map((r, i) => {
+      const { points } = answers[i]!;
+      const grid = this.grids.get(`${r.granularity}/${r.timeZone ?? "UTC"}`)!;
+      const limit = r.includeUncertain ? 2 * STATUS_UNCERTAIN : STATUS_UNCERTAIN;
+      const starts: number[] = [];
+      const count: number[] = [];
+      const min: number[] = [];
+      const max: number[] = [];
+      for (const w of windowsBetween(grid, r.start, r.end)) {
+        let n = 0;
+        let lo = Number.POSITIVE_INFINITY;
+        let hi = Number.NEGATIVE_INFINITY;
+        for (let k = 0; k < points.length; k++) {
+          const t = points.timestamps[k]!;
+          if (t < w.start || t >= w.end || points.statuses[k]! >= limit) continue;
+          n++;
+          lo = Math.min(lo, points.values[k]!);
+          hi = Math.max(hi, points.values[k]!);
+        }
+        if (n === 0) continue;
+        starts.push(w.start);
+        count.push(n);
+        min.push(lo);
+        max.push(hi);
+      }
+      const intervals: IntervalAggregates = {
+        length: starts.length,
+        starts: Float64Array.from(starts),
+        count: Float64Array.from(count),
+        min: Float64Array.from(min),
+        max: Float64Array.from(max),
+      };
+      return { intervals, isStep: answers[i]!.isStep };
+    });
+  }
+}
+
+const T0 = Date.UTC(2024, 0, 1);
+const grids = new Map<string, WindowSpec>([
+  ["10m/UTC", { kind: "fixed", everyMs: 10 * M, offsetMs: 0 }],
+  ["1h/UTC", { kind: "fixed", everyMs: H, offsetMs: 0 }],
+]);
+
+describe("readInputs and computeKpis with a source that aggregates", () => {
+  const point = fc.record({
+    minute: fc.integer({ min: 0, max: 179 }),
+    value: fc.integer({ min: -50, max: 50 }).map((v) => v / 4),
+    status: fc.constantFrom(0, 0, 0, STATUS_UNCERTAIN, STATUS_BAD),
+  });
+
+  it("pushed-down KPIs give the raw path's datapoints, beside raw KPIs on the same series", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(point, { maxLength: 60 }),
+        fc.array(point, { maxLength: 60 }),
+        async (xs, ys) => {
+          const defs = kpis(
+            { value: "max(x) - min(x)" },
+            {
+              value: "count(x) + count(y)",
+              inputs: { x: { externalId: "x" }, y: { externalId: "y", uncertain: true } },
+            },
+            { value: "twa(x)" },
+            {
+              value: "min(y) / max(x)",
+              window: { every: "1h" },
+              inputs: { x: { externalId: "x" }, y: { externalId: "y" } },
+            },
+          );
+          const store = new AggregatingStore(grids);
+          for (const [ref, rows] of [
+            ["x", xs],
+            ["y", ys],
+          ] as const) {
+            store.insert(
+              { externalId: ref },
+              rows.map((p) => ({ timestamp: T0 + p.minute * M + 7_000, value: p.value, status: p.status })),
+            );
+          }
+          const spans = defs.map((kpi) => ({ kpi, from: T0, to: T0 + 3 * H }));
+          const requests = defs.map((kpi) => ({ kpi, windows: windowsBetween(kpi.window, T0, T0 + 3 * H) }));
+          const pushed = computeKpis(requests, await readInputs(store, spans));
+          const raw = computeKpis(requests, await readInputs(store, spans, undefined, { pushdown: false }));
+          expect(pushed).toEqual(raw);
+          // One aggregate call, for the three KPIs that qualify (x and y at 10m, x and y at 1h, y with Uncertain).
+          expect(store.aggregateRequests).toHaveLength(1);
+          expect(
+            store.aggregateRequests[0]!.map((r) => [r.series, r.granularity, r.includeUncertain]),
+          ).toEqual([
+            [{ externalId: "x" }, "10m", false],
+            [{ externalId: "y" }, "10m", true],
+            [{ externalId: "x" }, "1h", false],
+            [{ externalId: "y" }, "1h", false],
+          ]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("a series read only as aggregates is never mistaken for a series without points", async () => {
+    const store = new AggregatingStore(grids);
+    store.insert({ externalId: "x" }, [{ timestamp: T0, value: 5 }]);
+    const [pushedKpi] = kpis({ value: "max(x)" });
+    const series = await readInputs(store, [{ kpi: pushedKpi!, from: T0, to: T0 + H }]);
+    expect(series.get("x")?.pointsRead).toBe(false);
+    // The same series, asked by a KPI that needs raw points, must fail loudly rather than compute "no points".
+    const [rawKpi] = kpis({ value: "twa(x)" });
+    expect(() => computeKpis([{ kpi: rawKpi!, windows: [{ start: T0, end: T0 + 10 * M }] }], series)).toThrow(
+      /read as CDF aggregates only/,
+    );
+  });
+
+  it("an interval that does not start a window fails the computation instead of giving a number", async () => {
+    const skewed: DatapointSource = {
+      read: async () => [],
+      aggregates: async () => [
+        {
+          isStep: false,
+          intervals: {
+            length: 1,
+            starts: Float64Array.of(T0 + 5 * M),
+            count: Float64Array.of(1),
+            min: Float64Array.of(1),
+            max: Float64Array.of(1),
+          },
+        },
+      ],
+    };
+    const [k] = kpis({ value: "max(x)" });
+    const series = await readInputs(skewed, [{ kpi: k!, from: T0, to: T0 + 10 * M }]);
+    expect(() => computeKpis([{ kpi: k!, windows: [{ start: T0, end: T0 + 10 * M }] }], series)).toThrow(
+      /lies inside window/,
+    );
+  });
+});
