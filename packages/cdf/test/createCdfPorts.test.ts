@@ -19,6 +19,7 @@ import type { CdfConnection } from "../src/cdfConnection.js";
 import { createCdfPorts } from "../src/createCdfPorts.js";
 import { ensureTimeSeries } from "../src/ensureTimeSeries.js";
 import { RawDocumentStore } from "../src/rawDocumentStore.js";
+import { RawStateStore } from "../src/rawStateStore.js";
 import { ACTIVE_VERSION_KEY } from "../src/rawVersionPointer.js";
 import type { RetryPolicy } from "../src/withRetries.js";
 import { cdfOnEmulator } from "./cdfOnEmulator.js";
@@ -423,5 +424,77 @@ describe("a write that fails part way", () => {
     expect(next.kpis.map((k) => k.summary.error)).toEqual([undefined, undefined]);
     const final = await outputs();
     for (const kpi of kpis) expect(final.get(kpi.key), kpi.key).toEqual(expected.get(kpi.key));
+  });
+});
+
+describe("a changed definition, recomputed in parts", () => {
+  it("keeps the old hash in Raw until the parts cover the whole output, then the next scheduled run takes the new one", async () => {
+    await t.emulator.control.reset();
+    await t.emulator.control.setClock(T0 + 6 * H + 5 * M);
+    mirror = new InMemoryDatapointStore();
+    await seedSeries(t, [
+      { ref: FLOW, points: [] },
+      { ref: LEVEL, isStep: true, points: [] },
+    ]);
+    await feed(0, 6, 21);
+    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
+    await documents.put(ACTIVE_VERSION_KEY, { ...SELF, previous: null });
+    const definition = (value: string) =>
+      parseKpiConfig({
+        defaults: { settle: "5m", start: "2024-03-30T00:00:00Z" },
+        kpis: [
+          {
+            externalId: "kpi:changing",
+            window: { every: "1h" },
+            inputs: { flow: { externalId: "plant:flow" } },
+            value,
+          },
+        ],
+      });
+    const clock = { now: () => t.emulator.control.now() };
+    const run = async (kpis: KpiDefinition[], recompute?: { from: number; to: number }) => {
+      const { ports, subscription } = await createCdfPorts(cdf, kpis, { clock });
+      return runKpis(kpis, ports, {
+        self: SELF_ID,
+        subscription,
+        budgetMs: 60_000,
+        ...(recompute === undefined ? {} : { recompute }),
+      });
+    };
+    const stored = async () => {
+      const response = await cdf.post<{ items: Array<{ datapoints: Array<{ value?: number }> }> }>(
+        "/timeseries/data/list",
+        { items: [{ externalId: "kpi:changing" }], start: T0, end: T0 + 24 * H },
+      );
+      return response.items[0]!.datapoints.map((p) => p.value);
+    };
+    const v1 = definition("count(flow)");
+    await run(v1);
+    const counts = (await stored()).map((v) => v!);
+    expect(counts).toHaveLength(6);
+    const tenfold = counts.map((c) => c * 10);
+
+    const v2 = definition("count(flow) * 10");
+    expect((await run(v2)).kpis[0]!.summary.error).toMatch(/definition changed/);
+    const late = await run(v2, { from: T0 + 3 * H, to: T0 + 24 * H });
+    expect(late.kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+    expect(await stored()).toEqual([...counts.slice(0, 3), ...tenfold.slice(3)]);
+    const early = await run(v2, { from: T0, to: T0 + 3 * H });
+    expect(early.kpis[0]!.recompute!.changedDefinition!.complete).toBe(true);
+    const raw = new RawStateStore(documents);
+    expect((await raw.load([v2[0]!.key], "kpi-pipeline-inputs")).kpis.get(v2[0]!.key)!.configHash).toBe(
+      v1[0]!.configHash,
+    );
+
+    await t.emulator.control.setClock(T0 + 7 * H + 5 * M);
+    await feed(6, 7, 22);
+    const taken = await run(v2);
+    expect(taken.kpis[0]!.adoptedConfigHash).toBe(v2[0]!.configHash);
+    const after = await stored();
+    expect(after.slice(0, 6)).toEqual(tenfold);
+    expect(after).toHaveLength(7);
+    expect((await raw.load([v2[0]!.key], "kpi-pipeline-inputs")).kpis.get(v2[0]!.key)!.configHash).toBe(
+      v2[0]!.configHash,
+    );
   });
 });
