@@ -142,7 +142,7 @@ export interface EmulatorContext {
   emitDatapointChange(change: DatapointChange, principal: Principal | undefined): void;
   /** Time series deletions (the datapoint store drops the series' points, subscriptions their members). */
   onTimeSeriesDeleted(listener: (id: number) => void): void;
-  /** Per-function faults and settings read by the function runtime and scheduler. */
+  /** Per-function faults (the function runtime and scheduler) and subscription delivery faults. */
   faults: FunctionFaults;
   settings: EmulatorSettings;
   /** Counters for `GET /_emulator/stats` (the server adds requests per endpoint and status). */
@@ -164,6 +164,8 @@ export interface FunctionFaults {
       duplicateTickProbability?: number;
     }
   >;
+  /** Subscription externalId, or `*` for every subscription -> delivery disorder of data/list. */
+  bySubscription: Map<string, { redeliverProbability?: number; reorderPartitions?: boolean }>;
 }
 
 export interface EmulatorSettings {

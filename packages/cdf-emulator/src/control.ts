@@ -13,6 +13,7 @@ import {
   controlTimeSeriesBody,
   faultBody,
   functionFaultBody,
+  subscriptionFaultBody,
 } from "./controlRequests.js";
 import { parseRequestBody } from "./parseRequestBody.js";
 import type { PathFault, PathFaultSpec, PathFaults } from "./pathFaults.js";
@@ -39,6 +40,15 @@ export interface FunctionFaultSpec {
   duplicateTickProbability?: number;
 }
 
+export interface SubscriptionFaultSpec {
+  /** externalId of the subscription, or `*` for every subscription (its own settings win). */
+  subscription: string;
+  /** Chance (0-1) that data/list hands out a partition cursor that lags, so changes come again. */
+  redeliverProbability?: number;
+  /** Interleave partitions in an arbitrary order instead of ingestion order (each partition keeps its own). */
+  reorderPartitions?: boolean;
+}
+
 export interface EmulatorStats {
   /** `METHOD pattern` -> status -> count (e.g. `{"POST /timeseries/data/list": {"200": 12}}`). */
   requests: RequestStats;
@@ -59,6 +69,8 @@ export interface EmulatorControl {
   addFault(fault: PathFaultSpec): PathFault;
   listFaults(): PathFault[];
   addFunctionFault(fault: FunctionFaultSpec): void;
+  /** Make a subscription's data/list deliver changes again and out of order across partitions. */
+  addSubscriptionFault(fault: SubscriptionFaultSpec): void;
   clearFaults(): void;
   /** Clear every store, stats and faults; clients, tokens and the clock stay. */
   reset(): Promise<void>;
@@ -163,14 +175,27 @@ export function createControl(deps: ControlDeps): EmulatorControl {
         );
       ctx.faults.byFunction.set(key, merged);
     },
+    addSubscriptionFault(fault) {
+      const { subscription, ...settings } = parseRequestBody(
+        subscriptionFaultBody,
+        fault,
+        "subscription fault",
+      );
+      ctx.faults.bySubscription.set(subscription, {
+        ...ctx.faults.bySubscription.get(subscription),
+        ...settings,
+      });
+    },
     clearFaults() {
       pathFaults.clear();
       ctx.faults.byFunction.clear();
+      ctx.faults.bySubscription.clear();
     },
     async reset() {
       await deps.resetStores();
       pathFaults.clear();
       ctx.faults.byFunction.clear();
+      ctx.faults.bySubscription.clear();
       ctx.stats.datapointsInserted = 0;
       ctx.stats.datapointsReturned = 0;
       deps.resetRequestStats();
@@ -228,9 +253,14 @@ export function registerControlRoutes(
   route("GET", "/faults", () => ({
     paths: control.listFaults(),
     functions: Object.fromEntries(ctx.faults.byFunction),
+    subscriptions: Object.fromEntries(ctx.faults.bySubscription),
   }));
   route("POST", "/faults", (req) => {
     const body = parseRequestBody(faultBody, req.body, "POST /_emulator/faults");
+    if ("subscription" in body) {
+      control.addSubscriptionFault(body);
+      return { subscription: body.subscription, ...ctx.faults.bySubscription.get(body.subscription) };
+    }
     if ("function" in body) {
       control.addFunctionFault(body);
       return { function: body.function, ...ctx.faults.byFunction.get(body.function) };

@@ -38,9 +38,15 @@ export const functionFaultBody = z.strictObject({
   duplicateTickProbability: z.number().min(0).max(1).optional(),
 });
 
-export const faultBody = z.union([pathFaultBody, functionFaultBody], {
+export const subscriptionFaultBody = z.strictObject({
+  subscription: z.string().min(1),
+  redeliverProbability: z.number().min(0).max(1).optional(),
+  reorderPartitions: z.boolean().optional(),
+});
+
+export const faultBody = z.union([pathFaultBody, functionFaultBody, subscriptionFaultBody], {
   error:
-    'takes {"path": "<glob or regex>", "status"?: 429|500|502|503, "probability"?, "count"?, "latencyMs"?, "drop"?, "afterApply"?} or {"function": "<externalId>", "failDeploy"?, "skipTickProbability"?, "lateTickProbability"?, "lateTickMs"?, "duplicateTickProbability"?, "crashAfterDatapointWrites"?}',
+    'takes {"path": "<glob or regex>", "status"?: 429|500|502|503, "probability"?, "count"?, "latencyMs"?, "drop"?, "afterApply"?} or {"function": "<externalId>", "failDeploy"?, "skipTickProbability"?, "lateTickProbability"?, "lateTickMs"?, "duplicateTickProbability"?, "crashAfterDatapointWrites"?} or {"subscription": "<externalId or *>", "redeliverProbability"?, "reorderPartitions"?}',
 });
 
 export const clientBody = z.strictObject({

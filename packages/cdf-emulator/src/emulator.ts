@@ -110,7 +110,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     onTimeSeriesDeleted: (listener) => {
       deletedListeners.push(listener);
     },
-    faults: { byFunction: new Map() },
+    faults: { byFunction: new Map(), bySubscription: new Map() },
     settings,
     stats: { datapointsInserted: 0, datapointsReturned: 0 },
   };

@@ -10,7 +10,7 @@ export type {
   TimeSeriesInfo,
 } from "./context.js";
 export { CdfError } from "./context.js";
-export type { EmulatorControl, EmulatorStats, FunctionFaultSpec } from "./control.js";
+export type { EmulatorControl, EmulatorStats, FunctionFaultSpec, SubscriptionFaultSpec } from "./control.js";
 export {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,

@@ -12,6 +12,7 @@ import {
 } from "../context.js";
 import { STATUS_GOOD, statusCategory, statusObject } from "../datapoints/statusCode.js";
 import { readStateFile, writeStateFile } from "../stateFile.js";
+import { deliveryDisorderOf, handedOutPosition, mergeKey } from "./deliveryDisorder.js";
 import { type LogEntry, type LoggedChange, PartitionLog, type SubscribedSeries } from "./partitionLog.js";
 import { decodeSubscriptionCursor, encodeSubscriptionCursor } from "./subscriptionCursor.js";
 import { compileSubscriptionFilter, type SeriesPredicate } from "./subscriptionFilter.js";
@@ -515,15 +516,19 @@ export class SubscriptionStore implements EmulatorStore {
   #read(sub: Subscription, request: ListSubscriptionDataRequest, start: Map<number, number>): DataListResult {
     // A poll that waited while the clock jumped past retention resumes at the oldest kept change.
     const positions = new Map([...start].map(([i, p]) => [i, Math.max(p, sub.partitions[i]!.start)]));
+    const from = new Map(positions);
+    const disorder = deliveryDisorderOf(this.ctx.faults?.bySubscription, sub.externalId);
     const taken: LogEntry[] = [];
     let count = 0;
-    // Merge the partitions in global ingestion order; a whole change (one ingestion request) is
-    // returned even if it alone exceeds `limit`, as CDF documents.
+    // Merge the partitions in global ingestion order (or, under the reorder fault, another order
+    // that keeps each partition's own); a whole change (one ingestion request) is returned even
+    // if it alone exceeds `limit`, as CDF documents.
     while (count < request.limit) {
-      let best: { index: number; entry: LogEntry } | undefined;
+      let best: { index: number; entry: LogEntry; key: number } | undefined;
       for (const [index, position] of positions) {
         const entry = sub.partitions[index]!.at(position);
-        if (entry && (!best || entry.sequence < best.entry.sequence)) best = { index, entry };
+        const key = entry && mergeKey(entry, sub.internalId, disorder);
+        if (entry && key !== undefined && (!best || key < best.key)) best = { index, entry, key };
       }
       if (!best) break;
       taken.push(best.entry);
@@ -531,13 +536,19 @@ export class SubscriptionStore implements EmulatorStore {
       const change = best.entry.change;
       count += change.kind === "upsert" ? Math.max(1, change.points.length) : 1;
     }
+    const handedOut = new Map(
+      [...positions].map(([index, next]) => [
+        index,
+        handedOutPosition(sub.internalId, index, from.get(index)!, next, disorder),
+      ]),
+    );
     const result: DataListResult = {
       updates: [],
-      partitions: [...positions].map(([index, position]) => ({
+      partitions: [...handedOut].map(([index, position]) => ({
         index,
         nextCursor: encodeSubscriptionCursor({ subscription: sub.internalId, partition: index, position }),
       })),
-      hasNext: [...positions].some(([index, position]) => position < sub.partitions[index]!.end),
+      hasNext: [...handedOut].some(([index, position]) => position < sub.partitions[index]!.end),
     };
     const added: SubscribedSeries[] = [];
     const removed: SubscribedSeries[] = [];
