@@ -27,7 +27,8 @@ export async function deployFunction(
       externalId: `${options.externalId}.zip`,
       mimeType: "application/zip",
     },
-    zip,
+    // A Buffer: a bare Uint8Array did not reach the emulator as the zip's bytes.
+    Buffer.from(zip),
     true,
     true,
   );

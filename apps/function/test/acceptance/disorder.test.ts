@@ -1,7 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { functionZip } from "./functionZip.js";
 import { kpiHoles } from "./kpiHoles.js";
-import { HOUR, KPIS, MINUTE, type PlantOnEmulator, startPlantOnEmulator, T0 } from "./plantOnEmulator.js";
+import {
+  HOUR,
+  KPIS,
+  KPIS_YAML,
+  MINUTE,
+  type PlantOnEmulator,
+  startPlantOnEmulator,
+  T0,
+} from "./plantOnEmulator.js";
 import { readKpiOutputs } from "./readKpiOutputs.js";
 
 // Scenario 2 of issue 8: ten simulated hours of a 10-minute schedule in disorder: 10% of ticks
@@ -18,7 +26,7 @@ let site: PlantOnEmulator;
 
 beforeAll(async () => {
   site = await startPlantOnEmulator({
-    zip: functionZip(),
+    zip: functionZip(KPIS_YAML),
     project: "disorder",
     clock: T0 - TICK,
     historyFrom: T0 - 2 * HOUR,

@@ -1,7 +1,26 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { buildFunctionZip } from "../../src/functionZip.js";
 
-/** The function's zip as `package` builds it, with the acceptance suite's kpis.yaml. */
-export function functionZip(): Uint8Array {
-  // Until apps/function packages a zip: a stand-in built outside the repository.
-  return readFileSync(process.env.KPI_ACCEPTANCE_ZIP ?? "/tmp/acc/standin.zip");
+const app = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+/**
+ * The function's zip as `pnpm --filter @kpi-pipeline/function package -- --config <kpis.yaml>`
+ * builds it: the tsup bundle that `pnpm build` made, handler.py, and the given KPI definitions
+ * (taken as they are: the suite packages a bad kpis.yaml on purpose, which `package` refuses).
+ */
+export function functionZip(config: string | Uint8Array): Uint8Array {
+  const read = (path: string) => {
+    try {
+      return readFileSync(app(path));
+    } catch {
+      throw new Error(`apps/function/${path} is missing: run \`pnpm build\` first (pnpm test does)`);
+    }
+  };
+  return buildFunctionZip({
+    bundle: read("dist/function.js"),
+    sourceMap: read("dist/function.js.map"),
+    handler: read("python/handler.py"),
+    config: typeof config === "string" ? readFileSync(config) : config,
+  }).zip;
 }

@@ -3,7 +3,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { functionZip } from "./functionZip.js";
 import { deletePoints, insertPoints } from "./insertPoints.js";
 import { PLANT, plantPoints } from "./plant.js";
-import { DAY, HOUR, MINUTE, type PlantOnEmulator, startPlantOnEmulator, T0 } from "./plantOnEmulator.js";
+import {
+  DAY,
+  HOUR,
+  KPIS_YAML,
+  MINUTE,
+  type PlantOnEmulator,
+  startPlantOnEmulator,
+  T0,
+} from "./plantOnEmulator.js";
 
 // Scenario 3 of issue 8: three days of history, then runs while one input arrives two hours late and
 // another in stragglers up to two hours late, then corrections three days back: an overwrite, a
@@ -17,7 +25,7 @@ let site: PlantOnEmulator;
 
 beforeAll(async () => {
   site = await startPlantOnEmulator({
-    zip: functionZip(),
+    zip: functionZip(KPIS_YAML),
     project: "late-data",
     clock: NOW - TICK,
     historyFrom: T0 - 2 * HOUR,

@@ -147,7 +147,11 @@ export async function startPlantOnEmulator(options: {
     close: () => t.close(),
   };
   await site.feed(options.historyUntil);
-  site.fn = await deployFunction(t, options.zip, { externalId });
+  // The deployer sets the epoch its pointer flip writes; the function looks up its externalId itself.
+  site.fn = await deployFunction(t, options.zip, {
+    externalId,
+    envVars: { KPI_FUNCTION_EPOCH: String(options.epoch ?? 1) },
+  });
   await site.point({ functionExternalId: externalId, epoch: options.epoch ?? 1 });
   await scheduleFunction(t, site.fn, {
     cronExpression: "*/10 * * * *",

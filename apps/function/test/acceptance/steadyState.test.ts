@@ -1,6 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { functionZip } from "./functionZip.js";
-import { HOUR, MINUTE, type PlantOnEmulator, startPlantOnEmulator, T0 } from "./plantOnEmulator.js";
+import {
+  HOUR,
+  KPIS_YAML,
+  MINUTE,
+  type PlantOnEmulator,
+  startPlantOnEmulator,
+  T0,
+} from "./plantOnEmulator.js";
 
 // Scenario 1 of issue 8: the real zip, deployed through the API, runs every 10 minutes for 24
 // simulated hours (over the 23-hour DST day in Oslo) while the plant's data arrives on time. At the
@@ -12,7 +19,7 @@ let site: PlantOnEmulator;
 
 beforeAll(async () => {
   site = await startPlantOnEmulator({
-    zip: functionZip(),
+    zip: functionZip(KPIS_YAML),
     project: "steady-state",
     clock: T0 - TICK,
     historyFrom: T0 - 2 * HOUR,

@@ -1,7 +1,16 @@
 import { DEFAULT_STATE_LOCATION } from "@kpi-pipeline/cdf";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { callResponse } from "./functionCalls.js";
 import { functionZip } from "./functionZip.js";
-import { HOUR, KPIS, MINUTE, type PlantOnEmulator, startPlantOnEmulator, T0 } from "./plantOnEmulator.js";
+import {
+  HOUR,
+  KPIS,
+  KPIS_YAML,
+  MINUTE,
+  type PlantOnEmulator,
+  startPlantOnEmulator,
+  T0,
+} from "./plantOnEmulator.js";
 import { readKpiOutputs } from "./readKpiOutputs.js";
 
 // Scenario 4 of issue 8: while the active-version pointer names another version (another epoch of
@@ -15,7 +24,7 @@ let site: PlantOnEmulator;
 
 beforeAll(async () => {
   site = await startPlantOnEmulator({
-    zip: functionZip(),
+    zip: functionZip(KPIS_YAML),
     project: "fence",
     clock: T0 + 2 * HOUR - TICK,
     historyFrom: T0 - 2 * HOUR,
@@ -67,6 +76,11 @@ describe("the fence", () => {
 
     const fenced = (await site.calls()).slice(calls);
     expect(fenced.map((c) => c.status)).toEqual(["Completed", "Completed", "Completed", "Completed"]);
+    for (const call of fenced)
+      expect(await callResponse(site.t, site.fn, call.id)).toMatchObject({
+        status: "fenced",
+        self: "kpi-function@1",
+      });
     expect(await readKpiOutputs(site.t, KPIS)).toEqual(outputs);
     expect(await stateRows()).toEqual(state);
     // Four ticks' windows are due now, so the fence is what kept them out.
