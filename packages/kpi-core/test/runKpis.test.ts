@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { computeKpis } from "../src/engine.js";
+import type { KpiDefinition } from "../src/kpiDefinition.js";
 import { type InputSeries, STATUS_BAD } from "../src/model.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
@@ -111,6 +112,7 @@ async function correct(w: World, seed: number): Promise<void> {
 function truth(
   w: World,
   now: number,
+  kpis: readonly KpiDefinition[] = KPIS,
 ): Map<string, Array<{ timestamp: number; value: number; status: number }>> {
   const series = new Map<string, InputSeries>();
   for (const name of ["flow", "units", "mode"]) {
@@ -118,13 +120,13 @@ function truth(
     for (const p of w.store.points({ externalId: name })) b.append(p.timestamp, p.value, p.status);
     series.set(name, { points: b.build(), isStep: false });
   }
-  const requests = KPIS.map((kpi) => ({
+  const requests = kpis.map((kpi) => ({
     kpi,
     windows: windowsBetween(kpi.window, kpi.startMs!, now - kpi.settleMs),
   }));
   const results = computeKpis(requests, series);
   return new Map(
-    KPIS.map((kpi, i) => [
+    kpis.map((kpi, i) => [
       kpi.key,
       results[i]!.map((d) =>
         d.status === "Good"
@@ -652,6 +654,56 @@ describe("runKpis recompute (backfill mode)", () => {
     expect(taken.kpis[0]!.summary.error).toBeUndefined();
     expect(w.state.kpiState(flow.key)!.configHash).toBe(flow.configHash);
     expect(outputs(w)).toEqual(truth(w, w.clock.now()));
+  });
+
+  it("a scheduled run takes the new hash only when every datapoint of the output is the new definition's", async () => {
+    const [doubled] = parseKpiConfig({
+      defaults: { start: "2024-01-01T00:00:00Z", settle: "5m" },
+      kpis: [
+        {
+          externalId: "kpi:flow",
+          window: { every: "1h" },
+          inputs: { flow: { externalId: "flow", clean: [{ spike: { window: 5 } }] } },
+          value: "twa(flow) * 2",
+        },
+      ],
+    });
+    const v2 = [doubled!, ...KPIS.slice(1)];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: -3, max: 9 }), fc.integer({ min: 1, max: 8 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.integer({ min: 1, max: 4 }),
+        async (parts, batchWindows) => {
+          const w = world();
+          feed(w, -2, 7, 1);
+          w.clock.set(T0 + 6 * H + 5 * M);
+          await runKpis(KPIS, w.ports, OPTIONS);
+          w.clock.set(T0 + 6 * H + 30 * M);
+          for (const [fromH, hours] of parts) {
+            await runKpis(v2, w.ports, {
+              ...OPTIONS,
+              batchWindows,
+              recompute: { from: T0 + fromH * H, to: T0 + (fromH + hours) * H, kpis: [doubled!.key] },
+            });
+          }
+          const report = await runKpis(v2, w.ports, OPTIONS);
+          const covered = [0, 1, 2, 3, 4, 5].every((h) => parts.some(([f, n]) => f <= h && h < f + n));
+          const stored = w.store.points(doubled!.series);
+          const expected = truth(w, w.clock.now(), v2).get(doubled!.key)!;
+          if (report.kpis[0]!.adoptedConfigHash !== undefined) {
+            expect(stored).toEqual(expected);
+          } else {
+            expect(report.kpis[0]!.summary.error).toMatch(/definition changed/);
+            expect(stored.filter((p, i) => p.value !== expected[i]!.value).length).toBeGreaterThan(0);
+          }
+          expect(report.kpis[0]!.adoptedConfigHash).toBe(covered ? doubled!.configHash : undefined);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it("takes no new hash from progress that replaced another stored hash, or is for another definition", async () => {
