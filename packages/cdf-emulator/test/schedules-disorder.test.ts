@@ -38,6 +38,15 @@ def handle(data, function_call_info):
         os.remove(lock)
     return {"overlapped": False}
 `;
+// Asks the emulator for something and returns the answer's Date header: the time the call can see.
+const CLOCK_READER = `
+import urllib.request
+def handle(client, function_call_info):
+    name, value = client.config.credentials.authorization_header()
+    url = client.config.base_url + "/api/v1/projects/" + client.config.project + "/functions/limits"
+    with urllib.request.urlopen(urllib.request.Request(url, headers={name: value})) as answer:
+        return {"date": answer.headers["Date"], "info": function_call_info}
+`;
 const QUICK = `
 def handle(function_call_info):
     return function_call_info
@@ -156,6 +165,31 @@ describe("late ticks", () => {
     expect(() => emulator.control.addFunctionFault({ function: "x", skipTickProbability: 2 })).toThrow(
       /skipTickProbability/,
     );
+  });
+});
+
+describe("the time a call sees", () => {
+  it("the Date header of the emulator's answers is the call's virtual start, 2 minutes after a late tick's scheduled_time", async () => {
+    const fn = await deploy(emulator, client, "clock-reader", { "handler.py": CLOCK_READER });
+    await schedule({ name: "s", cronExpression: "*/10 * * * *", functionId: fn.id });
+    emulator.control.addFunctionFault({
+      function: "clock-reader",
+      lateTickProbability: 1,
+      lateTickMs: 2 * MINUTE,
+    });
+    await emulator.control.setClock(T0 + 12 * MINUTE);
+    const [call] = await callsOf(fn.id);
+    expect(call).toMatchObject({
+      status: "Completed",
+      scheduledTime: T0 + 10 * MINUTE,
+      startTime: T0 + 12 * MINUTE,
+    });
+    const response = (await responseOf(fn.id, (call as CallBody).id)) as {
+      date: string;
+      info: { scheduled_time: number };
+    };
+    expect(Date.parse(response.date)).toBe(T0 + 12 * MINUTE);
+    expect(response.info.scheduled_time).toBe(T0 + 10 * MINUTE);
   });
 });
 
