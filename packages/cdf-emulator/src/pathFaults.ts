@@ -100,24 +100,33 @@ export class PathFaults {
     this.#faults.length = 0;
   }
 
-  /** Decide what happens to a request; each matching fault with budget left may fire. */
+  /**
+   * Decide what happens to a request; each matching fault with budget left may fire. `afterApply`
+   * faults are drawn only when no other fault stops the request first: a request that is never
+   * applied cannot be failed after applying, and must not spend their count.
+   */
   decide(method: string, paths: string[]): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0, drop: false };
-    for (const fault of this.#faults) {
-      if (fault.method && fault.method.toUpperCase() !== method) continue;
-      if (!paths.some((p) => fault.matcher.test(p))) continue;
-      if (fault.count !== undefined && fault.hits >= fault.count) continue;
-      if (fault.probability !== undefined && this.#random() >= fault.probability) continue;
+    const fires = (fault: PathFault & { matcher: RegExp }) => {
+      if (fault.method && fault.method.toUpperCase() !== method) return false;
+      if (!paths.some((p) => fault.matcher.test(p))) return false;
+      if (fault.count !== undefined && fault.hits >= fault.count) return false;
+      if (fault.probability !== undefined && this.#random() >= fault.probability) return false;
       fault.hits++;
       decision.latencyMs += fault.latencyMs ?? 0;
-      if (fault.afterApply) {
-        const after = (decision.afterApply ??= { drop: false });
-        if (fault.drop) after.drop = true;
-        if (fault.status !== undefined && after.status === undefined) after.status = fault.status;
-        continue;
-      }
+      return true;
+    };
+    for (const fault of this.#faults) {
+      if (fault.afterApply || !fires(fault)) continue;
       if (fault.drop) decision.drop = true;
       if (fault.status !== undefined && decision.status === undefined) decision.status = fault.status;
+    }
+    if (decision.drop || decision.status !== undefined) return decision;
+    for (const fault of this.#faults) {
+      if (!fault.afterApply || !fires(fault)) continue;
+      const after = (decision.afterApply ??= { drop: false });
+      if (fault.drop) after.drop = true;
+      if (fault.status !== undefined && after.status === undefined) after.status = fault.status;
     }
     return decision;
   }

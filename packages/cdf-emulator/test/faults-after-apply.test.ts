@@ -117,6 +117,27 @@ describe("afterApply faults", () => {
     expect(byIds.status).toBe(400);
   });
 
+  it("a fault that stops the request first wins, and the afterApply fault keeps its count for a request that is applied", async () => {
+    emulator.control.addFault({ path: "*/timeseries", method: "POST", status: 503, count: 1 });
+    emulator.control.addFault({
+      path: "*/timeseries",
+      method: "POST",
+      status: 500,
+      afterApply: true,
+      count: 1,
+    });
+    const create = (externalId: string) => api("/timeseries", { items: [{ externalId }] });
+    expect((await create("first")).status).toBe(503);
+    expect((await create("second")).status).toBe(500);
+    expect((await create("third")).status).toBe(201);
+    const byIds = await api("/timeseries/byids", {
+      items: [{ externalId: "first" }, { externalId: "second" }, { externalId: "third" }],
+      ignoreUnknownIds: true,
+    });
+    const found = ((await byIds.json()) as { items: Array<{ externalId: string }> }).items;
+    expect(found.map((ts) => ts.externalId).sort()).toEqual(["second", "third"]);
+  });
+
   it("refuses an afterApply fault that does nothing after, or answers 429", async () => {
     const add = (body: unknown) =>
       fetch(`${emulator.baseUrl}/_emulator/faults`, {
