@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { withoutSecrets } from "@kpi-pipeline/cdf";
+import { cdfSettingsFromToken, withoutSecrets } from "@kpi-pipeline/cdf";
 import { parseFunctionInput } from "./functionInput.js";
 import { jsonLog, type Log } from "./jsonLog.js";
 import { readBounded } from "./readBounded.js";
@@ -28,13 +28,17 @@ export async function functionMain(io: MainIo): Promise<number> {
     const input = parseFunctionInput(await readBounded(io.stdin));
     secrets.push(input.token);
     const config = await readConfig(io.dir);
-    const result = await runFunction(input, {
-      config,
-      env: io.env,
-      version: await versionOf(io.dir),
-      log,
-      ...(io.elapsed === undefined ? {} : { elapsed: io.elapsed }),
-    });
+    const settings = cdfSettingsFromToken(input);
+    const result = await runFunction(
+      { data: input.data, callInfo: input.callInfo, settings },
+      {
+        config,
+        env: io.env,
+        version: await versionOf(io.dir),
+        log,
+        ...(io.elapsed === undefined ? {} : { elapsed: io.elapsed }),
+      },
+    );
     io.stdout(`${withoutSecrets(JSON.stringify(result), secrets)}\n`);
     return 0;
   } catch (error) {
@@ -45,7 +49,7 @@ export async function functionMain(io: MainIo): Promise<number> {
   }
 }
 
-async function readConfig(dir: string): Promise<{ text: string; source: string }> {
+export async function readConfig(dir: string): Promise<{ text: string; source: string }> {
   const path = join(dir, "kpis.yaml");
   try {
     return { text: await readFile(path, "utf8"), source: "kpis.yaml" };

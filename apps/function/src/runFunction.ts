@@ -1,4 +1,4 @@
-import { cdfSettingsFromToken, connectCdf, createCdfPorts } from "@kpi-pipeline/cdf";
+import { type CdfSettings, connectCdf, createCdfPorts } from "@kpi-pipeline/cdf";
 import {
   KpiConfigError,
   type KpiDefinition,
@@ -9,7 +9,7 @@ import {
 import type { CallData } from "./callData.js";
 import { dryRunPorts } from "./dryRunPorts.js";
 import { elapsedClock } from "./elapsedClock.js";
-import type { FunctionInput } from "./functionInput.js";
+import type { CallInfo } from "./functionInput.js";
 import { FunctionInputError } from "./functionInputError.js";
 import { type FunctionResult, functionResult } from "./functionResult.js";
 import type { Log } from "./jsonLog.js";
@@ -35,8 +35,16 @@ export interface FunctionEnvironment {
   elapsed?: () => number;
 }
 
+/** One call: what it asks for, where it runs, and with whose credentials. */
+export interface FunctionCall {
+  data: CallData;
+  callInfo: CallInfo;
+  /** The call's token in CDF; client credentials from CDF_* for a local run. */
+  settings: CdfSettings;
+}
+
 export async function runFunction(
-  input: FunctionInput,
+  input: FunctionCall,
   environment: FunctionEnvironment,
 ): Promise<FunctionResult> {
   const elapsed = environment.elapsed ?? (() => performance.now());
@@ -46,7 +54,7 @@ export async function runFunction(
   const kpis = definitions(environment.config);
   if (data.mode === "backfill") checkKpiKeys(data, kpis);
 
-  const cdf = await connectCdf(cdfSettingsFromToken(input), { appId: "kpi-pipeline-function" });
+  const cdf = await connectCdf(input.settings, { appId: "kpi-pipeline-function" });
   const start = await serverStart(cdf);
   const budgetMs = budgetOf(data, start.timeoutMs);
   // Half of what the budget leaves before CDF's timeout: a batch that started just before the

@@ -8,6 +8,7 @@ import {
   DEFAULT_STATE_LOCATION,
   RawDocumentStore,
 } from "@kpi-pipeline/cdf";
+import type { EmulatorSettings } from "@kpi-pipeline/cdf-emulator";
 import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
 import { functionMain } from "../src/functionMain.js";
 
@@ -34,7 +35,8 @@ kpis:
 export interface FunctionSite {
   t: TestEmulator;
   dir: string;
-  token: string;
+  /** The token the last call was given. */
+  readonly token: string;
   /** Inserts the input's points for minutes [from, to) (value = minute of the day). */
   feed(from: number, to: number): Promise<void>;
   point(version: { functionExternalId: string; epoch: number } | undefined): Promise<void>;
@@ -50,20 +52,34 @@ export interface FunctionSite {
   close(): Promise<void>;
 }
 
-export async function startFunctionSite(options: { clock: number; yaml?: string }): Promise<FunctionSite> {
-  const t = await createTestEmulator({ project: "fn", clock: new Date(options.clock).toISOString() });
+export async function startFunctionSite(options: {
+  clock: number;
+  yaml?: string;
+  settings?: Partial<EmulatorSettings>;
+}): Promise<FunctionSite> {
+  const t = await createTestEmulator({
+    project: "fn",
+    clock: new Date(options.clock).toISOString(),
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
+  });
   const dir = await mkdtemp(join(tmpdir(), "kpi-function-"));
   await writeFile(join(dir, "kpis.yaml"), options.yaml ?? KPIS_YAML);
   await t.client.timeseries.create([{ externalId: "in:flow" }]);
-  const token = t.emulator.control.token();
-  const cdf = await connectCdf(
-    cdfSettingsFromToken({ project: t.emulator.project, baseUrl: t.emulator.baseUrl, token }),
-  );
-  const documents = new RawDocumentStore(cdf, DEFAULT_STATE_LOCATION);
+  // Tokens expire on the virtual clock (1 h): every use gets a fresh one, as every CDF call does.
+  const documents = async () => {
+    const token = t.emulator.control.token();
+    const cdf = await connectCdf(
+      cdfSettingsFromToken({ project: t.emulator.project, baseUrl: t.emulator.baseUrl, token }),
+    );
+    return new RawDocumentStore(cdf, DEFAULT_STATE_LOCATION);
+  };
+  let lastToken = "";
   const site: FunctionSite = {
     t,
     dir,
-    token,
+    get token() {
+      return lastToken;
+    },
     async feed(from, to) {
       const datapoints = [];
       for (let ts = from; ts < to; ts += MINUTE)
@@ -75,22 +91,17 @@ export async function startFunctionSite(options: { clock: number; yaml?: string 
         await t.client.raw.deleteRows(DEFAULT_STATE_LOCATION.db, DEFAULT_STATE_LOCATION.table, [
           { key: ACTIVE_VERSION_KEY },
         ]);
-      } else await documents.put(ACTIVE_VERSION_KEY, { ...version, previous: null });
+      } else await (await documents()).put(ACTIVE_VERSION_KEY, { ...version, previous: null });
     },
     async call(call = {}) {
-      const fn = await t.client
-        .post<{ items: Array<{ id: number }> }>(`/api/v1/projects/fn/functions/byids`, {
-          data: { items: [{ externalId: "kpi-function" }], ignoreUnknownIds: true },
-        })
-        .catch(() => undefined);
       const payload =
         call.stdin ??
         JSON.stringify({
           data: call.data ?? { mode: "scheduled" },
-          function_call_info: call.callInfo ?? { function_id: fn?.data.items[0]?.id ?? 1, call_id: 1 },
+          function_call_info: call.callInfo ?? { function_id: 1, call_id: 1 },
           project: t.emulator.project,
           baseUrl: t.emulator.baseUrl,
-          token: call.token ?? token,
+          token: call.token ?? (lastToken = t.emulator.control.token()),
         });
       let stdout = "";
       let stderr = "";
@@ -115,6 +126,7 @@ export async function startFunctionSite(options: { clock: number; yaml?: string 
         limit: 10_000,
         includeStatus: true,
         ignoreBadDataPoints: false,
+        ignoreUnknownIds: true,
       } as never);
       return (items[0]?.datapoints ?? []).map((d) => ({
         timestamp: (d.timestamp as Date).getTime(),
