@@ -58,9 +58,11 @@ export function parseFunctionInput(text: string): FunctionInput {
       if (issue.code === "unrecognized_keys")
         return `unknown keys ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
       const where = issue.path.map(String).join(".") || "the input";
-      return issue.code === "invalid_type" && issue.input === undefined
+      const given = typeof json === "object" && json !== null && String(issue.path[0]) in json;
+      if (issue.code !== "invalid_type") return `${where}: ${issue.message}`;
+      return !given && issue.path.length === 1
         ? `${where} is missing`
-        : `${where}: ${issue.message}`;
+        : `${where} must be a ${issue.expected}`;
     });
     throw new FunctionInputError(`The function's input on stdin is wrong: ${problems.join("; ")}`);
   }
