@@ -47,6 +47,18 @@ def handle(client, function_call_info):
     with urllib.request.urlopen(urllib.request.Request(url, headers={name: value})) as answer:
         return {"date": answer.headers["Date"], "info": function_call_info}
 `;
+// Writes one datapoint, then stays a moment so that a call started with it is still running.
+const ONE_WRITE = `
+import json, time, urllib.request
+def handle(client, function_call_info):
+    name, value = client.config.credentials.authorization_header()
+    url = client.config.base_url + "/api/v1/projects/" + client.config.project + "/timeseries/data"
+    body = {"items": [{"externalId": "written", "datapoints": [{"timestamp": function_call_info["call_id"] % 1000000, "value": 1}]}]}
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={name: value, "content-type": "application/json"})
+    urllib.request.urlopen(request).read()
+    time.sleep(0.8)
+    return {}
+`;
 const QUICK = `
 def handle(function_call_info):
     return function_call_info
@@ -214,6 +226,25 @@ describe("duplicated ticks", () => {
       const responses = await Promise.all(pair.map((c) => responseOf(fn.id, c.id)));
       expect(responses).toContainEqual({ overlapped: true });
     }
+  });
+});
+
+describe("overlapping calls and the crash fault", () => {
+  it("two calls of one duplicated tick share the schedule's session, but each counts only its own writes", async () => {
+    emulator.control.createTimeSeries([{ externalId: "written" }]);
+    const fn = await deploy(emulator, client, "one-write", { "handler.py": ONE_WRITE });
+    await schedule({ name: "s", cronExpression: "*/10 * * * *", functionId: fn.id });
+    emulator.control.addFunctionFault({
+      function: "one-write",
+      duplicateTickProbability: 1,
+      crashAfterDatapointWrites: 2,
+    });
+    await emulator.control.setClock(T0 + 10 * MINUTE);
+    const calls = await callsOf(fn.id);
+    expect(calls.map((c) => [c.status, c.scheduledTime, c.error?.message])).toEqual([
+      ["Completed", T0 + 10 * MINUTE, undefined],
+      ["Completed", T0 + 10 * MINUTE, undefined],
+    ]);
   });
 });
 

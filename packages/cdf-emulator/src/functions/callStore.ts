@@ -43,7 +43,9 @@ export interface SavedCalls {
 interface RunningCall {
   process: RunningProcess;
   done: Promise<void>;
-  /** Datapoint write requests made with the call's session (for the crash fault). */
+  /** The bearer token the call was given: its requests, even when calls of one schedule overlap. */
+  token: string;
+  /** Datapoint write requests made with the call's token (for the crash fault). */
   writeRequests: number;
   lastWritePrincipal?: Principal;
 }
@@ -178,6 +180,7 @@ export class CallStore {
             trace: null,
           }),
       ),
+      token,
       writeRequests: 0,
     };
     this.#running.set(call.id, running);
@@ -251,12 +254,16 @@ export class CallStore {
     };
   }
 
-  /** The crash fault counts write requests (one principal object per request) per session. */
+  /**
+   * The crash fault counts write requests (one principal object per request) per call, by the
+   * call's own token: calls of one schedule share its session and may run at the same time
+   * (late or duplicated ticks), and one call's writes must not crash another.
+   */
   #onDatapointWrite(principal: Principal | undefined): void {
     if (principal?.sessionId === undefined) return;
     for (const [id, running] of this.#running) {
       const call = this.#records.get(id);
-      if (!call || call.sessionId !== principal.sessionId || call.status !== "Running") continue;
+      if (!call || running.token !== principal.token || call.status !== "Running") continue;
       const fn = this.#functions.get(call.functionId);
       const crashAfter = fn ? this.#functions.faultsOf(fn)?.crashAfterDatapointWrites : undefined;
       if (crashAfter === undefined) continue;
