@@ -1,0 +1,79 @@
+import type { KpiRunReport, RunReport } from "@kpi-pipeline/kpi-core";
+import fc from "fast-check";
+import { expect, it } from "vitest";
+import { functionResult, MAX_LISTED, MAX_RESULT_BYTES } from "../src/functionResult.js";
+
+// CDF refuses a response over 1 MB: whatever the run reports, the result stays under it, its
+// totals are the sums of every KPI, and cut lists say how much they left out.
+
+const summary = fc.record({
+  due: fc.nat(100_000),
+  dirty: fc.nat(100_000),
+  backlog: fc.nat(100_000),
+  pendingSpans: fc.nat(100),
+  pointsRead: fc.nat(1e9),
+  error: fc.option(fc.string({ maxLength: 5_000 }), { nil: undefined }),
+});
+
+const report = fc.array(summary, { maxLength: 3_000 }).map(
+  (summaries): RunReport => ({
+    at: 0,
+    fenced: false,
+    cursorsCommitted: true,
+    kpis: summaries.map(
+      (s, i): KpiRunReport => ({
+        key: `kpi:${"x".repeat(200)}:${i}`,
+        summary: { at: 0, noValue: { noData: 1 }, requests: 1, durationMs: 1, ...s },
+      }),
+    ),
+  }),
+);
+
+it("stays under 1 MB with totals over every KPI", () => {
+  fc.assert(
+    fc.property(report, (run) => {
+      const result = functionResult({
+        data: { mode: "scheduled" },
+        version: "v",
+        self: "f@1",
+        at: 0,
+        clock: "server",
+        budgetMs: 1,
+        elapsedMs: 1,
+        requests: 1,
+        report: run,
+      });
+      expect(new TextEncoder().encode(JSON.stringify(result)).length).toBeLessThan(MAX_RESULT_BYTES);
+      const failed = run.kpis.filter((k) => k.summary.error !== undefined).length;
+      expect(result.kpis.total).toBe(run.kpis.length);
+      expect(result.kpis.failed).toBe(failed);
+      expect(result.kpis.due).toBe(run.kpis.reduce((n, k) => n + k.summary.due, 0));
+      expect(result.kpis.noValue).toEqual(run.kpis.length === 0 ? {} : { noData: run.kpis.length });
+      expect(result.failures.length).toBe(Math.min(MAX_LISTED, failed));
+      expect(result.omitted?.failures ?? 0).toBe(Math.max(0, failed - MAX_LISTED));
+      const behind = run.kpis.filter((k) => k.summary.backlog > 0 || k.summary.pendingSpans > 0).length;
+      expect(result.status).toBe(failed > 0 || behind > 0 ? "incomplete" : "completed");
+    }),
+    { numRuns: 30 },
+  );
+});
+
+it("says fenced and deadline as such", () => {
+  const base = {
+    data: { mode: "scheduled" as const },
+    version: "v",
+    self: "f@1",
+    at: 0,
+    clock: "wall" as const,
+    budgetMs: 1,
+    elapsedMs: 1,
+    requests: 3,
+  };
+  expect(
+    functionResult({ ...base, report: { at: 0, fenced: true, cursorsCommitted: false, kpis: [] } }).status,
+  ).toBe("fenced");
+  expect(functionResult({ ...base, report: undefined })).toMatchObject({
+    status: "deadline",
+    cursorsCommitted: false,
+  });
+});
