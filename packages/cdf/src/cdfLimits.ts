@@ -10,6 +10,8 @@ export const CDF_LIMITS = {
   listItems: 100,
   /** Raw points per /timeseries/data/list request, summed over the items' limits. */
   listPoints: 100_000,
+  /** Aggregate datapoints (intervals) per /timeseries/data/list request, summed over the items' limits. */
+  listAggregates: 10_000,
   /** Items per /timeseries/data insert. */
   insertItems: 10_000,
   /** Points per /timeseries/data insert, over all items. */

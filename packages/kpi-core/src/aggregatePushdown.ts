@@ -29,7 +29,7 @@ export interface AggregatePushdown {
   /** The key of one input's aggregates: the grid and the status filter decide every number. */
   tableKey(spec: InputSpec): string;
   /**
-   * Whether CDF's intervals are exactly the windows in [from, to) (both window boundaries).
+   * Whether CDF's intervals are exactly the windows in [from, to): both are window boundaries.
    * Calendar windows: every boundary on a 15-minute step of UTC (CDF refuses other offsets) and
    * no change of UTC offset within an hour of it, where zones disagree on which local midnight
    * counts (kpi-core takes the later of two, a library may take the earlier).
@@ -89,7 +89,13 @@ function intervalsOf(window: WindowSpec): Intervals | undefined {
     for (const [unit, ms, most] of FIXED_UNITS) {
       const multiple = window.everyMs / ms;
       if (window.offsetMs % ms === 0 && Number.isInteger(multiple) && multiple <= most) {
-        return { granularity: `${multiple}${unit}`, timeZone: undefined, fits: () => true };
+        const onGrid = (t: number) => (t - window.offsetMs) % window.everyMs === 0;
+        return {
+          granularity: `${multiple}${unit}`,
+          timeZone: undefined,
+          // CDF's first interval starts at the query's start: it must be a window start.
+          fits: (from, to) => to > from && onGrid(from) && onGrid(to),
+        };
       }
     }
     return undefined;
@@ -102,9 +108,9 @@ function intervalsOf(window: WindowSpec): Intervals | undefined {
     granularity: window.unit === "day" ? "1d" : "1mo",
     timeZone: utc ? undefined : window.timeZone,
     fits: (from, to) => {
-      if (utc) return true;
       const windows = windowsBetween(window, from, to);
-      if (windows.length === 0) return false;
+      if (windows.length === 0 || windows[0]!.start !== from || windows.at(-1)!.end !== to) return false;
+      if (utc) return true;
       const boundaries = [...windows.map((w) => w.start), windows.at(-1)!.end];
       return boundaries.every(
         (b) => b % QUARTER_HOUR_MS === 0 && zone.offset(b - HOUR_MS) === zone.offset(b + HOUR_MS),
