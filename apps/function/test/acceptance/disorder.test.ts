@@ -1,6 +1,8 @@
+import { DEFAULT_SUBSCRIPTION_PREFIX } from "@kpi-pipeline/cdf";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { functionZip } from "./functionZip.js";
 import { kpiHoles } from "./kpiHoles.js";
+import { PLANT } from "./plant.js";
 import {
   HOUR,
   KPIS,
@@ -13,9 +15,10 @@ import {
 import { readKpiOutputs } from "./readKpiOutputs.js";
 
 // Scenario 2 of issue 8: ten simulated hours of a 10-minute schedule in disorder: 10% of ticks
-// skipped, a 3-hour outage of the function runtime (no tick runs), overlapping calls, 5% of calls
-// crashed after some of their writes and before their checkpoint, two 429 storms and 2% of all
-// requests answered 500, 502 or 503. No KPI ever has a hole, and once the disorder is over the next
+// skipped, 10% late (starting with the next tick's call), 5% duplicated, a 3-hour outage of the
+// function runtime (no tick runs), overlapping calls, 5% of calls crashed after some of their
+// writes and before their checkpoint, two 429 storms, 2% of all requests answered 500, 502 or 503,
+// writes applied and then failed, subscription changes delivered again and out of order. No KPI ever has a hole, and once the disorder is over the next
 // run leaves every closed window equal to `kpi-backfill evaluate`.
 
 const TICK = 10 * MINUTE;
@@ -31,6 +34,20 @@ beforeAll(async () => {
     clock: T0 - TICK,
     historyFrom: T0 - 2 * HOUR,
     historyUntil: T0 - TICK,
+  });
+  // The function keeps the subscription it finds; with three partitions, reordering across them is possible.
+  await site.t.client.post(`/api/v1/projects/${site.t.emulator.project}/timeseries/subscriptions`, {
+    data: {
+      items: [
+        {
+          externalId: `${DEFAULT_SUBSCRIPTION_PREFIX}-0`,
+          name: "KPI inputs",
+          partitionCount: 3,
+          timeSeriesIds: PLANT.flatMap((s) => ("externalId" in s.ref ? [s.ref.externalId] : [])),
+          instanceIds: PLANT.flatMap((s) => ("instanceId" in s.ref ? [s.ref.instanceId] : [])),
+        },
+      ],
+    },
   });
 });
 afterEach(() => site.t.assertContract());
@@ -66,10 +83,38 @@ describe("disorder", () => {
       control.addFunctionFault({
         function: fn,
         skipTickProbability: tick >= OUTAGE.from && tick < OUTAGE.to ? 1 : 0.1,
+        // A late tick's call starts with the next tick's, and runs beside it.
+        lateTickProbability: 0.1,
+        lateTickMs: TICK,
+        duplicateTickProbability: 0.05,
         crashAfterDatapointWrites: next() < 0.05 ? (crashes++, 1 + Math.floor(next() * 3)) : undefined,
       });
+      // Changes come again (lagging cursors) and partitions interleave in any order.
+      control.addSubscriptionFault({ subscription: "*", redeliverProbability: 0.3, reorderPartitions: true });
       for (const status of [500, 502, 503] as const)
         control.addFault({ path: "*", status, probability: 0.02 / 3 });
+      // Applied, then failed: the write (or state save) lands and the answer is a 503 or a dropped connection.
+      control.addFault({
+        path: "*/timeseries/data",
+        method: "POST",
+        status: 503,
+        probability: 0.03,
+        afterApply: true,
+      });
+      control.addFault({
+        path: "*/timeseries/data",
+        method: "POST",
+        drop: true,
+        probability: 0.01,
+        afterApply: true,
+      });
+      control.addFault({
+        path: "*/raw/dbs/*/rows",
+        method: "POST",
+        status: 503,
+        probability: 0.03,
+        afterApply: true,
+      });
       if (STORMS.includes(tick))
         control.addFault({ path: "*/timeseries/data*", status: 429, probability: 0.8, count: 5 });
       // One tick in ten starts its call and moves on: the next tick's call runs beside it.
@@ -93,12 +138,23 @@ describe("disorder", () => {
     const calls = await site.calls();
     const ticks = (END - T0) / TICK + 1;
     // The disorder happened: ticks were skipped, calls crashed and overlapped, the storms hit.
-    expect(calls.length).toBeLessThan(ticks - (OUTAGE.to - OUTAGE.from) / TICK);
+    expect(new Set(calls.map((c) => c.scheduledTime)).size).toBeLessThan(
+      ticks - (OUTAGE.to - OUTAGE.from) / TICK,
+    );
     expect(calls.some((c) => c.status === "Failed" && /crash/i.test(c.error?.message ?? ""))).toBe(true);
-    expect([crashes > 0, overlaps > 0, stormHits > 0]).toEqual([true, true, true]);
+    const late = calls.filter((c) => c.scheduledTime !== undefined && c.startTime > c.scheduledTime);
+    const scheduled = calls.map((c) => c.scheduledTime);
+    const duplicated = scheduled.filter((time, i) => scheduled.indexOf(time) !== i);
+    expect({
+      crashes: crashes > 0,
+      overlaps: overlaps > 0,
+      stormHits: stormHits > 0,
+      late: late.length > 0,
+      duplicated: duplicated.length > 0,
+    }).toEqual({ crashes: true, overlaps: true, stormHits: true, late: true, duplicated: true });
 
     await site.advanceTo(END + TICK);
     expect(kpiHoles(KPIS, await readKpiOutputs(site.t, KPIS))).toEqual([]);
     expect(await site.differencesFromEvaluate()).toEqual([]);
-  });
+  }, 900_000);
 });

@@ -75,7 +75,7 @@ describe("late and corrected data", () => {
       await site.advanceTo(tick);
       expect(await site.differencesFromEvaluate(), new Date(tick).toISOString()).toEqual([]);
     }
-  });
+  }, 600_000);
 
   it("an overwrite, a deleted range and a Bad correction three days back are recomputed by the next run", async () => {
     const flowPoint = plantPoints(FLOW!, T0 + HOUR, T0 + 2 * HOUR).find(

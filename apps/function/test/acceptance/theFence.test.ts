@@ -88,5 +88,5 @@ describe("the fence", () => {
 
     await tickWith(SELF);
     expect(await site.differencesFromEvaluate()).toEqual([]);
-  });
+  }, 600_000);
 });
