@@ -95,6 +95,20 @@ describe("aggregatePushdown: which KPIs take CDF's aggregates", () => {
     expect(p.tableKey(p.inputs[0]!)).not.toBe(p.tableKey(p.inputs[1]!));
   });
 
+  it("a span fits only when it starts and ends on window boundaries (CDF's first interval starts at the query's start)", () => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const quarterPast = aggregatePushdown(one("max(x)", { every: "1h", offset: "15m" }))!;
+    expect(quarterPast.fits(t0 + 15 * M, t0 + 3 * H + 15 * M)).toBe(true);
+    expect(quarterPast.fits(t0, t0 + 3 * H + 15 * M)).toBe(false);
+    expect(quarterPast.fits(t0 + 15 * M, t0 + 3 * H)).toBe(false);
+    expect(quarterPast.fits(t0 + 15 * M, t0 + 15 * M)).toBe(false);
+    const oslo = aggregatePushdown(one("max(x)", { every: "1d", timeZone: "Europe/Oslo" }))!;
+    const midnight = Date.UTC(2023, 11, 31, 23);
+    expect(oslo.fits(midnight, midnight + 48 * H)).toBe(true);
+    expect(oslo.fits(midnight + H, midnight + 48 * H)).toBe(false);
+    expect(oslo.fits(midnight, midnight + 47 * H)).toBe(false);
+  });
+
   it("Oslo's DST days fit (the change is hours from midnight); zones changing at midnight or off the quarter hour do not", () => {
     const oslo = aggregatePushdown(one("max(x)", { every: "1d", timeZone: "Europe/Oslo" }))!;
     const spring = Date.UTC(2024, 2, 30, 23); // 2024-03-31 00:00 CET: a 23 h day
