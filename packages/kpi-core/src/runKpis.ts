@@ -179,8 +179,12 @@ export async function runKpis(
     let hashChanged = storedState !== undefined && storedState.configHash !== kpi.configHash;
     let adopted = false;
     if (recompute === undefined && hashChanged) {
+      // An output without datapoints holds nothing of the old definition to mix with.
       const progress = stored.recomputes.get(kpi.key);
-      if (progress !== undefined && finished(progress, state, kpi.configHash, firstStart, first.start)) {
+      if (
+        last === undefined ||
+        (progress !== undefined && finished(progress, state, kpi.configHash, firstStart, first.start))
+      ) {
         state = { ...state, configHash: kpi.configHash };
         hashChanged = false;
         adopted = true;

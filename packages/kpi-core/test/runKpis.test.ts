@@ -334,14 +334,29 @@ describe("runKpis", () => {
   it("leaves a KPI whose definition changed to the backfill, saying so", async () => {
     const w = world();
     feed(w, -2, 7, 1);
+    w.clock.set(T0 + 3 * H + 5 * M);
+    await runKpis(KPIS, w.ports, OPTIONS);
+    const old = w.state.kpiState("kpi:flow")!;
+    await w.state.save({ kpis: new Map([["kpi:flow", { ...old, configHash: "0000000000000000" }]]) });
     w.clock.set(T0 + 6 * H + 5 * M);
-    await w.state.save({ kpis: new Map([["kpi:flow", { configHash: "0000000000000000" }]]) });
     const report = await runKpis(KPIS, w.ports, OPTIONS);
     const flow = report.kpis.find((k) => k.key === "kpi:flow")!.summary;
     expect(flow.due).toBe(0);
     expect(flow.error).toMatch(/definition changed .* recompute it over its whole history/);
-    expect(w.store.points(KPIS[0]!.series)).toEqual([]);
+    expect(w.store.points(KPIS[0]!.series)).toHaveLength(3);
     expect(w.store.points(KPIS[1]!.series)).toHaveLength(6);
+  });
+
+  it("takes a changed definition's hash at once when its output has no datapoint yet: nothing to mix with", async () => {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    await w.state.save({ kpis: new Map([["kpi:flow", { configHash: "0000000000000000" }]]) });
+    const report = await runKpis(KPIS, w.ports, OPTIONS);
+    expect(report.kpis[0]!.adoptedConfigHash).toBe(KPIS[0]!.configHash);
+    expect(report.kpis[0]!.summary.error).toBeUndefined();
+    expect(w.state.kpiState("kpi:flow")!.configHash).toBe(KPIS[0]!.configHash);
+    expect(outputs(w)).toEqual(truth(w, w.clock.now()));
   });
 
   it("keeps the changes that arrive while a KPI waits for its backfill, so the cursor moving on loses none", async () => {
