@@ -80,6 +80,8 @@ describe("disorder", () => {
     let stormHits = 0;
     for (let tick = T0; tick <= END; tick += TICK) {
       await site.feed(tick - MINUTE);
+      const crash = next() < 0.05 ? 1 + Math.floor(next() * 3) : undefined;
+      if (crash !== undefined) crashes++;
       control.addFunctionFault({
         function: fn,
         skipTickProbability: tick >= OUTAGE.from && tick < OUTAGE.to ? 1 : 0.1,
@@ -87,7 +89,7 @@ describe("disorder", () => {
         lateTickProbability: 0.1,
         lateTickMs: TICK,
         duplicateTickProbability: 0.05,
-        crashAfterDatapointWrites: next() < 0.05 ? (crashes++, 1 + Math.floor(next() * 3)) : undefined,
+        crashAfterDatapointWrites: crash,
       });
       // Changes come again (lagging cursors) and partitions interleave in any order.
       control.addSubscriptionFault({ subscription: "*", redeliverProbability: 0.3, reorderPartitions: true });
