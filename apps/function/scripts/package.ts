@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === "--"));
   const { values } = parseArgs({
     args,
+    // --dist: where tsup wrote the bundle (tests build into their own directory).
     options: { config: { type: "string" }, out: { type: "string" }, dist: { type: "string" } },
     strict: true,
   });
@@ -26,20 +27,27 @@ async function main(): Promise<void> {
       ? resolve(app, "../../examples/kpis.yaml")
       : resolve(callerDir, values.config);
   const out = values.out === undefined ? resolve(app, "dist/function.zip") : resolve(callerDir, values.out);
+  // --out naming an input would replace it with the zip: the config (or the bundle) would be lost.
+  const dist = values.dist === undefined ? resolve(app, "dist") : resolve(callerDir, values.dist);
+  const inputs = [
+    configPath,
+    join(dist, "function.js"),
+    join(dist, "function.js.map"),
+    resolve(app, "python/handler.py"),
+  ];
+  if (inputs.includes(out))
+    throw new Error(`--out ${out} is one of the zip's inputs; write the zip elsewhere`);
   const config = await readFile(configPath).catch((error: NodeJS.ErrnoException) => {
     throw new Error(`cannot read the KPI definitions ${configPath} (${error.code ?? error.message})`);
   });
   const kpis = parseKpiYaml(new TextDecoder().decode(config), configPath);
-  // --dist: where tsup wrote the bundle (tests build into their own directory).
-  const dist = values.dist === undefined ? resolve(app, "dist") : resolve(callerDir, values.dist);
   const [bundle, sourceMap, handler] = await Promise.all(
-    [join(dist, "function.js"), join(dist, "function.js.map"), resolve(app, "python/handler.py")].map(
-      (file) =>
-        readFile(file).catch(() => {
-          throw new Error(
-            `${file} is missing: run \`pnpm --filter @kpi-pipeline/function package\`, which builds it first`,
-          );
-        }),
+    inputs.slice(1).map((file) =>
+      readFile(file).catch(() => {
+        throw new Error(
+          `${file} is missing: run \`pnpm --filter @kpi-pipeline/function package\`, which builds it first`,
+        );
+      }),
     ),
   );
   const { zip, manifest } = buildFunctionZip({

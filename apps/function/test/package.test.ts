@@ -99,6 +99,31 @@ describe("package", () => {
     expect(failed?.stderr).not.toMatch(/\n\s+at /);
     await expect(readFile(join(scratch, "bad.zip"))).rejects.toThrow();
   });
+
+  it("refuses to write the zip over its own kpis.yaml", async () => {
+    const config = join(scratch, "kpis.yaml");
+    const failed = await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/package.ts",
+        "--config",
+        config,
+        "--out",
+        config,
+        "--dist",
+        join(scratch, "dist"),
+      ],
+      { cwd: APP },
+    ).then(
+      () => undefined,
+      (error: { stderr: string; code: number }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/^package: error: --out .*kpis\.yaml is one of the zip's inputs/);
+    expect(await readFile(config, "utf8")).toBe(KPIS_YAML);
+  });
 });
 
 describe("the zip on the emulator", () => {
