@@ -37,6 +37,8 @@ export interface CdfPortsOptions {
   maxWritePoints?: number;
   /** Points per change page (default 10,000); for tests. */
   changePageSize?: number;
+  /** Read CDF's count/min/max instead of raw points where they equal kpi-core's (default true). */
+  aggregatePushdown?: boolean;
 }
 
 export interface CdfPorts {
@@ -63,7 +65,10 @@ export async function createCdfPorts(
   });
   return {
     ports: {
-      source: new CdfDatapointSource(cdf, retry),
+      source: new CdfDatapointSource(cdf, {
+        ...retry,
+        ...(options.aggregatePushdown === undefined ? {} : { aggregatePushdown: options.aggregatePushdown }),
+      }),
       output: new CdfKpiOutput(cdf, {
         ...retry,
         outputs: kpis.flatMap((kpi) => outputSpec(kpi, options.dataSetId)),
