@@ -1,5 +1,6 @@
-import type { CdfConnection } from "@kpi-pipeline/cdf";
+import { type CdfConnection, CdfRequestError } from "@kpi-pipeline/cdf";
 import { z } from "zod";
+import { FunctionInputError } from "./functionInputError.js";
 
 // The first request of every call: the function timeout, and the time on CDF's server. The run
 // plans with the server's clock (the Date header) rather than the worker's: a worker whose clock
@@ -18,9 +19,13 @@ export interface ServerStart {
 }
 
 export async function serverStart(cdf: CdfConnection): Promise<ServerStart> {
-  const response = await cdf.call("GET /functions/limits", (client) =>
-    client.get<unknown>(`/api/v1/projects/${encodeURIComponent(cdf.project)}/functions/limits`),
-  );
+  const response = await cdf
+    .call("GET /functions/limits", (client) =>
+      client.get<unknown>(`/api/v1/projects/${encodeURIComponent(cdf.project)}/functions/limits`),
+    )
+    .catch((error: unknown) => {
+      throw refused(error) ?? error;
+    });
   const receivedAt = performance.now();
   const limits = limitsSchema.safeParse(response.data);
   if (!limits.success) {
@@ -41,6 +46,25 @@ export function dateHeader(headers: Readonly<Record<string, unknown>>): number |
     if (name.toLowerCase() !== "date" || typeof value !== "string") continue;
     const ms = Date.parse(value);
     return Number.isFinite(ms) ? ms : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The first request is where a token CDF will not take shows: said once, with what to do, before
+ * anything is read or written.
+ */
+function refused(error: unknown): FunctionInputError | undefined {
+  if (!(error instanceof CdfRequestError)) return undefined;
+  if (error.status === 401) {
+    return new FunctionInputError(
+      `CDF refused the call's token (${error.message}) In CDF: the session behind the schedule or call was revoked or its credentials removed; create the schedule again with a new session nonce.`,
+    );
+  }
+  if (error.status === 403) {
+    return new FunctionInputError(
+      `The call's token may not read /functions/limits (${error.message}) Give the credentials behind the schedule functionsAcl:READ, with the datapoint, time series, Raw and subscription rights the README lists.`,
+    );
   }
   return undefined;
 }

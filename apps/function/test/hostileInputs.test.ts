@@ -117,7 +117,21 @@ describe("refused calls", () => {
       { data: { budgetSeconds: 600 } },
       /data\.budgetSeconds 600 is not below the function timeout \(600 s\)/,
     ));
-  it("a token CDF refuses", () => expectRefused({ token: TOKEN }, /GET \/functions\/limits .*401/));
+  it("a token CDF refuses", () =>
+    expectRefused(
+      { token: TOKEN },
+      /^CDF refused the call's token \(GET \/functions\/limits failed with HTTP 401.*create the schedule again with a new session nonce\.$/,
+    ));
+  it("an expired token", async () => {
+    const now = site.t.emulator.control.now();
+    const expired = site.t.emulator.control.token();
+    await site.t.emulator.control.advanceClock(2 * HOUR);
+    try {
+      await expectRefused({ token: expired }, /^CDF refused the call's token \(.*expired/);
+    } finally {
+      await site.t.emulator.control.setClock(now);
+    }
+  });
   it("bad KPI definitions in the zip", async () => {
     await writeFile(join(site.dir, "kpis.yaml"), "kpis:\n  - externalId: k\n    window: { every: 7q }\n");
     await expectRefused(
