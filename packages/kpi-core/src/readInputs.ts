@@ -54,13 +54,18 @@ export async function readInputs(
         const seriesKey = seriesLookupKey(spec.series);
         const at = `${seriesKey}\u0000${key}`;
         const known = pushed.get(at);
-        // One read per series and grid: spans of one batch lie close together (runKpis).
+        // One read per series and grid over the union of the spans (a batch's spans lie close
+        // together, runKpis), unless the gap between them holds a boundary CDF's intervals miss.
         if (known !== undefined) {
-          known.start = Math.min(known.start, from);
-          known.end = Math.max(known.end, to);
-          continue;
+          const start = Math.min(known.start, from);
+          const end = Math.max(known.end, to);
+          if (pushdown.fits(start, end)) {
+            known.start = start;
+            known.end = end;
+            continue;
+          }
         }
-        pushed.set(at, {
+        pushed.set(known === undefined ? at : `${at}\u0000${from}`, {
           key,
           seriesKey,
           series: spec.series,

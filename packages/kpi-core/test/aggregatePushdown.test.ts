@@ -243,6 +243,40 @@ describe("readInputs and computeKpis with a source that aggregates", () => {
     );
   });
 
+  it("spans of one grid are read together only when the range between them fits too", async () => {
+    const zone = "America/Santiago";
+    const store = new AggregatingStore(
+      new Map([["1d/America/Santiago", { kind: "calendar", unit: "day", offsetMs: 0, timeZone: zone }]]),
+    );
+    const day = (d: number) => Date.UTC(2024, 8, d, 4); // local midnight, -04:00, before 8 September
+    store.insert({ externalId: "x" }, [
+      { timestamp: day(5) + H, value: 1 },
+      { timestamp: day(10) + H, value: 2 },
+    ]);
+    const [a, b] = kpis(
+      { value: "max(x)", window: { every: "1d", timeZone: zone } },
+      { value: "count(x)", window: { every: "1d", timeZone: zone } },
+    );
+    // 8 September starts at 01:00 (clocks go from 00:00 to 01:00): between the two spans.
+    const late = Date.UTC(2024, 8, 10, 3); // 10 September 00:00 -03:00
+    const spans = [
+      { kpi: a!, from: day(5), to: day(7) },
+      { kpi: b!, from: late, to: late + 48 * H },
+    ];
+    const series = await readInputs(store, spans);
+    expect(store.aggregateRequests[0]!.map((r) => [r.start, r.end])).toEqual([
+      [day(5), day(7)],
+      [late, late + 48 * H],
+    ]);
+    const requests = spans.map(({ kpi, from, to }) => ({
+      kpi,
+      windows: windowsBetween(kpi.window, from, to),
+    }));
+    expect(computeKpis(requests, series)).toEqual(
+      computeKpis(requests, await readInputs(store, spans, undefined, { pushdown: false })),
+    );
+  });
+
   it("a series read only as aggregates is never mistaken for a series without points", async () => {
     const store = new AggregatingStore(grids);
     store.insert({ externalId: "x" }, [{ timestamp: T0, value: 5 }]);
