@@ -77,7 +77,11 @@ export class CdfDatapointSource implements DatapointSource {
   constructor(cdf: CdfConnection, options: CdfDatapointSourceOptions = {}) {
     this.#cdf = cdf;
     this.#pointsPerRequest = bounded(options.pointsPerRequest, CDF_LIMITS.listPoints, "pointsPerRequest");
-    this.#itemsPerRequest = bounded(options.itemsPerRequest, CDF_LIMITS.listItems, "itemsPerRequest");
+    // At least one point per item: an item asked for none comes back with its cursor and no progress.
+    this.#itemsPerRequest = Math.min(
+      bounded(options.itemsPerRequest, CDF_LIMITS.listItems, "itemsPerRequest"),
+      this.#pointsPerRequest,
+    );
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
     if (options.aggregatePushdown !== false) {
       const perRequest = bounded(

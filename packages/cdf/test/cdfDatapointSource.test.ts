@@ -138,6 +138,29 @@ describe("CdfDatapointSource", () => {
     ]);
   });
 
+  it("gives every item at least one point when fewer points than items fit a request (it looped forever)", async () => {
+    await t.emulator.control.reset();
+    const refs = [0, 1, 2].map((i): SeriesRef => ({ externalId: `few-${i}` }));
+    await seedSeries(
+      t,
+      refs.map((ref) => ({
+        ref,
+        points: [
+          { timestamp: BASE, value: 1 },
+          { timestamp: BASE + 1, value: 2 },
+        ],
+      })),
+    );
+    const answers = await new CdfDatapointSource(cdf, { pointsPerRequest: 2, itemsPerRequest: 3 }).read(
+      refs.map((series) => ({ series, start: BASE, end: BASE + 10 })),
+    );
+    expect(answers.map((a) => Array.from(a.points.values))).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
+  }, 10_000);
+
   it("names a missing input series and says what to do", async () => {
     await t.emulator.control.reset();
     await seedSeries(t, [{ ref: { externalId: "here" }, points: [{ timestamp: BASE, value: 1 }] }]);
