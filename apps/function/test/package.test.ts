@@ -100,6 +100,30 @@ describe("package", () => {
     await expect(readFile(join(scratch, "bad.zip"))).rejects.toThrow();
   });
 
+  it("says where it could not write, and leaves no partial file", async () => {
+    const out = join(scratch, "no-such-dir", "f.zip");
+    const failed = await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/package.ts",
+        "--config",
+        join(scratch, "kpis.yaml"),
+        "--out",
+        out,
+        "--dist",
+        join(scratch, "dist"),
+      ],
+      { cwd: APP },
+    ).then(
+      () => undefined,
+      (error: { stderr: string; code: number }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toBe(`package: error: cannot write ${out} (ENOENT)\n`);
+  });
+
   it("refuses to write the zip over its own kpis.yaml", async () => {
     const config = join(scratch, "kpis.yaml");
     const failed = await run(
