@@ -95,7 +95,8 @@ export async function startPlantOnEmulator(options: {
     byExternalId.map((s) => ({ externalId: (s.ref as { externalId: string }).externalId, isStep: s.isStep })),
   );
   // Data-model series are CogniteTimeSeries nodes, made through data modeling as in CDF.
-  await t.client.spaces.upsert([{ space: "plant" }]);
+  // The space of the data-model output exists, as a deployer makes sure (the run does not create spaces).
+  await t.client.spaces.upsert([{ space: "plant" }, { space: "kpi_outputs" }]);
   await t.client.instances.upsert({
     items: PLANT.flatMap((s) =>
       "instanceId" in s.ref
