@@ -20,6 +20,8 @@ export interface SpanRequest {
   kpi: KpiDefinition;
   from: number;
   to: number;
+  /** Read raw points even where aggregates would qualify (runKpis: windows with fresh changes). */
+  raw?: boolean;
 }
 
 export interface ReadInputsOptions {
@@ -43,9 +45,9 @@ export async function readInputs(
 ): Promise<Map<string, InputSeries>> {
   const wanted: Wanted[] = [];
   const pushed = new Map<string, AggregatesRequest & { key: string; seriesKey: string }>();
-  for (const { kpi, from, to } of requests) {
+  for (const { kpi, from, to, raw } of requests) {
     const pushdown =
-      options.pushdown !== false && source.aggregates !== undefined && to > from
+      options.pushdown !== false && raw !== true && source.aggregates !== undefined && to > from
         ? aggregatePushdown(kpi)
         : undefined;
     if (pushdown?.fits(from, to)) {

@@ -274,11 +274,12 @@ export async function runKpis(
     try {
       const series = await readInputs(
         ports.source,
-        batch.map(({ plan, windows }) => ({
-          kpi: plan.kpi,
-          from: windows[0]!.start,
-          to: windows.at(-1)!.end,
-        })),
+        batch.map(({ plan, windows, kind }) => {
+          const from = windows[0]!.start;
+          const to = windows.at(-1)!.end;
+          const raw = needsRawPoints(plan, recompute === undefined ? kind : "recompute", from, to, at);
+          return { kpi: plan.kpi, from, to, raw };
+        }),
         stats,
       );
       results = computeKpis(
@@ -595,6 +596,30 @@ function nextChunk(plan: Plan, at: number, size: number): Chunk | undefined {
 function dueAfter(kpi: KpiDefinition, last: Window, at: number): Window | undefined {
   const next = nextWindow(kpi.window, last);
   return next.end <= at - kpi.settleMs ? next : undefined;
+}
+
+/**
+ * CDF computes aggregates from the stored points, but an old report (cognite-sdk-python issue
+ * 421) says they could lag a fresh insert. A window is read raw, never from aggregates, when its
+ * value may rest on points that landed moments ago: a recomputed (dirty) window, a due window
+ * that a change seen in this run or pending touches, and a due window that closed less than
+ * this long ago. Pushdown then serves catch-ups and backfills of settled history, where the
+ * volume is, and a lagging aggregate cannot meet a consumed change.
+ */
+export const AGGREGATE_SETTLE_MS = 3_600_000;
+
+function needsRawPoints(
+  plan: Plan,
+  kind: Chunk["kind"] | "recompute",
+  from: number,
+  to: number,
+  at: number,
+): boolean {
+  if (to > at - AGGREGATE_SETTLE_MS) return true;
+  // A recompute (backfill mode) consumes no change: the scheduled runs still see them, read raw.
+  if (kind === "recompute") return false;
+  if (kind === "dirty") return true;
+  return plan.dirty.some((span) => span.from < to && span.to > from);
 }
 
 /** The dirty spans not yet written, kept as pending for the next run. */
