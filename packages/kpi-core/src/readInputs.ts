@@ -45,12 +45,22 @@ export async function readInputs(
 ): Promise<Map<string, InputSeries>> {
   const wanted: Wanted[] = [];
   const pushed = new Map<string, AggregatesRequest & { key: string; seriesKey: string }>();
+  // A series some request wants raw is read raw for every KPI of the batch: the engine takes any
+  // table that covers a KPI's windows, so a table pushed for one KPI would serve the other too.
+  const rawSeries = new Set(
+    requests
+      .filter((r) => r.raw === true)
+      .flatMap((r) => r.kpi.inputs.map((spec) => seriesLookupKey(spec.series))),
+  );
   for (const { kpi, from, to, raw } of requests) {
     const pushdown =
       options.pushdown !== false && raw !== true && source.aggregates !== undefined && to > from
         ? aggregatePushdown(kpi)
         : undefined;
-    if (pushdown?.fits(from, to)) {
+    if (
+      pushdown?.fits(from, to) &&
+      pushdown.inputs.every((spec) => !rawSeries.has(seriesLookupKey(spec.series)))
+    ) {
       for (const spec of pushdown.inputs) {
         const key = pushdown.tableKey(spec);
         const seriesKey = seriesLookupKey(spec.series);

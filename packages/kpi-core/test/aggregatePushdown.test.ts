@@ -7,6 +7,7 @@ import { STATUS_BAD, STATUS_UNCERTAIN, type WindowSpec } from "../src/model.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import type { DatapointSource } from "../src/ports.js";
 import { readInputs } from "../src/readInputs.js";
+import { InMemoryDatapointStore } from "../src/testing/index.js";
 import { windowContaining, windowsBetween } from "../src/window.js";
 import { AggregatingStore } from "./aggregatingStore.js";
 
@@ -192,6 +193,29 @@ describe("readInputs and computeKpis with a source that aggregates", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("a KPI asked raw is computed from raw points, not from a table another KPI of the batch pushed", async () => {
+    // The aggregates lag: they miss the fresh point 100 that the raw path has.
+    const stale = new InMemoryDatapointStore();
+    const store = new AggregatingStore(grids, stale);
+    const old = Array.from({ length: 60 }, (_, k) => ({ timestamp: T0 + k * M, value: 1 }));
+    store.insert({ externalId: "x" }, [...old, { timestamp: T0 + 35 * M, value: 100 }]);
+    stale.insert({ externalId: "x" }, old);
+    const [settled, fresh] = kpis({ value: "count(x)" }, { value: "max(x)" });
+    const windows = windowsBetween(settled!.window, T0, T0 + H);
+    const series = await readInputs(store, [
+      { kpi: settled!, from: T0, to: T0 + H },
+      { kpi: fresh!, from: T0, to: T0 + H, raw: true },
+    ]);
+    const [, got] = computeKpis(
+      [
+        { kpi: settled!, windows },
+        { kpi: fresh!, windows },
+      ],
+      series,
+    );
+    expect(got!.map((d) => (d.status === "Good" ? d.value : Number.NaN))).toEqual([1, 1, 1, 100, 1, 1]);
   });
 
   it("spans of one grid are read together only when the range between them fits too", async () => {
