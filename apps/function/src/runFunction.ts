@@ -116,7 +116,8 @@ export async function runFunction(
     data,
     version: environment.version,
     self,
-    at,
+    // runKpis' own now (read when it started), which its summaries carry too.
+    at: report?.at ?? at,
     clock: clockSource,
     budgetMs,
     elapsedMs: elapsed() - started,
