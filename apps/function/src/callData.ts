@@ -1,5 +1,6 @@
 import { parseTimestamp, parseTimestampEnd, timestampError } from "@kpi-pipeline/backfill";
 import { z } from "zod";
+import { quoteKeys } from "./quoteKeys.js";
 
 // What a call asks for, in the `data` a schedule or a caller sends. Strict: a misspelt key
 // ("form" for "from", "budgetSecond") is refused rather than silently ignored, because a
@@ -81,7 +82,7 @@ export function parseCallData(
     problems: result.error.issues.map((issue) => {
       const where = ["data", ...issue.path.map(String)].join(".");
       if (issue.code === "unrecognized_keys") {
-        return `${where} has unknown ${issue.keys.length === 1 ? "key" : "keys"} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (mode ${mode} takes ${KEYS[mode]})`;
+        return `${where} has unknown ${issue.keys.length === 1 ? "key" : "keys"} ${quoteKeys(issue.keys)} (mode ${mode} takes ${KEYS[mode]})`;
       }
       return `${where}: ${issue.message}`;
     }),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type CallData, parseCallData } from "./callData.js";
 import { FunctionInputError } from "./functionInputError.js";
+import { quoteKeys } from "./quoteKeys.js";
 
 // What handler.py sends node on stdin: the call's data and info as CDF gave them, and the
 // project, base URL and token of the client CDF made for the call. On stdin, never in argv or
@@ -55,8 +56,7 @@ export function parseFunctionInput(text: string): FunctionInput {
   const result = payloadSchema.safeParse(json);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
-      if (issue.code === "unrecognized_keys")
-        return `unknown keys ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+      if (issue.code === "unrecognized_keys") return `unknown keys ${quoteKeys(issue.keys)}`;
       const where = issue.path.map(String).join(".") || "the input";
       const given = typeof json === "object" && json !== null && String(issue.path[0]) in json;
       if (issue.code !== "invalid_type") return `${where}: ${issue.message}`;

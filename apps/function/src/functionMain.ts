@@ -25,7 +25,10 @@ export async function functionMain(io: MainIo): Promise<number> {
   const secrets: string[] = [];
   const log: Log = (level, message, fields) => jsonLog(io.stderr, secrets)(level, message, fields);
   try {
-    const input = parseFunctionInput(await readBounded(io.stdin));
+    const text = await readBounded(io.stdin);
+    // Known before anything is checked: an error about `data` may quote a value that is the token.
+    secrets.push(...tokenIn(text));
+    const input = parseFunctionInput(text);
     secrets.push(input.token);
     const config = await readConfig(io.dir);
     const settings = cdfSettingsFromToken(input);
@@ -68,4 +71,18 @@ async function versionOf(dir: string): Promise<string> {
   } catch {
     return "dev";
   }
+}
+
+/** The payload's token, if it is JSON with a string `token`; nothing otherwise. */
+function tokenIn(text: string): string[] {
+  try {
+    const payload: unknown = JSON.parse(text);
+    if (typeof payload === "object" && payload !== null && "token" in payload) {
+      const token = (payload as { token: unknown }).token;
+      if (typeof token === "string" && token.length > 0) return [token];
+    }
+  } catch {
+    // parseFunctionInput says what is wrong with it.
+  }
+  return [];
 }

@@ -97,6 +97,20 @@ describe("refused calls", () => {
     ));
   it("an unknown key", () =>
     expectRefused({ data: { mode: "backfill", from: 0, to: 1, form: 3 } }, /data has unknown key "form"/));
+  it("a 3 MB unknown key and many of them: a few, cut short, so the result stays small", async () => {
+    const keys = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${i}${"k".repeat(3 << 17)}`, 1]));
+    await expectRefused(
+      { data: { mode: "scheduled", ...keys } },
+      /^The call's data is wrong: data has unknown keys "0k{79}\.\.\.", .* and 5 more \(mode scheduled takes budgetSeconds\)$/,
+    );
+    const { result } = await site.call({ data: { mode: "scheduled", ...keys } });
+    expect(String(result.error).length).toBeLessThan(1000);
+  });
+  it("a data value that is the call's token is not quoted back", () =>
+    expectRefused(
+      { token: TOKEN, data: { mode: "backfill", from: TOKEN, to: "2024-04-01" } },
+      /data\.from: /,
+    ));
   it("from after to", () =>
     expectRefused(
       { data: { mode: "backfill", from: "2024-04-02", to: "2024-04-01" } },
