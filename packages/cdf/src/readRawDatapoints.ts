@@ -65,7 +65,11 @@ export async function* readRawDatapoints(
   checkTimeRange(query.start, query.end, "readRawDatapoints");
   if (query.end <= query.start || query.series.length === 0) return;
   const pointsPerRequest = bounded(options.pointsPerRequest, CDF_LIMITS.listPoints, "pointsPerRequest");
-  const itemsPerRequest = bounded(options.itemsPerRequest, CDF_LIMITS.listItems, "itemsPerRequest");
+  // At least one point per item: an item asked for none comes back with its cursor and no progress.
+  const itemsPerRequest = Math.min(
+    bounded(options.itemsPerRequest, CDF_LIMITS.listItems, "itemsPerRequest"),
+    pointsPerRequest,
+  );
   const concurrency = bounded(options.concurrency, 1, "concurrency", 64);
 
   const queue: Work[] = query.series.map((_, index) => ({ index, cursor: undefined }));

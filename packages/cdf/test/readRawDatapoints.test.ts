@@ -180,6 +180,28 @@ describe("readRawDatapoints", () => {
     }
   });
 
+  it("reads everything when there are fewer points per request than items (no item is asked for 0 points)", async () => {
+    await t.emulator.control.reset();
+    const series = Array.from({ length: 5 }, (_, i) => ({
+      ref: { externalId: `few${i}` },
+      points: Array.from({ length: 3 }, (_, j) => ({ timestamp: BASE + j, value: i * 10 + j })),
+    }));
+    await seedSeries(t, series);
+    const { batches } = await readAll(
+      series.map((s) => s.ref),
+      BASE,
+      BASE + 10,
+      { pointsPerRequest: 2, itemsPerRequest: 100 },
+    );
+    const values = new Map<number, number[]>();
+    for (const chunk of batches.flat()) {
+      values.set(chunk.index, [...(values.get(chunk.index) ?? []), ...chunk.points.values]);
+    }
+    expect([...values.entries()].sort((a, b) => a[0] - b[0])).toEqual(
+      series.map((_, i) => [i, [i * 10, i * 10 + 1, i * 10 + 2]]),
+    );
+  });
+
   it("yields nothing for an empty range, and refuses times CDF cannot store", async () => {
     expect((await readAll([{ externalId: "any" }], BASE, BASE)).requests).toBe(0);
     await expect(readAll([{ externalId: "any" }], BASE, 5e12)).rejects.toThrow(
