@@ -14,7 +14,6 @@ import { type KpiDefinition, parseKpiYaml } from "@kpi-pipeline/kpi-core";
 import { type DeployedFunction, deployFunction } from "./deployFunction.js";
 import { expectedByEvaluate } from "./expectedByEvaluate.js";
 import { type FunctionCall, functionCalls } from "./functionCalls.js";
-import { FUNCTION_SPEC_DEVIATIONS } from "./functionSpecDeviations.js";
 import { insertPoints } from "./insertPoints.js";
 import { kpiDifferences } from "./kpiDifferences.js";
 import { PLANT, type PlantSeries, plantPoints } from "./plant.js";
@@ -78,7 +77,6 @@ export async function startPlantOnEmulator(options: {
   const t = await createTestEmulator({
     project: options.project,
     clock: new Date(options.clock).toISOString(),
-    contract: { knownDeviations: FUNCTION_SPEC_DEVIATIONS },
     ...(options.settings === undefined ? {} : { settings: options.settings }),
   });
   const cdf = await connectCdf(

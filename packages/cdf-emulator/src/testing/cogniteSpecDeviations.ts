@@ -55,4 +55,36 @@ export const cogniteSpecDeviations: KnownSpecDeviation[] = [
         "NUL, so it refuses external ids such as 'pump0' that CDF takes (its description: no null characters).",
     })),
   ),
+  // The Functions API. OpenAPI 3.1: a required readOnly property is required in responses only,
+  // a required writeOnly one in requests only; the document lists server-set fields as required
+  // without marking them, and FunctionCallError requires a `code` it never defines (CDF's call
+  // errors, as the Python SDK shows them, carry only message and trace).
+  ...["POST /functions", "POST /functions/schedules"].map((operation) => ({
+    operation,
+    direction: "request" as const,
+    error: /missing required property "(id|createdTime|status|when|sessionId)"/,
+    reason: "readOnly properties are not required in requests (OpenAPI 3.1)",
+  })),
+  ...[
+    "POST /functions/schedules",
+    "POST /functions/schedules/list",
+    "POST /functions/schedules/byids",
+    "GET /functions/schedules",
+    "GET /functions/schedules/{scheduleId}",
+  ].map((operation) => ({
+    operation,
+    direction: "response" as const,
+    error: /missing required property "nonce"/,
+    reason: "nonce is writeOnly: never returned (OpenAPI 3.1)",
+  })),
+  ...[
+    "GET /functions/{functionId}/calls/{callId}",
+    "POST /functions/{functionId}/calls/list",
+    "POST /functions/{functionId}/calls/byids",
+  ].map((operation) => ({
+    operation,
+    direction: "response" as const,
+    error: /error: missing required property "code"/,
+    reason: "FunctionCallError requires an undefined `code`; CDF sends message and trace only",
+  })),
 ];
