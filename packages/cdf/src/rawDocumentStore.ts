@@ -184,6 +184,26 @@ export class RawDocumentStore {
     }
   }
 
+  /** Deletes the documents at `keys`, 10,000 rows per request; missing ones are not an error. */
+  async deleteAll(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.#checkKey(key);
+    for (let i = 0; i < keys.length; i += CDF_LIMITS.rawInsertRows) {
+      const rows = keys.slice(i, i + CDF_LIMITS.rawInsertRows).map((key) => ({ key }));
+      try {
+        await withRetries(
+          () =>
+            this.#cdf.call(`DELETE ${rows.length} Raw rows in ${this.db}/${this.table}`, (c) =>
+              c.raw.deleteRows(this.db, this.table, rows),
+            ),
+          this.#retry,
+        );
+      } catch (error) {
+        if (error instanceof CdfRequestError && error.status === 404) return;
+        throw error;
+      }
+    }
+  }
+
   #checkKey(key: string): void {
     if (key.length < 1 || key.length > CDF_LIMITS.rawKeyChars) {
       throw new RangeError(

@@ -1,11 +1,20 @@
-import type { KpiState, RecomputeProgress, StateSave, StateStore, StoredState } from "@kpi-pipeline/kpi-core";
+import type {
+  KpiState,
+  PendingRecord,
+  RecomputeProgress,
+  StateSave,
+  StateStore,
+  StoredState,
+} from "@kpi-pipeline/kpi-core";
 import { z } from "zod";
 import type { RawDocumentStore } from "./rawDocumentStore.js";
 
 // kpi-core's StateStore in Raw: one row per KPI (`kpi:<key>`: config hash, live-since, pending
 // dirty spans, last run summary), one per KPI with a recompute of a changed definition under way
-// (`recompute:<key>`), and one per subscription partition (`cursor:<subscription>:<n>`). A run
-// loads them all with one GET rows and saves each checkpoint with one insert.
+// (`recompute:<key>`), one per subscription partition (`cursor:<subscription>:<n>`), and one per
+// run that left work pending (`pending:<run id>`: see kpi-core's PendingRecord). A run loads them
+// all with one GET rows and saves each checkpoint with one insert (and one delete of the pending
+// rows it took over).
 // Rows are read through zod, so a hand-edited or foreign row is a RawDocumentError naming the row
 // and the field instead of a run that silently does the wrong thing. Everything else a run
 // needs to know is in the output series themselves (design.md, "State").
@@ -50,6 +59,13 @@ export const recomputeProgressSchema = z.object({
   done: z.array(spanSchema),
 });
 
+// A list of pairs, not an object keyed by KPI: a KPI key may be "__proto__".
+const pendingRecordSchema = z.object({
+  kpis: z.array(z.object({ key: z.string(), spans: z.array(spanSchema) })),
+});
+
+const PENDING_PREFIX = "pending:";
+
 export class RawStateStore implements StateStore {
   readonly #store: RawDocumentStore;
 
@@ -68,15 +84,26 @@ export class RawStateStore implements StateStore {
       return /^(0|[1-9][0-9]{0,8})$/.test(rest) ? Number(rest) : undefined;
     };
     const documents = await this.#store.getAll(
-      (rowKey) => kpiOf.has(rowKey) || recomputeOf.has(rowKey) || partitionOf(rowKey) !== undefined,
+      (rowKey) =>
+        kpiOf.has(rowKey) ||
+        recomputeOf.has(rowKey) ||
+        partitionOf(rowKey) !== undefined ||
+        rowKey.startsWith(PENDING_PREFIX),
     );
+    const pending: PendingRecord[] = [];
     const kpis = new Map<string, KpiState>();
     const recomputes = new Map<string, RecomputeProgress>();
     const cursors = new Map<number, string>();
     for (const [rowKey, document] of documents) {
       const kpi = kpiOf.get(rowKey);
       const recomputed = recomputeOf.get(rowKey);
-      if (kpi !== undefined) {
+      if (rowKey.startsWith(PENDING_PREFIX)) {
+        const record = this.#store.check(rowKey, document, pendingRecordSchema);
+        pending.push({
+          id: rowKey.slice(PENDING_PREFIX.length),
+          kpis: new Map(record.kpis.map(({ key, spans }) => [key, spans])),
+        });
+      } else if (kpi !== undefined) {
         kpis.set(kpi, withoutUndefined(this.#store.check(rowKey, document, kpiStateSchema)));
       } else if (recomputed !== undefined) {
         recomputes.set(recomputed, this.#store.check(rowKey, document, recomputeProgressSchema));
@@ -84,11 +111,11 @@ export class RawStateStore implements StateStore {
         cursors.set(partitionOf(rowKey)!, this.#store.check(rowKey, document, cursorSchema).cursor);
       }
     }
-    return { kpis, recomputes, cursors };
+    return { kpis, recomputes, cursors, pending };
   }
 
-  /** One insert per 10,000 rows (or about 5 MiB) of what is saved. */
-  save(entries: StateSave): Promise<void> {
+  /** One insert per 10,000 rows (or about 5 MiB) of what is saved; removals, one delete per 10,000. */
+  async save(entries: StateSave): Promise<void> {
     const rows: Array<[string, unknown]> = [];
     for (const [key, state] of entries.kpis ?? []) rows.push([kpiStateKey(key), state]);
     for (const [key, progress] of entries.recomputes ?? []) rows.push([recomputeKey(key), progress]);
@@ -97,7 +124,13 @@ export class RawStateStore implements StateStore {
       for (const { partition, cursor } of cursors)
         rows.push([cursorKey(subscription, partition), { cursor }]);
     }
-    return rows.length === 0 ? Promise.resolve() : this.#store.putAll(rows);
+    const put = entries.pending?.put;
+    if (put !== undefined) {
+      rows.push([PENDING_PREFIX + put.id, { kpis: [...put.kpis].map(([key, spans]) => ({ key, spans })) }]);
+    }
+    if (rows.length > 0) await this.#store.putAll(rows);
+    const removed = entries.pending?.remove ?? [];
+    if (removed.length > 0) await this.#store.deleteAll(removed.map((id) => PENDING_PREFIX + id));
   }
 }
 

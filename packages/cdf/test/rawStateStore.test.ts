@@ -165,3 +165,28 @@ describe("RawStateStore", () => {
     expect((await new RawStateStore(documents).load(["other"], "s")).kpis.size).toBe(0);
   });
 });
+
+describe("RawStateStore pending records", () => {
+  it("keeps each run's record apart, loads them all, and removes only those named", async () => {
+    await t.emulator.control.reset();
+    const store = new RawStateStore(new RawDocumentStore(cdf, { db: "kpi_state", table: "pending" }));
+    const a = new Map([
+      ["__proto__", [{ from: 1, to: 2 }]],
+      ["kpi:a", [{ from: 10, to: 20 }]],
+    ]);
+    const b = new Map([["kpi:a", [{ from: 30, to: 40 }]]]);
+    await store.save({ pending: { put: { id: "run-a", kpis: a } } });
+    await store.save({ pending: { put: { id: "run-b", kpis: b } } });
+    const loaded = await store.load(["kpi:a"], "s");
+    expect(new Map(loaded.pending.map((r) => [r.id, r.kpis]))).toEqual(
+      new Map([
+        ["run-a", a],
+        ["run-b", b],
+      ]),
+    );
+    const before = cdf.requestCount;
+    await store.save({ pending: { remove: ["run-a", "run-never-saved"] } });
+    expect(cdf.requestCount - before).toBe(1);
+    expect((await store.load([], "s")).pending).toEqual([{ id: "run-b", kpis: b }]);
+  });
+});

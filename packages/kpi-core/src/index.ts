@@ -54,6 +54,7 @@ export type {
   KpiState,
   OutputWrite,
   PartitionCursor,
+  PendingRecord,
   PointsAnswer,
   PointsRequest,
   RecomputeProgress,

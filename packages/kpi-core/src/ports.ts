@@ -151,6 +151,7 @@ export interface RunSummary {
 export interface KpiState {
   configHash: string;
   liveSince?: number;
+  /** Read only (kept here by earlier versions); pending work now lives in PendingRecords. */
   pending?: Span[];
   lastRun?: RunSummary;
 }
@@ -170,6 +171,17 @@ export interface RecomputeProgress {
   done: Span[];
 }
 
+/**
+ * The dirty spans one run left for later, by KPI key, in a record of its own. Runs may overlap
+ * and CDF's stores have no compare-and-set, so pending work is never kept in a row another run
+ * overwrites: each run adds its own record and removes only the records it loaded, after its
+ * own record and cursors are saved. Overlapping runs then keep each other's pending work.
+ */
+export interface PendingRecord {
+  id: string;
+  kpis: ReadonlyMap<string, Span[]>;
+}
+
 /** Everything one run reads from the state store, read in one call. */
 export interface StoredState {
   /** By KPI key; a KPI without stored state is absent. */
@@ -178,6 +190,8 @@ export interface StoredState {
   recomputes: ReadonlyMap<string, RecomputeProgress>;
   /** The subscription's cursors by partition; a partition never committed is absent. */
   cursors: ReadonlyMap<number, string>;
+  /** Every pending record in the store (all KPIs'). */
+  pending: readonly PendingRecord[];
 }
 
 /** What one save replaces; absent parts are left as they are. */
@@ -185,6 +199,8 @@ export interface StateSave {
   kpis?: ReadonlyMap<string, KpiState>;
   recomputes?: ReadonlyMap<string, RecomputeProgress>;
   cursors?: { subscription: string; cursors: ReadonlyArray<{ partition: number; cursor: string }> };
+  /** Adds a pending record (replacing one of the same id) and removes records by id. */
+  pending?: { put?: PendingRecord; remove?: readonly string[] };
 }
 
 /**

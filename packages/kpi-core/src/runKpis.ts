@@ -17,6 +17,7 @@ import type {
   KpiOutput,
   KpiState,
   PartitionCursor,
+  PendingRecord,
   RecomputeProgress,
   RunSummary,
   SeriesChange,
@@ -49,6 +50,8 @@ export interface RunOptions {
   batchWindows?: number;
   /** Backfill mode: recompute these windows instead of the scheduled work (see RecomputeOption). */
   recompute?: RecomputeOption;
+  /** Names this run's pending record; unique per run (a call id). Default: a random UUID. */
+  runId?: string;
 }
 
 /**
@@ -117,6 +120,8 @@ interface Plan {
   /** Start of the first due window: dirty windows from here on are due anyway. */
   dueFrom: number;
   dirty: Span[];
+  /** The dirty spans left for later runs, set at the end. */
+  pending: Span[];
   dirtyWalk: Iterator<Window> | undefined;
   peekedDirty: Window | undefined;
   /** End of the last dirty window written; dirty spans before it are done. */
@@ -193,7 +198,7 @@ export async function runKpis(
     const skip = recompute === undefined && hashChanged;
     const dirty =
       recompute === undefined
-        ? [...(state.pending ?? [])]
+        ? [...(state.pending ?? []), ...stored.pending.flatMap((record) => record.kpis.get(kpi.key) ?? [])]
         : [
             {
               from: windowAtOrAfter(kpi.window, Math.max(recompute.from, firstStart)).start,
@@ -218,6 +223,7 @@ export async function runKpis(
       stopped: skip,
       alone: false,
       retry: undefined,
+      pending: [],
     };
   });
   for (const plan of plans) {
@@ -332,12 +338,20 @@ export async function runKpis(
     const kpiReport: KpiRunReport = { key: plan.kpi.key, summary: plan.summary };
     if (plan.adopted) kpiReport.adoptedConfigHash = plan.kpi.configHash;
     report.kpis.push(kpiReport);
-    plan.state = { ...plan.state, pending, lastRun: plan.summary };
+    const { pending: _legacy, ...state } = plan.state;
+    plan.state = { ...state, lastRun: plan.summary };
+    plan.pending = pending;
   }
   if (report.fenced || (await ports.pointer.active()) !== opts.self) return { ...report, fenced: true };
   if (recompute !== undefined) return finishRecompute(ports, plans, stored, report);
-  // Two saves: one may land in part, and the cursor must never be stored ahead of the pending spans.
-  await ports.state.save({ kpis: new Map(plans.map((plan) => [plan.kpi.key, plan.state])) });
+  // The cursor must never be stored ahead of the pending spans, and a save may land in part: the
+  // states and this run's pending record first, then the cursors, and only then are the pending
+  // records this run loaded (now done or carried into its own) removed.
+  const own = pendingRecordOf(plans, stored.pending, opts.runId ?? globalThis.crypto.randomUUID());
+  await ports.state.save({
+    kpis: new Map(plans.map((plan) => [plan.kpi.key, plan.state])),
+    ...(own === undefined ? {} : { pending: { put: own } }),
+  });
   if (polled.cursors !== undefined) {
     const cursors = polled.cursors.flatMap(({ partition, cursor }) =>
       cursor === undefined ? [] : [{ partition, cursor }],
@@ -345,6 +359,8 @@ export async function runKpis(
     if (cursors.length > 0) await ports.state.save({ cursors: { subscription: opts.subscription, cursors } });
     report.cursorsCommitted = true;
   }
+  const loaded = stored.pending.map((record) => record.id).filter((id) => id !== own?.id);
+  if (loaded.length > 0) await ports.state.save({ pending: { remove: loaded } });
   return report;
 }
 
@@ -620,6 +636,26 @@ function needsRawPoints(
   if (kind === "recompute") return false;
   if (kind === "dirty") return true;
   return plan.dirty.some((span) => span.from < to && span.to > from);
+}
+
+/**
+ * This run's pending record: each KPI's remaining spans, and the spans of loaded records for KPIs
+ * this run does not plan (another version's, or removed ones), which it would otherwise delete.
+ */
+function pendingRecordOf(
+  plans: readonly Plan[],
+  loaded: readonly PendingRecord[],
+  id: string,
+): PendingRecord | undefined {
+  const kpis = new Map<string, Span[]>();
+  for (const plan of plans) if (plan.pending.length > 0) kpis.set(plan.kpi.key, plan.pending);
+  const planned = new Set(plans.map((plan) => plan.kpi.key));
+  for (const record of loaded) {
+    for (const [key, spans] of record.kpis) {
+      if (!planned.has(key)) kpis.set(key, mergeSpans([...(kpis.get(key) ?? []), ...spans]));
+    }
+  }
+  return kpis.size === 0 ? undefined : { id, kpis };
 }
 
 /** The dirty spans not yet written, kept as pending for the next run. */

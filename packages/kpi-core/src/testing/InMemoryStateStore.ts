@@ -1,4 +1,12 @@
-import type { KpiState, RecomputeProgress, StateSave, StateStore, StoredState } from "../ports.js";
+import { mergeSpans, type Span } from "../dirtySpans.js";
+import type {
+  KpiState,
+  PendingRecord,
+  RecomputeProgress,
+  StateSave,
+  StateStore,
+  StoredState,
+} from "../ports.js";
 
 /**
  * StateStore in memory; values are copied in and out, as a real store would serialize them.
@@ -8,6 +16,7 @@ export class InMemoryStateStore implements StateStore {
   private readonly states = new Map<string, KpiState>();
   private readonly recomputes = new Map<string, RecomputeProgress>();
   private readonly cursors = new Map<string, Map<number, string>>();
+  private readonly pending = new Map<string, PendingRecord>();
   loads = 0;
   saves = 0;
 
@@ -21,7 +30,12 @@ export class InMemoryStateStore implements StateStore {
       const progress = this.recomputes.get(key);
       if (progress !== undefined) recomputes.set(key, structuredClone(progress));
     }
-    return { kpis, recomputes, cursors: new Map(this.cursors.get(subscription)) };
+    return {
+      kpis,
+      recomputes,
+      cursors: new Map(this.cursors.get(subscription)),
+      pending: [...this.pending.values()].map((record) => structuredClone(record)),
+    };
   }
 
   async save(entries: StateSave): Promise<void> {
@@ -35,6 +49,15 @@ export class InMemoryStateStore implements StateStore {
       if (byPartition === undefined) this.cursors.set(subscription, (byPartition = new Map()));
       for (const { partition, cursor } of cursors) byPartition.set(partition, cursor);
     }
+    if (entries.pending?.put !== undefined) {
+      this.pending.set(entries.pending.put.id, structuredClone(entries.pending.put));
+    }
+    for (const id of entries.pending?.remove ?? []) this.pending.delete(id);
+  }
+
+  /** One KPI's pending spans over every stored pending record, merged, for tests. */
+  pendingOf(key: string): Span[] {
+    return mergeSpans([...this.pending.values()].flatMap((record) => record.kpis.get(key) ?? []));
   }
 
   /** One KPI's stored state, for tests. */
