@@ -20,6 +20,7 @@ import { createCdfPorts } from "../src/createCdfPorts.js";
 import { RawDocumentStore } from "../src/rawDocumentStore.js";
 import { ACTIVE_VERSION_KEY } from "../src/rawVersionPointer.js";
 import { cdfOnEmulator } from "./cdfOnEmulator.js";
+import { insertMirrored, type MirroredPoint } from "./mirroredWrites.js";
 import { seedSeries } from "./seedSeries.js";
 
 // runKpis with aggregate pushdown on (the default) through late data, an overwrite, a Bad
@@ -72,30 +73,9 @@ cdfOnEmulator({ project: "pushdown-run-test", clock: new Date(T0).toISOString() 
   ({ t, cdf } = suite);
 });
 
-type Point = { timestamp: number; value?: number; status?: number };
+type Point = MirroredPoint;
 
-async function insert(ref: SeriesRef, points: Point[]): Promise<void> {
-  for (let i = 0; i < points.length; i += 10_000) {
-    await t.client.post(`/api/v1/projects/${t.emulator.project}/timeseries/data`, {
-      data: {
-        items: [
-          {
-            ...ref,
-            datapoints: points.slice(i, i + 10_000).map((p) => ({
-              timestamp: p.timestamp,
-              ...(p.value === undefined ? {} : { value: p.value }),
-              ...(p.status === undefined ? {} : { status: { code: p.status } }),
-            })),
-          },
-        ],
-      },
-    });
-  }
-  mirror.insert(
-    ref,
-    points.map((p) => ({ timestamp: p.timestamp, value: p.value ?? null, status: p.status ?? 0 })),
-  );
-}
+const insert = (ref: SeriesRef, points: Point[]) => insertMirrored(t, mirror, ref, points);
 
 /** Temperature every 30 s, pressure every 2 minutes; some Bad and Uncertain points. */
 async function feed(fromH: number, toH: number, seed: number): Promise<void> {

@@ -24,6 +24,7 @@ import { ACTIVE_VERSION_KEY } from "../src/rawVersionPointer.js";
 import type { RetryPolicy } from "../src/withRetries.js";
 import { cdfOnEmulator } from "./cdfOnEmulator.js";
 import { failingInsertAfter } from "./failingInsertAfter.js";
+import { deleteMirrored, insertMirrored, type MirroredPoint } from "./mirroredWrites.js";
 import { seedSeries } from "./seedSeries.js";
 
 // runKpis through createCdfPorts on the emulator, over real HTTP with the real SDK, on the
@@ -95,37 +96,12 @@ function lcg(seed: number): () => number {
   };
 }
 
-type Point = { timestamp: number; value?: number; status?: number };
+type Point = MirroredPoint;
 
-async function insert(ref: SeriesRef, points: Point[]): Promise<void> {
-  for (let i = 0; i < points.length; i += 10_000) {
-    await t.client.post(`/api/v1/projects/${t.emulator.project}/timeseries/data`, {
-      data: {
-        items: [
-          {
-            ...ref,
-            datapoints: points.slice(i, i + 10_000).map((p) => ({
-              timestamp: p.timestamp,
-              ...(p.value === undefined ? {} : { value: p.value }),
-              ...(p.status === undefined ? {} : { status: { code: p.status } }),
-            })),
-          },
-        ],
-      },
-    });
-  }
-  mirror.insert(
-    ref,
-    points.map((p) => ({ timestamp: p.timestamp, value: p.value ?? null, status: p.status ?? 0 })),
-  );
-}
+const insert = (ref: SeriesRef, points: Point[]) => insertMirrored(t, mirror, ref, points);
 
-async function deleteRange(ref: SeriesRef, start: number, end: number): Promise<void> {
-  await t.client.post(`/api/v1/projects/${t.emulator.project}/timeseries/data/delete`, {
-    data: { items: [{ ...ref, inclusiveBegin: start, exclusiveEnd: end }] },
-  });
-  await mirror.delete(ref, { start, end });
-}
+const deleteRange = (ref: SeriesRef, start: number, end: number) =>
+  deleteMirrored(t, mirror, ref, start, end);
 
 /** Flow every 10 minutes (some Bad, some out of the clean range), level steps every ~40 minutes. */
 async function feed(fromH: number, toH: number, seed: number): Promise<void> {
