@@ -1,22 +1,9 @@
-// `pnpm bench`: aggregate pushdown against raw reads. S input series of 1 Hz data over one day,
-// one KPI per series on 10-minute windows (max - min, and count), computed for the whole day the
-// way a catch-up batch does (readInputs, then computeKpis), once with CDF's aggregates and once
-// from raw points, against the emulator in a child process. Reports requests, points or
-// intervals received and wall time for each, and checks both give the same datapoints.
-//
-//   node --import tsx bench/pushdown.ts [--series 10] [--repeat 3] [--json]
-
-import { spawn } from "node:child_process";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { computeKpis, parseKpiConfig, readInputs, windowsBetween } from "@kpi-pipeline/kpi-core";
 import { CdfDatapointSource } from "../src/cdfDatapointSource.js";
-import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
-import { connectCdf } from "../src/connectCdf.js";
 import { ensureTimeSeries } from "../src/ensureTimeSeries.js";
 import { writeDatapoints } from "../src/writeDatapoints.js";
+import { startEmulatorChild } from "./emulatorChild.js";
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,28 +19,9 @@ const repeat = option("repeat", 3);
 const DAY = 86_400_000;
 const T0 = Date.UTC(2030, 0, 1);
 
-const cli = join(dirname(fileURLToPath(import.meta.resolve("@kpi-pipeline/cdf-emulator"))), "cli.js");
-const child = spawn(
-  process.execPath,
-  [cli, "--port", "0", "--project", "bench", "--json", "--clock", "2030-01-03T00:00:00Z"],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-const first = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: child.stdout! }).once("line", resolve);
-  child.once("exit", (code) => reject(new Error(`the emulator exited with ${code} before it started`)));
-});
-const endpoint = JSON.parse(first) as Record<string, string>;
+const { child, cdf } = await startEmulatorChild("2030-01-03T00:00:00Z");
 
 try {
-  const cdf = await connectCdf(
-    cdfSettingsFromEnvironment({
-      CDF_PROJECT: endpoint["project"],
-      CDF_BASE_URL: endpoint["baseUrl"],
-      CDF_TOKEN_URL: endpoint["tokenUrl"],
-      CDF_CLIENT_ID: endpoint["clientId"],
-      CDF_CLIENT_SECRET: endpoint["clientSecret"],
-    }),
-  );
   const series = Array.from({ length: seriesCount }, (_, i) => ({ externalId: `in-${i}` }));
   await ensureTimeSeries(
     cdf,

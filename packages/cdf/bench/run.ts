@@ -1,19 +1,7 @@
-// `pnpm bench`: the I/O floor of a KPI run. Writes N points over S series through
-// writeDatapoints, then pages through them with readRawDatapoints (concurrency 1 and 2), against
-// the emulator in a child process (its CPU apart from ours). Reports wall time, points/s, requests
-// made against the minimum (max(ceil(points / 100,000), ceil(series / 100))) and peak RSS.
-//
-//   node --import tsx bench/run.ts [--points 1000000] [--series 50] [--json]
-
-import { spawn } from "node:child_process";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
-import { connectCdf } from "../src/connectCdf.js";
 import { ensureTimeSeries } from "../src/ensureTimeSeries.js";
 import { readRawDatapoints } from "../src/readRawDatapoints.js";
 import { writeDatapoints } from "../src/writeDatapoints.js";
+import { startEmulatorChild } from "./emulatorChild.js";
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,30 +18,9 @@ const perSeries = Math.ceil(totalPoints / seriesCount);
 const T0 = Date.UTC(2030, 0, 1);
 
 // The emulator's built CLI (the bench runs after `turbo run build`).
-const cli = join(dirname(fileURLToPath(import.meta.resolve("@kpi-pipeline/cdf-emulator"))), "cli.js");
-const child = spawn(
-  process.execPath,
-  [cli, "--port", "0", "--project", "bench", "--json", "--clock", "2030-01-01T00:00:00Z"],
-  {
-    stdio: ["ignore", "pipe", "inherit"],
-  },
-);
-const first = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: child.stdout! }).once("line", resolve);
-  child.once("exit", (code) => reject(new Error(`the emulator exited with ${code} before it started`)));
-});
-const endpoint = JSON.parse(first) as Record<string, string>;
+const { child, cdf } = await startEmulatorChild("2030-01-01T00:00:00Z");
 
 try {
-  const cdf = await connectCdf(
-    cdfSettingsFromEnvironment({
-      CDF_PROJECT: endpoint["project"],
-      CDF_BASE_URL: endpoint["baseUrl"],
-      CDF_TOKEN_URL: endpoint["tokenUrl"],
-      CDF_CLIENT_ID: endpoint["clientId"],
-      CDF_CLIENT_SECRET: endpoint["clientSecret"],
-    }),
-  );
   const series = Array.from({ length: seriesCount }, (_, i) => ({ externalId: `bench-${i}` }));
   await ensureTimeSeries(
     cdf,
