@@ -8,7 +8,7 @@
 
 import { aggregatesOf } from "./expression.js";
 import { type CleanReach, type InputReach, inputReach } from "./inputReach.js";
-import { lowerBound } from "./interpolate.js";
+import { DEFAULT_LINEAR_MAX_GAP_MS, lowerBound } from "./interpolate.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
 import type { InputSpec } from "./model.js";
 import type { DatapointSource } from "./ports.js";
@@ -81,11 +81,13 @@ export async function dirtySpansOfKpis(
       const usesDelta = withDelta.has(spec.name);
       for (const group of groups(mergeSpans(regions))) {
         questions.push({ k, spec, usesDelta, regions: group });
+        const from = group[0]!.from;
+        const to = group[group.length - 1]!.to;
         wanted.push({
           series: spec.series,
-          group: `${group[0]!.from}`,
-          from: group[0]!.from,
-          to: group[group.length - 1]!.to,
+          group: `${from}`,
+          from: from - lookBackMs(spec, to - from),
+          to,
           lacking: (read) => {
             const answer = affected(read, spec, inputReach(spec, read.isStep, usesDelta), group, now);
             return "spans" in answer ? { before: false, after: false } : answer;
@@ -160,8 +162,17 @@ function affected(
       next = found;
     }
     // A kept point at p is in segments reaching [p - maxGap, p + maxGap]; a window starting at
-    // p + maxGap only touches the segment's end.
-    if (!step) spans.push({ from: c.from - reach.keptAfterMs, to: c.to - 1 + reach.keptAfterMs });
+    // p + maxGap only touches the segment's end. Nearer than that, the kept points on each side
+    // of the region bound it: outside them the curve and every window's context are as before.
+    // Where the read does not show them, maxGap is the bound that cannot miss a window.
+    if (!step) {
+      const before = keptBefore(final, c.from);
+      const after = keptAtOrAfter(final, c.to);
+      spans.push({
+        from: Math.max(c.from - reach.keptAfterMs, before ?? Number.NEGATIVE_INFINITY),
+        to: Math.min(c.to - 1 + reach.keptAfterMs, after ?? Number.POSITIVE_INFINITY),
+      });
+    }
     else spans.push({ from: c.from, to: Math.max(c.to, Math.min(next ?? now, c.to - 1 + holdLimit(spec))) });
     // delta() of the next window with a point starts from the last kept point before it.
     if (reach.keptBeforeMs === Number.POSITIVE_INFINITY && next !== undefined)
@@ -173,6 +184,31 @@ function affected(
 
 function holdLimit(spec: InputSpec): number {
   return spec.maxGapMs ?? Number.POSITIVE_INFINITY;
+}
+
+/** The last kept point before t that the read shows, if any. */
+function keptBefore(stage: CleanStage, t: number): number | undefined {
+  const { timestamps, length } = stage.points;
+  const i = lowerBound(timestamps, length, t) - 1;
+  return i >= 0 && timestamps[i]! >= stage.lo ? timestamps[i]! : undefined;
+}
+
+/** The first kept point at or after t that the read shows, if any. */
+function keptAtOrAfter(stage: CleanStage, t: number): number | undefined {
+  const { timestamps, length } = stage.points;
+  const j = lowerBound(timestamps, length, t);
+  return j < length && timestamps[j]! < stage.hi ? timestamps[j]! : undefined;
+}
+
+/**
+ * How far before a changed region the first read starts, so that it shows the kept point before
+ * the region (which bounds a linear input's dirty windows) without a second request: the
+ * region's own length, at least a quarter of maxGap, at most maxGap (farther, maxGap bounds it).
+ */
+function lookBackMs(spec: InputSpec, regionMs: number): number {
+  if (spec.step) return 0;
+  const maxGap = spec.maxGapMs ?? DEFAULT_LINEAR_MAX_GAP_MS;
+  return Math.min(maxGap, Math.max(regionMs, maxGap / 4));
 }
 
 /** The first kept point at or after t, undefined if there is none, or which side the read lacks to tell. */

@@ -55,6 +55,38 @@ describe("dirtySpans and windowsOfSpans", () => {
     expect(await dirty(narrow, upsert(5.5))).toEqual([5]);
   });
 
+  it("a linear input's change between kept points a minute away dirties only the windows between them", async () => {
+    // 05:29 and 05:31 bound the segments through 05:30: window 5 alone, not 4 and 6 (maxGap's reach).
+    const m = 1 / 60;
+    expect(await dirty(kpi(), upsert(5.5), { x: { points: at(5.5 - m, 5.5, 5.5 + m) } })).toEqual([5]);
+  });
+
+  it("points appended after the last kept point dirty nothing before that point's window", async () => {
+    // Minute data up to 06:00, then 06:01..06:09 arrive: window 5 ends at 06:00, where its last
+    // segment ends, so only window 6 changes (the scheduled call's case).
+    const m = 1 / 60;
+    const old = Array.from({ length: 61 }, (_, i) => 5 + i * m);
+    const appended = Array.from({ length: 9 }, (_, i) => 6 + (i + 1) * m);
+    // At 07:12 window 7 is still open; its reach from 06:09 is the next call's business.
+    expect(
+      await dirty(kpi(), upsert(...appended), { x: { points: at(...old, ...appended) } }, T0 + 7.2 * H),
+    ).toEqual([6]);
+  });
+
+  it("a change before a window whose first kept point comes a minute after its start dirties that window", async () => {
+    // 05:59 changes the segment 05:58 -> 06:01, which crosses into window 6.
+    const m = 1 / 60;
+    expect(await dirty(kpi(), upsert(6 - m), { x: { points: at(6 - 2 * m, 6 - m, 6 + m) } })).toEqual([5, 6]);
+  });
+
+  it("a linear input's change whose neighbours lie farther than maxGap keeps maxGap's reach", async () => {
+    const narrow = kpi({ inputs: { x: { externalId: "x", maxGap: "20m" } } });
+    // Neighbours at 04:00 and 07:00 are beyond 20 minutes: windows within 20 minutes of 05:50.
+    expect(await dirty(narrow, upsert(5 + 50 / 60), { x: { points: at(4, 5 + 50 / 60, 7) } })).toEqual([
+      5, 6,
+    ]);
+  });
+
   it("marks windows overlapping a deleted range widened by maxGap", async () => {
     const deleted = { timestamps: [], deletedRanges: [{ start: T0 + 10 * H, end: T0 + 12 * H }] };
     expect(await dirty(kpi(), deleted)).toEqual([9, 10, 11, 12]);

@@ -17,7 +17,7 @@ const M = 60_000;
 const H = 3_600_000;
 const EPOCH = 1_700_000_000_000 - (1_700_000_000_000 % H);
 
-function kpi(value: string, input: Partial<InputSpec> = {}): KpiDefinition {
+function kpi(value: string, input: Partial<InputSpec> = {}, everyMs = H): KpiDefinition {
   const spec: InputSpec = {
     name: "x",
     series: { externalId: "x" },
@@ -34,7 +34,7 @@ function kpi(value: string, input: Partial<InputSpec> = {}): KpiDefinition {
     name: undefined,
     description: undefined,
     unit: undefined,
-    window: { kind: "fixed", everyMs: H, offsetMs: 0 },
+    window: { kind: "fixed", everyMs, offsetMs: 0 },
     settleMs: 0,
     startMs: EPOCH,
     inputs: [spec],
@@ -228,6 +228,104 @@ describe("properties", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("dense data in 10-minute windows: after appends, upserts and deletions, every window whose datapoint changed is dirty", async () => {
+    // Points every few minutes, so the kept point next to a change usually lies within maxGap and
+    // decides how far back and ahead the dirty windows go (dirtySpans.ts), not maxGap alone.
+    const TEN = 10 * M;
+    const dense = fc
+      .record({
+        every: fc.integer({ min: 1, max: 7 }),
+        values: fc.array(fc.constantFrom(...VALUES, 5, 5, 10), { minLength: 1, maxLength: 8 }),
+        bad: fc.array(fc.integer({ min: -60, max: 240 }), { maxLength: 4 }),
+      })
+      .map(({ every, values, bad }) => {
+        const out: Array<{ minute: number; value: number | null; status: number }> = [];
+        for (let m = -60, i = 0; m < 200; m += every, i++) {
+          out.push({
+            minute: m,
+            value: values[i % values.length]!,
+            status: bad.includes(m) ? STATUS_BAD : 0,
+          });
+        }
+        return out;
+      });
+    const change = fc.oneof(
+      fc.record({
+        append: fc.record({ every: fc.integer({ min: 1, max: 5 }), count: fc.integer({ min: 1, max: 30 }) }),
+      }),
+      fc.record({
+        upsert: fc.record({
+          minute: fc.integer({ min: -60, max: 239 }),
+          value: fc.oneof(fc.constantFrom(...VALUES), fc.constant(null)),
+          status: fc.constantFrom(0, 0, STATUS_UNCERTAIN, STATUS_BAD),
+        }),
+      }),
+      fc.record({
+        deleted: fc.record({
+          minute: fc.integer({ min: -60, max: 239 }),
+          length: fc.integer({ min: 1, max: 30 }),
+        }),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        dense,
+        fc.array(change, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(...EXPRESSIONS),
+        inputSettings,
+        fc.boolean(),
+        fc.boolean(),
+        async (points, changes, value, input, seriesIsStep, uncertain) => {
+          const store = storeOf(points, seriesIsStep);
+          const k = kpi(value, { ...input, uncertain }, TEN);
+          const windows = Array.from({ length: 24 }, (_, i) => ({
+            start: EPOCH + i * TEN,
+            end: EPOCH + (i + 1) * TEN,
+          }));
+          const compute = () =>
+            computeWindows(k, windows, new Map([["x", allPointsOf(store, seriesIsStep)]])).map((d) => ({
+              value: d.value,
+              status: d.status,
+            }));
+          const before = compute();
+          const reported: InputChanges = { timestamps: [], deletedRanges: [] };
+          let end = 200;
+          for (const c of changes) {
+            if ("append" in c) {
+              for (let i = 0; i < c.append.count; i++, end += c.append.every) {
+                store.insert({ externalId: "x" }, [
+                  { timestamp: EPOCH + end * M, value: (end % 13) - 3, status: 0 },
+                ]);
+                (reported.timestamps as number[]).push(EPOCH + end * M);
+              }
+            } else if ("upsert" in c) {
+              const t = EPOCH + c.upsert.minute * M;
+              store.insert({ externalId: "x" }, [
+                { timestamp: t, value: c.upsert.value, status: c.upsert.status },
+              ]);
+              (reported.timestamps as number[]).push(t);
+            } else {
+              const range = {
+                start: EPOCH + c.deleted.minute * M,
+                end: EPOCH + (c.deleted.minute + c.deleted.length) * M,
+              };
+              await store.delete({ externalId: "x" }, range);
+              (reported.deletedRanges as Array<{ start: number; end: number }>).push(range);
+            }
+          }
+          const after = compute();
+          const now = EPOCH + 240 * M;
+          const spans = await dirtySpans(store, k, [reported], now);
+          const dirty = new Set([...windowsOfSpans(k, spans, now)].map((w) => w.start));
+          const changed = windows.filter((_, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i]));
+          for (const w of changed)
+            expect(dirty, `window at +${(w.start - EPOCH) / M} min changed`).toContain(w.start);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 
