@@ -172,8 +172,9 @@ function affected(
         from: Math.max(c.from - reach.keptAfterMs, before ?? Number.NEGATIVE_INFINITY),
         to: Math.min(c.to - 1 + reach.keptAfterMs, after ?? Number.POSITIVE_INFINITY),
       });
+    } else {
+      spans.push({ from: c.from, to: Math.max(c.to, Math.min(next ?? now, c.to - 1 + holdLimit(spec))) });
     }
-    else spans.push({ from: c.from, to: Math.max(c.to, Math.min(next ?? now, c.to - 1 + holdLimit(spec))) });
     // delta() of the next window with a point starts from the last kept point before it.
     if (reach.keptBeforeMs === Number.POSITIVE_INFINITY && next !== undefined)
       spans.push({ from: c.from, to: next + 1 });
