@@ -7,8 +7,8 @@
 // kept point, delta() up to the window holding the next kept point.
 
 import { aggregatesOf } from "./expression.js";
-import { type CleanReach, type InputReach, inputReach } from "./inputReach.js";
-import { DEFAULT_LINEAR_MAX_GAP_MS, lowerBound } from "./interpolate.js";
+import { type CleanReach, firstReadLookBackMs, type InputReach, inputReach } from "./inputReach.js";
+import { lowerBound } from "./interpolate.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
 import type { InputSpec } from "./model.js";
 import type { DatapointSource } from "./ports.js";
@@ -41,6 +41,8 @@ export interface Span {
 // Changes closer than this are read as one stretch; farther apart, separately, so that a change
 // nine years back and one today do not read the nine years between them.
 const SEPARATE_READS_BEYOND_MS = 86_400_000;
+// How near a changed region the caller's next windows must lie to be read along with it.
+const ALSO_READ_NEAR_MS = 3_600_000;
 
 /**
  * The spans whose windows may have another value now, sorted, merged, clipped to
@@ -57,16 +59,28 @@ export async function dirtySpans(
   return (await dirtySpansOfKpis(source, [{ kpi, changes }], now, stats))[0]!;
 }
 
-/** dirtySpans for many KPIs, with one batched read per round for all of them. */
+/** One KPI's changes; `alsoRead`: windows the caller reads next (its due ones), read along where near. */
+export interface DirtySpansRequest {
+  kpi: KpiDefinition;
+  changes: readonly InputChanges[];
+  alsoRead?: Span;
+}
+
+/**
+ * dirtySpans for many KPIs, with one batched read per round for all of them. A KPI's `alsoRead`
+ * span, as far as it lies within an hour of a changed region, is read in the same first round
+ * (with its look-back), so that a caller reading through a RunReadCache finds it there: a
+ * scheduled call's due window lies just before the minutes that just arrived.
+ */
 export async function dirtySpansOfKpis(
   source: DatapointSource,
-  requests: ReadonlyArray<{ kpi: KpiDefinition; changes: readonly InputChanges[] }>,
+  requests: readonly DirtySpansRequest[],
   now: number,
   stats?: ReadStats,
 ): Promise<Span[][]> {
   const questions: Array<{ k: number; spec: InputSpec; usesDelta: boolean; regions: Span[] }> = [];
   const wanted: Wanted[] = [];
-  requests.forEach(({ kpi, changes }, k) => {
+  requests.forEach(({ kpi, changes, alsoRead }, k) => {
     const aggregates = aggregatesOf(kpi.expression);
     const used = new Set(aggregates.map((node) => node.input));
     const withDelta = new Set(aggregates.filter((node) => node.fn === "delta").map((node) => node.input));
@@ -83,11 +97,22 @@ export async function dirtySpansOfKpis(
         questions.push({ k, spec, usesDelta, regions: group });
         const from = group[0]!.from;
         const to = group[group.length - 1]!.to;
+        const near =
+          alsoRead === undefined
+            ? undefined
+            : {
+                from: Math.max(alsoRead.from, from - ALSO_READ_NEAR_MS),
+                to: Math.min(alsoRead.to, to + ALSO_READ_NEAR_MS),
+              };
+        const both = near !== undefined && near.to > near.from;
         wanted.push({
           series: spec.series,
           group: `${from}`,
-          from: from - lookBackMs(spec, to - from),
-          to,
+          from: Math.min(
+            from - (spec.step ? 0 : firstReadLookBackMs(spec)),
+            both ? near.from - firstReadLookBackMs(spec) : from,
+          ),
+          to: both ? Math.max(to, near.to) : to,
           lacking: (read) => {
             const answer = affected(read, spec, inputReach(spec, read.isStep, usesDelta), group, now);
             return "spans" in answer ? { before: false, after: false } : answer;
@@ -199,17 +224,6 @@ function keptAtOrAfter(stage: CleanStage, t: number): number | undefined {
   const { timestamps, length } = stage.points;
   const j = lowerBound(timestamps, length, t);
   return j < length && timestamps[j]! < stage.hi ? timestamps[j]! : undefined;
-}
-
-/**
- * How far before a changed region the first read starts, so that it shows the kept point before
- * the region (which bounds a linear input's dirty windows) without a second request: the
- * region's own length, at least a quarter of maxGap, at most maxGap (farther, maxGap bounds it).
- */
-function lookBackMs(spec: InputSpec, regionMs: number): number {
-  if (spec.step) return 0;
-  const maxGap = spec.maxGapMs ?? DEFAULT_LINEAR_MAX_GAP_MS;
-  return Math.min(maxGap, Math.max(regionMs, maxGap / 4));
 }
 
 /** The first kept point at or after t, undefined if there is none, or which side the read lacks to tell. */

@@ -46,3 +46,15 @@ export function inputReach(spec: InputSpec, isStep: boolean, usesDelta: boolean)
     }),
   };
 }
+
+/** The most a first read looks back before a span for the kept point just before it. */
+const FIRST_LOOK_BACK_MS = 15 * 60_000;
+
+/**
+ * How far before a span the first read of an input starts: far enough to show the kept point just
+ * before it in dense data, which saves a second request; never past maxGap, beyond which the
+ * point does not matter. Sparse data still reads further back in later rounds (readAround.ts).
+ */
+export function firstReadLookBackMs(spec: InputSpec): number {
+  return Math.min(spec.maxGapMs ?? Number.POSITIVE_INFINITY, FIRST_LOOK_BACK_MS);
+}

@@ -5,7 +5,7 @@
 
 import { aggregatePushdown } from "./aggregatePushdown.js";
 import { aggregatesOf } from "./expression.js";
-import { type InputReach, inputReach } from "./inputReach.js";
+import { firstReadLookBackMs, type InputReach, inputReach } from "./inputReach.js";
 import { lowerBound } from "./interpolate.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
 import type { InputSeries, InputSpec, PushedAggregates } from "./model.js";
@@ -98,7 +98,7 @@ export async function readInputs(
     for (const spec of kpi.inputs) {
       wanted.push({
         series: spec.series,
-        from,
+        from: from - firstReadLookBackMs(spec),
         to,
         lacking: (read) => {
           const reach = inputReach(spec, read.isStep, withDelta.has(spec.name));

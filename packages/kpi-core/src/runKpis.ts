@@ -27,6 +27,7 @@ import type {
 } from "./ports.js";
 import type { ReadStats } from "./readAround.js";
 import { readInputs } from "./readInputs.js";
+import { RunReadCache } from "./runReadCache.js";
 import { seriesLookupKey } from "./series.js";
 import { countWindowsBetween, nextWindow, windowAtOrAfter, windowContaining } from "./window.js";
 
@@ -253,7 +254,10 @@ export async function runKpis(
       if (changes.length > 0) changed.push({ plan, changes });
     }
   }
-  await planDirty(ports.source, changed, at);
+  // One run reads a stretch once: planning's reads around the changes serve the due windows next
+  // to them, and a batch's edges the next batch.
+  const source = new RunReadCache(ports.source);
+  await planDirty(source, changed, at);
   for (const plan of plans) {
     if (plan.skip) continue;
     plan.dirty = mergeSpans(plan.dirty);
@@ -279,7 +283,7 @@ export async function runKpis(
     let results: KpiDatapoint[][];
     try {
       const series = await readInputs(
-        ports.source,
+        source,
         batch.map(({ plan, windows, kind }) => {
           const from = windows[0]!.start;
           const to = windows.at(-1)!.end;
@@ -301,6 +305,8 @@ export async function runKpis(
       report.fenced = true;
       break;
     }
+    // An output may be another KPI's input: what is kept of it is stale from here on.
+    source.forget(batch.map(({ plan }) => plan.kpi.series));
     try {
       await ports.output.write(
         batch.map(({ plan }, i) => ({ series: plan.kpi.series, datapoints: results[i]! })),
@@ -456,7 +462,14 @@ async function planDirty(
   try {
     const spans = await dirtySpansOfKpis(
       source,
-      changed.map(({ plan, changes }) => ({ kpi: plan.kpi, changes })),
+      changed.map(({ plan, changes }) => ({
+        kpi: plan.kpi,
+        changes,
+        // The due windows come next; read with the changes when near them, the cache keeps them.
+        ...(plan.nextDue === undefined || plan.skip
+          ? {}
+          : { alsoRead: { from: plan.nextDue.start, to: at - plan.kpi.settleMs } }),
+      })),
       at,
       stats,
     );
