@@ -5,7 +5,13 @@
 // The run and its ports
 export { type AggregatePushdown, aggregatePushdown } from "./aggregatePushdown.js";
 export { ChangesLostError } from "./changesLostError.js";
-export { dirtySpans, dirtySpansOfKpis, type InputChanges, type Span } from "./dirtySpans.js";
+export {
+  type DirtySpansRequest,
+  dirtySpans,
+  dirtySpansOfKpis,
+  type InputChanges,
+  type Span,
+} from "./dirtySpans.js";
 export { DurationError, formatDurationMs, parseDuration } from "./duration.js";
 // Computing
 export { CDF_VALUE_LIMIT, computeKpis, computeWindows, type KpiRequest } from "./engine.js";
