@@ -101,8 +101,9 @@ export async function dirtySpansOfKpis(
           alsoRead === undefined
             ? undefined
             : {
-                from: Math.max(alsoRead.from, from - ALSO_READ_NEAR_MS),
-                to: Math.min(alsoRead.to, to + ALSO_READ_NEAR_MS),
+                // Whole milliseconds, as CDF takes them, whatever the caller's clock gave.
+                from: Math.floor(Math.max(alsoRead.from, from - ALSO_READ_NEAR_MS)),
+                to: Math.ceil(Math.min(alsoRead.to, to + ALSO_READ_NEAR_MS)),
               };
         const both = near !== undefined && near.to > near.from;
         wanted.push({

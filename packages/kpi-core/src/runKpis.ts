@@ -468,7 +468,12 @@ async function planDirty(
         // The due windows come next; read with the changes when near them, the cache keeps them.
         ...(plan.nextDue === undefined || plan.skip
           ? {}
-          : { alsoRead: { from: plan.nextDue.start, to: at - plan.kpi.settleMs } }),
+          : {
+              alsoRead: {
+                from: plan.nextDue.start,
+                to: windowContaining(plan.kpi.window, at - plan.kpi.settleMs).start,
+              },
+            }),
       })),
       at,
       stats,

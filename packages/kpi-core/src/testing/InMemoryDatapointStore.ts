@@ -82,6 +82,12 @@ export class InMemoryDatapointStore implements DatapointSource, KpiOutput {
   async read(requests: readonly PointsRequest[]): Promise<PointsAnswer[]> {
     this.reads++;
     return requests.map((request) => {
+      // CDF refuses a range that is not whole milliseconds; so does this store.
+      if (!Number.isInteger(request.start) || !Number.isInteger(request.end)) {
+        throw new Error(
+          `read of ${describe(request.series)}: the range is not whole milliseconds (${request.start} to ${request.end})`,
+        );
+      }
       const stored = this.series.get(seriesLookupKey(request.series));
       if (stored === undefined) {
         throw new Error(
