@@ -23,8 +23,12 @@ import { type SeriesWrite, writeDatapoints } from "./writeDatapoints.js";
 // has no output series yet); `write` through writeDatapoints, so a write that stops part way
 // throws a PartialWriteError and runKpis treats the batch as not done (its cursor and its due
 // windows stay where they were; what landed is rewritten, harmlessly, next time). Output series
-// are created the first time a write finds them missing, not on every run: a run whose outputs
-// exist pays no request for them.
+// are created only when missing, not on every run: a run whose outputs exist pays no request for
+// them. `latest` already learns which outputs are missing (CDF leaves unknown series out of its
+// answer), so `write` creates those before its first insert: a first run's catch-up, which may
+// insert 100,000 points per request, is not sent once to be refused and then again. An insert
+// refused for a missing series (one deleted after `latest`, or a write with no `latest` before it)
+// still creates it and writes again.
 
 export interface CdfKpiOutputOptions {
   /** How to create output series by externalId that a write finds missing. */
@@ -53,6 +57,8 @@ export class CdfKpiOutput implements KpiOutput {
   readonly #nodeSpecs: Map<string, OutputNodeSpec>;
   readonly #retry: RetryPolicy;
   readonly #maxPoints: number | undefined;
+  /** Outputs the last `latest` asking for them found absent from CDF, by seriesLookupKey. */
+  readonly #missing = new Map<string, SeriesRef>();
 
   constructor(cdf: CdfConnection, options: CdfKpiOutputOptions = {}) {
     this.#cdf = cdf;
@@ -87,20 +93,25 @@ export class CdfKpiOutput implements KpiOutput {
       if (!Array.isArray(response.items)) {
         throw new UnexpectedCdfResponseError("POST /timeseries/data/latest: CDF sent no items array.");
       }
+      const answered = new Set<string>();
       for (const item of response.items) {
-        const ref: SeriesRef | undefined =
-          item.instanceId !== undefined
-            ? { instanceId: item.instanceId }
-            : item.externalId !== undefined
-              ? { externalId: item.externalId }
-              : undefined;
-        if (ref === undefined) continue;
-        const points = columnsFromDatapoints(item.datapoints ?? [], "POST /timeseries/data/latest");
-        if (points.length > 0) found.set(seriesLookupKey(ref), points.timestamps[points.length - 1]!);
         // A series with both ids answers to either.
-        if (item.externalId !== undefined && points.length > 0) {
-          found.set(item.externalId, points.timestamps[points.length - 1]!);
+        const keys = [
+          ...(item.instanceId !== undefined ? [seriesLookupKey({ instanceId: item.instanceId })] : []),
+          ...(item.externalId !== undefined ? [item.externalId] : []),
+        ];
+        const points = columnsFromDatapoints(item.datapoints ?? [], "POST /timeseries/data/latest");
+        for (const key of keys) {
+          answered.add(key);
+          if (points.length > 0) found.set(key, points.timestamps[points.length - 1]!);
         }
+      }
+      // With ignoreUnknownIds CDF answers for every series that exists, with an empty datapoints
+      // list when it has none, and leaves out the ones it does not know.
+      for (const ref of batch) {
+        const key = seriesLookupKey(ref);
+        if (answered.has(key)) this.#missing.delete(key);
+        else this.#missing.set(key, ref);
       }
     }
     return series.map((ref) => found.get(seriesLookupKey(ref)));
@@ -111,6 +122,8 @@ export class CdfKpiOutput implements KpiOutput {
       .filter((item) => item.datapoints.length > 0)
       .map((item) => ({ series: item.series, points: columnsOf(item) }));
     if (writes.length === 0) return;
+    const known = writes.map((w) => w.series).filter((ref) => this.#missing.has(seriesLookupKey(ref)));
+    if (known.length > 0) await this.#create(known);
     try {
       await this.#write(writes);
     } catch (error) {
@@ -129,10 +142,15 @@ export class CdfKpiOutput implements KpiOutput {
     });
   }
 
+  /** Creates `missing` (every one or none: an output no KPI defines fails before any request). */
   async #create(missing: readonly SeriesRef[]): Promise<void> {
     const specs: OutputSeriesSpec[] = [];
     const nodeSpecs: OutputNodeSpec[] = [];
+    const keys = new Set<string>();
     for (const ref of missing) {
+      const key = seriesLookupKey(ref);
+      if (keys.has(key)) continue;
+      keys.add(key);
       const spec = "externalId" in ref ? this.#specs.get(ref.externalId) : undefined;
       const nodeSpec = "instanceId" in ref ? this.#nodeSpecs.get(seriesLookupKey(ref)) : undefined;
       if (spec !== undefined) specs.push(spec);
@@ -146,6 +164,7 @@ export class CdfKpiOutput implements KpiOutput {
     }
     if (specs.length > 0) await ensureTimeSeries(this.#cdf, specs, { retry: this.#retry });
     if (nodeSpecs.length > 0) await ensureTimeSeriesNodes(this.#cdf, nodeSpecs, { retry: this.#retry });
+    for (const key of keys) this.#missing.delete(key);
   }
 }
 
