@@ -31,9 +31,9 @@ import { type SeriesWrite, writeDatapoints } from "./writeDatapoints.js";
 // still creates it and writes again.
 
 export interface CdfKpiOutputOptions {
-  /** How to create output series by externalId that a write finds missing. */
+  /** How to create output series by externalId that `latest` or a write finds missing. */
   outputs?: readonly OutputSeriesSpec[];
-  /** How to create data-model outputs (CogniteTimeSeries nodes, by instanceId) that a write finds missing. */
+  /** How to create data-model outputs (CogniteTimeSeries nodes, by instanceId) that `latest` or a write finds missing. */
   nodeOutputs?: readonly OutputNodeSpec[];
   retry?: RetryPolicy;
   /** Points per insert request (default and maximum: CDF's 100,000). */
@@ -152,7 +152,7 @@ export class CdfKpiOutput implements KpiOutput {
       if (keys.has(key)) continue;
       keys.add(key);
       const spec = "externalId" in ref ? this.#specs.get(ref.externalId) : undefined;
-      const nodeSpec = "instanceId" in ref ? this.#nodeSpecs.get(seriesLookupKey(ref)) : undefined;
+      const nodeSpec = "instanceId" in ref ? this.#nodeSpecs.get(key) : undefined;
       if (spec !== undefined) specs.push(spec);
       else if (nodeSpec !== undefined) nodeSpecs.push(nodeSpec);
       else {
