@@ -1,11 +1,12 @@
 // One kpis.yaml entry, already of the schema's shape, checked for what a schema cannot say and
 // turned into the KpiDefinition everything downstream trusts.
 
-import { DateTime, IANAZone } from "luxon";
+import { DateTime } from "luxon";
 import { type Duration, durationMs, formatDuration, parseDuration } from "./duration.js";
 import { ExpressionError, parseExpression } from "./expression.js";
 import { fixedDuration } from "./fixedDuration.js";
 import type { IssueList } from "./issueList.js";
+import { isValidTimeZone } from "./isValidTimeZone.js";
 import { kpiConfigHash } from "./kpiConfigHash.js";
 import type { Defaults, KpiEntry } from "./kpiConfigSchema.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
@@ -240,12 +241,12 @@ export function normalizeKpi(
   const series = seriesRefOf(entry, path, "a KPI", issues);
   const timeZone = entry.window.timeZone ?? defaults.timeZone ?? "UTC";
   let spec: WindowSpec | undefined;
-  if (entry.window.timeZone !== undefined && !IANAZone.isValidZone(entry.window.timeZone)) {
+  if (entry.window.timeZone !== undefined && !isValidTimeZone(entry.window.timeZone)) {
     issues.add(
       `${path}.window.timeZone`,
       `unknown time zone "${entry.window.timeZone}"; use an IANA name such as Europe/Oslo or UTC`,
     );
-  } else if (IANAZone.isValidZone(timeZone)) {
+  } else if (isValidTimeZone(timeZone)) {
     spec = windowSpecOf(entry, timeZone, path, issues);
   }
   const settleValue = entry.settle ?? defaults.settle ?? 0;

@@ -1,6 +1,6 @@
-import { IANAZone } from "luxon";
 import { fixedDuration } from "./fixedDuration.js";
 import { IssueList } from "./issueList.js";
+import { isValidTimeZone } from "./isValidTimeZone.js";
 import { KpiConfigError } from "./kpiConfigError.js";
 import {
   defaultsSchema,
@@ -47,7 +47,7 @@ export function parseKpiConfig(raw: unknown, source?: string): KpiDefinition[] {
   }
   const defaults = config.defaults ?? {};
   if (defaults.settle !== undefined) fixedDuration(defaults.settle, "defaults.settle", "settle", issues);
-  if (defaults.timeZone !== undefined && !IANAZone.isValidZone(defaults.timeZone)) {
+  if (defaults.timeZone !== undefined && !isValidTimeZone(defaults.timeZone)) {
     issues.add(
       "defaults.timeZone",
       `unknown time zone "${defaults.timeZone}"; use an IANA name such as Europe/Oslo or UTC`,
