@@ -142,13 +142,16 @@ export class CdfDatapointSource implements DatapointSource {
     }
     while (queue.length > 0) {
       const work = queue.splice(0, this.#itemsPerRequest);
-      const share = Math.floor(this.#pointsPerRequest / work.length);
+      const limits = shares(
+        this.#pointsPerRequest,
+        work.map((w) => w.remaining),
+      );
       const body = {
-        items: work.map((w) => ({
+        items: work.map((w, i) => ({
           ...seriesItem(requests[w.index]!.series),
           start: w.start,
           end: w.end,
-          limit: Math.min(share, w.remaining),
+          limit: limits[i]!,
           ...(w.cursor === undefined ? {} : { cursor: w.cursor }),
         })),
         includeStatus: true,
@@ -236,4 +239,21 @@ function bounded(value: number | undefined, max: number, name: string): number {
     throw new RangeError(`CdfDatapointSource: ${name} must be an integer from 1 to ${max} (got ${value}).`);
   }
   return value;
+}
+
+/**
+ * A request's points per item: an item that wants fewer than an even share (the next 256 points
+ * after a span, a one-point probe) gets what it wants, and the rest is shared by the others, so a
+ * small ask beside a long range does not halve the range's page. Every item gets at least one.
+ */
+export function shares(total: number, wanted: readonly number[]): number[] {
+  const out = wanted.map(() => 0);
+  const order = wanted.map((_, i) => i).sort((a, b) => wanted[a]! - wanted[b]!);
+  let left = total;
+  order.forEach((i, k) => {
+    const even = Math.max(1, Math.floor(left / (order.length - k)));
+    out[i] = Math.min(even, wanted[i]!);
+    left -= out[i]!;
+  });
+  return out;
 }

@@ -9,7 +9,7 @@ import {
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CdfConnection } from "../src/cdfConnection.js";
-import { CdfDatapointSource, MissingSeriesError } from "../src/cdfDatapointSource.js";
+import { CdfDatapointSource, MissingSeriesError, shares } from "../src/cdfDatapointSource.js";
 import { cdfOnEmulator } from "./cdfOnEmulator.js";
 import { type SeedPoint, seedSeries } from "./seedSeries.js";
 
@@ -160,6 +160,49 @@ describe("CdfDatapointSource", () => {
       [1, 2],
     ]);
   }, 10_000);
+
+  it("gives a small ask only what it wants and the rest of the request to a long range beside it", async () => {
+    await t.emulator.control.reset();
+    const long = { externalId: "long" };
+    await seedSeries(t, [
+      { ref: long, points: Array.from({ length: 120 }, (_, i) => ({ timestamp: BASE + i, value: i })) },
+    ]);
+    const before = cdf.requestCount;
+    // 90 points and the next 5 after them fit one request of 100; shared evenly (50 each) they took two.
+    const answers = await new CdfDatapointSource(cdf, { pointsPerRequest: 100 }).read([
+      { series: long, start: BASE, end: BASE + 90 },
+      { series: long, start: BASE + 90, end: CDF_MAX_TIME + 1, limit: 5 },
+    ]);
+    expect(cdf.requestCount - before).toBe(1);
+    expect(answers.map((a) => [a.points.length, a.points.timestamps[0]! - BASE])).toEqual([
+      [90, 0],
+      [5, 90],
+    ]);
+  });
+
+  it("shares a request's points so that each item gets at most what it wants, at least one, and none is left while an item wants more", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.array(fc.oneof(fc.integer({ min: 1, max: 200_000 }), fc.constant(Number.POSITIVE_INFINITY)), {
+          minLength: 1,
+          maxLength: 100,
+        }),
+        (total, wanted) => {
+          fc.pre(wanted.length <= total);
+          const got = shares(total, wanted);
+          const sum = got.reduce((a, b) => a + b, 0);
+          expect(sum).toBeLessThanOrEqual(total);
+          got.forEach((g, i) => {
+            expect(g).toBeGreaterThanOrEqual(1);
+            expect(g).toBeLessThanOrEqual(wanted[i]!);
+          });
+          // Rounding down may leave fewer points than items unshared; never more.
+          if (got.some((g, i) => g < wanted[i]!)) expect(total - sum).toBeLessThan(wanted.length);
+        },
+      ),
+    );
+  });
 
   it("names a missing input series and says what to do", async () => {
     await t.emulator.control.reset();
