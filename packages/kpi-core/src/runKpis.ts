@@ -6,7 +6,6 @@
 
 import { ChangesLostError } from "./changesLostError.js";
 import { dirtySpansOfKpis, type InputChanges, mergeSpans, type Span } from "./dirtySpans.js";
-import { computeKpis } from "./engine.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
 import type { KpiDatapoint, Window } from "./model.js";
 import { firstWindowStart, windowsOfSpans } from "./plan.js";
@@ -25,8 +24,8 @@ import type {
   StoredState,
   VersionPointer,
 } from "./ports.js";
+import { readAndCompute } from "./readAndCompute.js";
 import type { ReadStats } from "./readAround.js";
-import { readInputs } from "./readInputs.js";
 import { RunReadCache } from "./runReadCache.js";
 import { seriesLookupKey } from "./series.js";
 import { countWindowsBetween, nextWindow, windowAtOrAfter, windowContaining } from "./window.js";
@@ -282,19 +281,15 @@ export async function runKpis(
     const stats: ReadStats = { points: 0, requests: 0 };
     let results: KpiDatapoint[][];
     try {
-      const series = await readInputs(
+      results = await readAndCompute(
         source,
         batch.map(({ plan, windows, kind }) => {
           const from = windows[0]!.start;
           const to = windows.at(-1)!.end;
           const raw = needsRawPoints(plan, recompute === undefined ? kind : "recompute", from, to, at);
-          return { kpi: plan.kpi, from, to, raw };
+          return { kpi: plan.kpi, windows, from, to, raw };
         }),
         stats,
-      );
-      results = computeKpis(
-        batch.map(({ plan, windows }) => ({ kpi: plan.kpi, windows })),
-        series,
       );
     } catch (error) {
       if (isolate(batch)) continue;
