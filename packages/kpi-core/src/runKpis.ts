@@ -101,6 +101,11 @@ export interface RunReport {
   /** Whether the change cursors moved (only after every KPI's work was written or saved as pending). */
   cursorsCommitted: boolean;
   kpis: KpiRunReport[];
+  /**
+   * What the run asked of the datapoint source, all KPIs together (a KPI's summary counts each
+   * read of a batch it was in, shared or not): calls to it, and the points they brought.
+   */
+  read: { calls: number; points: number };
 }
 
 /** One KPI's work in this run. */
@@ -159,7 +164,10 @@ export async function runKpis(
   const recompute = opts.recompute;
   const selected = recompute === undefined ? kpis : chosen(kpis, recompute);
   const at = ports.clock.now();
-  const report: RunReport = { at, fenced: false, cursorsCommitted: false, kpis: [] };
+  // One run reads a stretch once: planning's reads around the changes serve the due windows next
+  // to them, and a batch's edges the next batch.
+  const source = new RunReadCache(ports.source);
+  const report: RunReport = { at, fenced: false, cursorsCommitted: false, kpis: [], read: source.forwarded };
   // 1. Fence: a version that is not active writes nothing.
   if ((await ports.pointer.active()) !== opts.self) return { ...report, fenced: true };
   const batchWindows = opts.batchWindows ?? DEFAULT_BATCH_WINDOWS;
@@ -253,9 +261,6 @@ export async function runKpis(
       if (changes.length > 0) changed.push({ plan, changes });
     }
   }
-  // One run reads a stretch once: planning's reads around the changes serve the due windows next
-  // to them, and a batch's edges the next batch.
-  const source = new RunReadCache(ports.source);
   await planDirty(source, changed, at);
   for (const plan of plans) {
     if (plan.skip) continue;

@@ -33,7 +33,7 @@ interface Segment {
 
 export class RunReadCache implements DatapointSource {
   readonly aggregates?: (requests: readonly AggregatesRequest[]) => Promise<AggregatesAnswer[]>;
-  /** The calls made to the source, and the points they brought. */
+  /** The calls made to the source (reads and aggregates), and the points (or intervals) they brought. */
   readonly forwarded = { calls: 0, points: 0 };
   readonly #source: DatapointSource;
   readonly #maxPoints: number;
@@ -45,7 +45,14 @@ export class RunReadCache implements DatapointSource {
     this.#source = source;
     this.#maxPoints = maxPoints;
     const aggregates = source.aggregates;
-    if (aggregates !== undefined) this.aggregates = (requests) => aggregates.call(source, requests);
+    if (aggregates !== undefined) {
+      this.aggregates = async (requests) => {
+        const answers = await aggregates.call(source, requests);
+        this.forwarded.calls++;
+        for (const a of answers) this.forwarded.points += a.intervals.length;
+        return answers;
+      };
+    }
   }
 
   async read(requests: readonly PointsRequest[]): Promise<PointsAnswer[]> {

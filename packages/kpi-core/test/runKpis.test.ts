@@ -275,7 +275,13 @@ describe("runKpis", () => {
     w.clock.set(T0 + 6 * H + 5 * M);
     w.pointer.flip("kpi-fn@0");
     const report = await runKpis(KPIS, w.ports, OPTIONS);
-    expect(report).toEqual({ at: T0 + 6 * H + 5 * M, fenced: true, cursorsCommitted: false, kpis: [] });
+    expect(report).toEqual({
+      at: T0 + 6 * H + 5 * M,
+      fenced: true,
+      cursorsCommitted: false,
+      kpis: [],
+      read: { calls: 0, points: 0 },
+    });
     expect(w.store.points(KPIS[0]!.series)).toEqual([]);
   });
 
@@ -302,8 +308,12 @@ describe("runKpis", () => {
     const w = world();
     feed(w, -2, 7, 1);
     w.clock.set(T0 + 6 * H + 5 * M);
+    const reads = w.store.reads;
     const first = await runKpis(KPIS, w.ports, OPTIONS);
     expect(first.cursorsCommitted).toBe(true);
+    // The run's own count is what the source saw, all KPIs together.
+    expect(first.read.calls).toBe(w.store.reads - reads);
+    expect(first.read.points).toBeGreaterThan(0);
     const units = first.kpis.find((k) => k.key === "kpi:units")!.summary;
     expect(units).toMatchObject({ due: 6, dirty: 0, backlog: 0, pendingSpans: 0 });
     expect(units.pointsRead).toBeGreaterThan(0);
