@@ -1,8 +1,11 @@
 // One batch's reading and computing, overlapped. The batch's KPIs fall into groups that share no
-// input series; each group is read, and while the next group's read is out (its request on the
-// wire, the source preparing the answer), this one is computed. A batch whose KPIs all share an
-// input is one group: read, then computed, as before. The values are the same either way: a
-// KPI's windows see only its own inputs, read exactly as readInputs reads them.
+// input series; the groups are read in a few parts, and while the next part's read is out (its
+// requests on the wire, the source preparing the answer), this part is computed. Splitting costs
+// requests when parts are small (a source packs many series into one request), so a part is at
+// least a quarter of the batch's series, and the rest is read at once unless, at the density read
+// so far, it holds at least SPLIT_MIN_POINTS. A batch whose KPIs all share an input is one part.
+// The values are the same either way: a KPI's windows see only its own inputs, read exactly as
+// readInputs reads them.
 
 import { computeKpis } from "./engine.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
@@ -17,41 +20,74 @@ export interface BatchEntry extends SpanRequest {
   windows: readonly Window[];
 }
 
-/** Each entry's datapoints, in order; throws what reading or computing any group threw. */
+/** Each entry's datapoints, in order; throws what reading or computing any part threw. */
 export async function readAndCompute(
   source: DatapointSource,
   entries: readonly BatchEntry[],
   stats: ReadStats,
 ): Promise<KpiDatapoint[][]> {
   const results: KpiDatapoint[][] = entries.map(() => []);
-  const groups = groupsSharingNoSeries(entries);
-  const read = (group: readonly number[]) =>
+  const groups = groupsSharingNoSeries(entries).map((indexes) => ({
+    indexes,
+    series: new Set(
+      indexes.flatMap((i) => entries[i]!.kpi.inputs.map((spec) => seriesLookupKey(spec.series))),
+    ).size,
+  }));
+  const totalSeries = groups.reduce((n, g) => n + g.series, 0);
+  let taken = 0;
+  let seriesRead = 0;
+  /** The next part: at least a quarter of all series, or everything left if that is small. */
+  const nextPart = (): number[] => {
+    const left = groups.length - taken;
+    const seriesLeft = totalSeries - seriesRead;
+    const density = seriesRead === 0 ? Number.POSITIVE_INFINITY : stats.points / seriesRead;
+    let want = density * seriesLeft >= 2 * SPLIT_MIN_POINTS ? Math.ceil(totalSeries / PARTS) : seriesLeft;
+    const part: number[] = [];
+    while (taken < groups.length && (part.length === 0 || want > 0)) {
+      const g = groups[taken++]!;
+      part.push(...g.indexes);
+      want -= g.series;
+      seriesRead += g.series;
+    }
+    return left === 0 ? [] : part.sort((a, b) => a - b);
+  };
+  const read = (part: readonly number[]) =>
     readInputs(
       source,
-      group.map((i) => entries[i]!),
+      part.map((i) => entries[i]!),
       stats,
     );
-  let next = read(groups[0]!);
-  for (let g = 0; g < groups.length; g++) {
+  let part = nextPart();
+  let next = read(part);
+  while (part.length > 0) {
     const series = await next;
-    if (g + 1 < groups.length) {
-      next = read(groups[g + 1]!);
+    const following = nextPart();
+    if (following.length > 0) {
+      next = read(following);
       // A failed compute below must not leave this read's failure unheard.
       next.catch(() => undefined);
       // Let the next read's request go out before the computing holds the thread.
       await yieldToIo();
     }
-    const group = groups[g]!;
     const computed = computeKpis(
-      group.map((i) => ({ kpi: entries[i]!.kpi, windows: entries[i]!.windows })),
+      part.map((i) => ({ kpi: entries[i]!.kpi, windows: entries[i]!.windows })),
       series,
     );
-    group.forEach((i, k) => {
+    part.forEach((i, k) => {
       results[i] = computed[k]!;
     });
+    part = following;
   }
   return results;
 }
+
+/** At most this many parts, so the requests they cost stay few. */
+const PARTS = 4;
+/**
+ * Split what is left only if it holds at least twice this many points at the density read so
+ * far: CDF pages 100,000 points a request, so each part still fills whole requests.
+ */
+const SPLIT_MIN_POINTS = 100_000;
 
 /** Entry indexes in groups whose KPIs share no input series, in order of their first entry. */
 function groupsSharingNoSeries(entries: readonly BatchEntry[]): number[][] {
