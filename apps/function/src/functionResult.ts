@@ -38,6 +38,7 @@ export interface FunctionResult {
     dirty: number;
     backlog: number;
     pendingSpans: number;
+    /** Points the run read from CDF, all KPIs together (RunReport.read). */
     pointsRead: number;
     noValue: Record<string, number>;
   };
@@ -95,10 +96,11 @@ export function functionResult(context: ResultContext): FunctionResult {
     totals.dirty += summary.dirty;
     totals.backlog += summary.backlog;
     totals.pendingSpans += summary.pendingSpans;
-    totals.pointsRead += summary.pointsRead;
     for (const [reason, n] of Object.entries(summary.noValue))
       totals.noValue[reason] = (totals.noValue[reason] ?? 0) + n;
   }
+  // The run's own total: a KPI's summary counts every read of a batch it shared with others.
+  totals.pointsRead = context.report?.read.points ?? 0;
   const failures = cut(
     "failures",
     kpis.flatMap(({ key, summary }) =>

@@ -20,6 +20,7 @@ const report = fc.array(summary, { maxLength: 3_000 }).map(
     at: 0,
     fenced: false,
     cursorsCommitted: true,
+    read: { calls: 1, points: 7 },
     kpis: summaries.map(
       (s, i): KpiRunReport => ({
         key: `kpi:${"x".repeat(200)}:${i}`,
@@ -48,6 +49,8 @@ it("stays under 1 MB with totals over every KPI", () => {
       expect(result.kpis.total).toBe(run.kpis.length);
       expect(result.kpis.failed).toBe(failed);
       expect(result.kpis.due).toBe(run.kpis.reduce((n, k) => n + k.summary.due, 0));
+      // The run's own count, not the per-KPI counts summed (a shared read counts once).
+      expect(result.kpis.pointsRead).toBe(run.read.points);
       expect(result.kpis.noValue).toEqual(run.kpis.length === 0 ? {} : { noData: run.kpis.length });
       expect(result.failures.length).toBe(Math.min(MAX_LISTED, failed));
       expect(result.omitted?.failures ?? 0).toBe(Math.max(0, failed - MAX_LISTED));
@@ -70,7 +73,10 @@ it("says fenced and deadline as such", () => {
     requests: 3,
   };
   expect(
-    functionResult({ ...base, report: { at: 0, fenced: true, cursorsCommitted: false, kpis: [] } }).status,
+    functionResult({
+      ...base,
+      report: { at: 0, fenced: true, cursorsCommitted: false, kpis: [], read: { calls: 0, points: 0 } },
+    }).status,
   ).toBe("fenced");
   expect(functionResult({ ...base, report: undefined })).toMatchObject({
     status: "deadline",

@@ -1,0 +1,34 @@
+// The I/O floor as a call meets it: a fresh node process (cold JIT, as every call's node is) that
+// connects and pages the given series over [start, end) with packages/cdf's reader, computing
+// nothing. Prints {"seconds", "points", "requests"} on stdout; the clock starts after connecting,
+// so process start and module loading are not in it (they are not in the call's elapsed either).
+//
+//   node --import tsx bench/ioFloorChild.ts '<json: endpoint, series, start, end>'
+
+import { cdfSettingsFromEnvironment, connectCdf, readRawDatapoints } from "@kpi-pipeline/cdf";
+
+const { endpoint, series, start, end } = JSON.parse(process.argv[2]!) as {
+  endpoint: Record<string, string>;
+  series: Array<{ externalId: string }>;
+  start: number;
+  end: number;
+};
+const cdf = await connectCdf(
+  cdfSettingsFromEnvironment({
+    CDF_PROJECT: endpoint.project,
+    CDF_BASE_URL: endpoint.baseUrl,
+    CDF_TOKEN_URL: endpoint.tokenUrl,
+    CDF_CLIENT_ID: endpoint.clientId,
+    CDF_CLIENT_SECRET: endpoint.clientSecret,
+  }),
+);
+// A one-millisecond read first: the token and the connection are in hand before the clock starts,
+// as they are when a call reaches its reads (after its state and pointer requests).
+for await (const _ of readRawDatapoints(cdf, { series: series.slice(0, 1), start, end: start + 1 }));
+const before = cdf.requestCount;
+const started = performance.now();
+let points = 0;
+for await (const batch of readRawDatapoints(cdf, { series, start, end }))
+  for (const chunk of batch) points += chunk.points.length;
+const seconds = (performance.now() - started) / 1000;
+console.log(JSON.stringify({ seconds, points, requests: cdf.requestCount - before }));
