@@ -52,10 +52,13 @@ export async function functionMain(io: MainIo): Promise<number> {
   }
 }
 
-export async function readConfig(dir: string): Promise<{ text: string; source: string }> {
+export async function readConfig(dir: string): Promise<{ text: string; source: string; json?: string }> {
   const path = join(dir, "kpis.yaml");
   try {
-    return { text: await readFile(path, "utf8"), source: "kpis.yaml" };
+    const text = await readFile(path, "utf8");
+    // kpis.json is optional: the zip has it when JSON keeps the document exactly (functionZip.ts).
+    const json = await readFile(join(dir, "kpis.json"), "utf8").catch(() => undefined);
+    return { text, source: "kpis.yaml", ...(json === undefined ? {} : { json }) };
   } catch (error) {
     throw new Error(
       `The function's zip has no readable kpis.yaml (${(error as NodeJS.ErrnoException).code ?? "unreadable"}); build it with \`pnpm --filter @kpi-pipeline/function package\``,

@@ -2,6 +2,7 @@ import { type CdfSettings, connectCdf, createCdfPorts } from "@kpi-pipeline/cdf"
 import {
   KpiConfigError,
   type KpiDefinition,
+  parseKpiConfig,
   parseKpiYaml,
   type RunReport,
   runKpis,
@@ -25,8 +26,11 @@ import { withDeadline } from "./withDeadline.js";
 export const DEFAULT_BUDGET_SHARE = 0.7;
 
 export interface FunctionEnvironment {
-  /** kpis.yaml's text and where it came from, for messages. */
-  config: { text: string; source: string };
+  /**
+   * kpis.yaml's text and where it came from, for messages; `json`: the zip's kpis.json (the same
+   * document, checked when the zip was built), loaded instead of parsing the YAML when present.
+   */
+  config: { text: string; source: string; json?: string };
   /** The function's environment variables (KPI_FUNCTION_EPOCH, KPI_FUNCTION_EXTERNAL_ID). */
   env: Readonly<Record<string, string | undefined>>;
   version: string;
@@ -130,8 +134,19 @@ export async function runFunction(
   return result;
 }
 
+function jsonDocument(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch (error) {
+    throw new FunctionInputError(
+      `The function's zip has a kpis.json that is not JSON (${(error as Error).message}); build the zip again with \`pnpm --filter @kpi-pipeline/function package\` and deploy it`,
+    );
+  }
+}
+
 function definitions(config: FunctionEnvironment["config"]): KpiDefinition[] {
   try {
+    if (config.json !== undefined) return parseKpiConfig(jsonDocument(config.json), config.source);
     return parseKpiYaml(config.text, config.source);
   } catch (error) {
     if (error instanceof KpiConfigError) {

@@ -1,6 +1,7 @@
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_STATE_LOCATION } from "@kpi-pipeline/cdf";
+import { kpiYamlDocument } from "@kpi-pipeline/kpi-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FunctionSite, HOUR, KPIS_YAML, startFunctionSite, T0 } from "./functionOnEmulator.js";
 
@@ -18,7 +19,10 @@ beforeAll(async () => {
   await site.point({ functionExternalId: "kpi-function", epoch: 1 });
   base = { project: site.t.emulator.project, baseUrl: site.t.emulator.baseUrl };
 });
-afterEach(() => writeFile(join(site.dir, "kpis.yaml"), KPIS_YAML));
+afterEach(async () => {
+  await writeFile(join(site.dir, "kpis.yaml"), KPIS_YAML);
+  await rm(join(site.dir, "kpis.json"), { force: true });
+});
 afterAll(() => site?.close());
 
 async function written(): Promise<unknown> {
@@ -153,11 +157,28 @@ describe("refused calls", () => {
       /^The function's KPI definitions are wrong; fix them and deploy again: kpis\.yaml: kpis\[0\]/,
     );
   });
+  it("a kpis.json in the zip that is not JSON", async () => {
+    await writeFile(join(site.dir, "kpis.json"), '{"kpis": [');
+    await expectRefused(
+      {},
+      /^The function's zip has a kpis\.json that is not JSON \(.*\); build the zip again/,
+    );
+  });
   it("no epoch from the deployer", () =>
     expectRefused({ env: { KPI_FUNCTION_EXTERNAL_ID: "kpi-function" } }, /^KPI_FUNCTION_EPOCH is not set/));
 });
 
 describe("accepted calls", () => {
+  it("loads the zip's kpis.json, not the YAML, when it is there", async () => {
+    const document = kpiYamlDocument(KPIS_YAML) as { kpis: unknown[] };
+    await writeFile(
+      join(site.dir, "kpis.json"),
+      JSON.stringify({ ...document, kpis: document.kpis.slice(0, 1) }),
+    );
+    const { code, result } = await site.call({ data: { mode: "dry-run" } });
+    expect(code).toBe(0);
+    expect(result).toMatchObject({ kpis: { total: 1 } });
+  });
   it("a century range recomputes only the windows the output has", async () => {
     await site.call();
     const before = await written();

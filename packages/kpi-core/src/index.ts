@@ -37,7 +37,7 @@ export type {
 } from "./model.js";
 export { CDF_MAX_TIME, CDF_MIN_TIME, STATUS_BAD, STATUS_GOOD, STATUS_UNCERTAIN } from "./model.js";
 export { parseKpiConfig } from "./parseKpiConfig.js";
-export { MAX_KPI_YAML_DEPTH, MAX_KPI_YAML_LENGTH, parseKpiYaml } from "./parseKpiYaml.js";
+export { kpiYamlDocument, MAX_KPI_YAML_DEPTH, MAX_KPI_YAML_LENGTH, parseKpiYaml } from "./parseKpiYaml.js";
 export { allClosedWindows, type DueWindows, dueWindows, firstWindowStart, windowsOfSpans } from "./plan.js";
 // Points
 export {

@@ -2,7 +2,7 @@
 // file, the deployer's check): YAML that is hostile (an alias bomb, nesting thousands deep, the
 // wrong file) ends in one KpiConfigError naming the place, never a crash.
 
-import { type CST, LineCounter, Parser, parse as parseYaml, YAMLParseError } from "yaml";
+import { Composer, type CST, type Document, LineCounter, Parser, YAMLParseError } from "yaml";
 import { KpiConfigError, type KpiConfigIssue } from "./kpiConfigError.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
 import { parseKpiConfig } from "./parseKpiConfig.js";
@@ -30,6 +30,15 @@ export const MAX_KPI_YAML_DEPTH = 64;
  * column for problems in the YAML itself.
  */
 export function parseKpiYaml(text: string, source?: string): KpiDefinition[] {
+  return parseKpiConfig(kpiYamlDocument(text, source), source);
+}
+
+/**
+ * The value kpis.yaml holds, checked as YAML (size, nesting, alias bombs, syntax, a mapping at
+ * the top) but not yet as KPI definitions: parseKpiConfig of it is parseKpiYaml of the text.
+ * Throws KpiConfigError like parseKpiYaml.
+ */
+export function kpiYamlDocument(text: string, source?: string): Record<string, unknown> {
   const fail = (issue: Omit<KpiConfigIssue, "path">): never => {
     throw new KpiConfigError([{ path: "", ...issue }], source);
   };
@@ -38,20 +47,29 @@ export function parseKpiYaml(text: string, source?: string): KpiDefinition[] {
       message: `${(text.length / 2 ** 20).toFixed(0)} Mi characters is too large for KPI definitions (at most 16 Mi); is this the right file?`,
     });
   }
-  const tooDeep = firstTooDeep(text);
+  const lines = new LineCounter();
+  // One pass of the parser serves both the depth check and the values: parsing is most of the
+  // time a call spends on its definitions, and the parser itself keeps no stack per level.
+  const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
+  const tooDeep = firstTooDeep(tokens);
   if (tooDeep !== undefined) {
+    const { line, col } = lines.linePos(tooDeep);
     fail({
-      ...tooDeep,
+      line,
+      column: col,
       message: `not valid YAML: nested too deeply (more than ${MAX_KPI_YAML_DEPTH} levels of lists and mappings)`,
     });
   }
   let raw: unknown;
   try {
-    // logLevel "error": the library would print warnings (a collection used as a key) to stderr itself.
-    raw = parseYaml(text, { prettyErrors: true, logLevel: "error" });
+    const document = oneDocument(tokens, text.length);
+    const [error] = document.errors;
+    if (error !== undefined) throw error;
+    raw = document.toJS({ maxAliasCount: 100 });
   } catch (error) {
     if (error instanceof YAMLParseError) {
-      const position = error.linePos?.[0];
+      const offset = error.pos[0];
+      const position = offset >= 0 ? lines.linePos(offset) : undefined;
       fail({
         message: `not valid YAML: ${error.message.split("\n")[0]!}`,
         ...(position === undefined ? {} : { line: position.line, column: position.col }),
@@ -71,24 +89,45 @@ export function parseKpiYaml(text: string, source?: string): KpiDefinition[] {
         'not KPI definitions; expected a YAML mapping with "kpis:" (and optional "defaults:"), is this the right file?',
     });
   }
-  return parseKpiConfig(raw, source);
+  return raw as Record<string, unknown>;
 }
 
-/** Where the YAML first nests deeper than the limit, walking the syntax tree without recursion. */
-function firstTooDeep(text: string): { line: number; column: number } | undefined {
-  const lines = new LineCounter();
-  const pending: Array<[CST.Token | null | undefined, number]> = [];
-  for (const token of new Parser(lines.addNewLine).parse(text)) pending.push([token, 0]);
+/**
+ * The first document, as the library's parse() composes it: a second document is an error (at
+ * its start) after any of the first's own.
+ */
+function oneDocument(tokens: readonly CST.Token[], length: number): Document.Parsed {
+  // logLevel "error": the library would print warnings (a collection used as a key) to stderr itself.
+  const composer = new Composer({ logLevel: "error" });
+  let first: Document.Parsed | undefined;
+  for (const document of composer.compose(tokens, true, length)) {
+    if (first === undefined) {
+      first = document;
+      continue;
+    }
+    first.errors.push(
+      new YAMLParseError(
+        [document.range[0], document.range[1]],
+        "MULTIPLE_DOCS",
+        'more than one YAML document (a second "---"); KPI definitions are one document',
+      ),
+    );
+    break;
+  }
+  // compose(..., forceDoc) yields a document even for empty text.
+  return first!;
+}
+
+/** The offset where the YAML first nests deeper than the limit, walking the tokens without recursion. */
+function firstTooDeep(tokens: readonly CST.Token[]): number | undefined {
+  const pending: Array<[CST.Token | null | undefined, number]> = tokens.map((token) => [token, 0]);
   for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
     const [token, depth] = item;
     if (token === null || token === undefined) continue;
     if (token.type === "document") {
       pending.push([token.value, depth]);
     } else if (token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection") {
-      if (depth + 1 > MAX_KPI_YAML_DEPTH) {
-        const { line, col } = lines.linePos(token.offset);
-        return { line, column: col };
-      }
+      if (depth + 1 > MAX_KPI_YAML_DEPTH) return token.offset;
       for (const entry of token.items as CST.CollectionItem[]) {
         pending.push([entry.key, depth + 1], [entry.value, depth + 1]);
       }
