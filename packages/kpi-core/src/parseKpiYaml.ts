@@ -75,11 +75,15 @@ export function kpiYamlDocument(text: string, source?: string): Record<string, u
         ...(position === undefined ? {} : { line: position.line, column: position.col }),
       });
     }
-    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+    if (error instanceof ReferenceError && /excessive alias count/i.test(error.message)) {
       fail({
         message:
           "the YAML uses aliases (*name) that expand to far more than the file holds (an alias bomb?); write the values out",
       });
+    }
+    // An alias to no anchor (or one set after it) is found only when the values are built.
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      fail({ message: `not valid YAML: ${error.message}` });
     }
     fail({ message: `not usable YAML: ${(error as Error).message}` });
   }

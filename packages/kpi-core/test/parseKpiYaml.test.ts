@@ -1,8 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
+import { parse as parseYaml, YAMLParseError } from "yaml";
 import { KpiConfigError } from "../src/kpiConfigError.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
-import { MAX_KPI_YAML_DEPTH, MAX_KPI_YAML_LENGTH, parseKpiYaml } from "../src/parseKpiYaml.js";
+import {
+  kpiYamlDocument,
+  MAX_KPI_YAML_DEPTH,
+  MAX_KPI_YAML_LENGTH,
+  parseKpiYaml,
+} from "../src/parseKpiYaml.js";
 
 const YAML = `defaults:
   timeZone: Europe/Oslo
@@ -96,6 +102,12 @@ describe("parseKpiYaml", () => {
     }
   });
 
+  it("says an alias to no anchor is one, not an alias bomb", () => {
+    expect(errorOf("kpis: *x\n").message).toBe(
+      "kpis.yaml: not valid YAML: Unresolved alias (the anchor must be set before the alias): x",
+    );
+  });
+
   it("says an alias bomb is one", () => {
     const bomb = [
       'a: &a ["x","x","x","x","x","x","x","x","x"]',
@@ -157,6 +169,105 @@ describe("nesting depth", () => {
         else expect(message).not.toContain("nested too deeply");
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe("kpiYamlDocument", () => {
+  // Pieces that make YAML of every kind the parser meets: block and flow collections, anchors and
+  // aliases, tags, quotes, comments, several documents, indentation that is right and wrong.
+  const piece = fc.constantFrom(
+    "a",
+    "b",
+    "kpis",
+    "1",
+    "-2.5",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "null",
+    "true",
+    "2024-01-01",
+    ": ",
+    ":",
+    "- ",
+    "? ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ", ",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "&x ",
+    "*x",
+    "!!str ",
+    "'q'",
+    '"d\\n"',
+    "# c",
+    "---\n",
+    "...\n",
+    "|\n  t",
+    "\t",
+  );
+  const yamlText = fc.array(piece, { maxLength: 30 }).map((pieces) => pieces.join(""));
+
+  it("is what the YAML library's parse gives, or fails where it fails", () => {
+    fc.assert(
+      fc.property(yamlText, (text) => {
+        let expected: unknown;
+        let libraryError: Error | undefined;
+        try {
+          expected = parseYaml(text, { logLevel: "error" });
+        } catch (error) {
+          libraryError = error as Error;
+        }
+        let actual: unknown;
+        let ours: KpiConfigError | undefined;
+        try {
+          actual = kpiYamlDocument(text, "kpis.yaml");
+        } catch (error) {
+          if (!(error instanceof KpiConfigError)) throw error;
+          ours = error;
+        }
+        if (libraryError instanceof YAMLParseError) {
+          expect(ours?.message).toContain("not valid YAML");
+          const at = libraryError.linePos?.[0];
+          if (at !== undefined)
+            expect([ours!.issues[0]!.line, ours!.issues[0]!.column]).toEqual([at.line, at.col]);
+        } else if (libraryError !== undefined) {
+          // An alias to no anchor: the library finds it only when it builds the values.
+          expect(ours?.message).toBe(`kpis.yaml: not valid YAML: ${libraryError.message}`);
+        } else if (typeof expected === "object" && expected !== null && !Array.isArray(expected)) {
+          expect(ours).toBeUndefined();
+          expect(actual).toStrictEqual(expected);
+        } else {
+          expect(ours?.message).toContain("not KPI definitions");
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("parseKpiConfig of it is parseKpiYaml of the text", () => {
+    expect(parseKpiConfig(kpiYamlDocument(YAML, "kpis.yaml"), "kpis.yaml")).toEqual(
+      parseKpiYaml(YAML, "kpis.yaml"),
+    );
+    const text = YAML.replace("range: [0, 500]", "range: [-.inf, 500]");
+    const document = kpiYamlDocument(text) as { kpis: Array<{ inputs: { flow: { clean: unknown[] } } }> };
+    expect(document.kpis[0]!.inputs.flow.clean[0]).toStrictEqual({ range: [Number.NEGATIVE_INFINITY, 500] });
+  });
+
+  it("says where a second document starts, in words a user can act on", () => {
+    expect(errorOf("kpis: []\n---\nkpis: []\n").message).toBe(
+      'kpis.yaml:2:1: not valid YAML: more than one YAML document (a second "---"); KPI definitions are one document',
+    );
+  });
+
+  it("names the place once: the library's own position and source excerpt stay out of the message", () => {
+    expect(errorOf("kpis: []\nkpis: []\n").message).toBe(
+      "kpis.yaml:2:1: not valid YAML: Map keys must be unique",
     );
   });
 });
