@@ -1,15 +1,9 @@
-import { type CdfSettings, connectCdf, createCdfPorts } from "@kpi-pipeline/cdf";
-import {
-  KpiConfigError,
-  type KpiDefinition,
-  parseKpiConfig,
-  parseKpiYaml,
-  type RunReport,
-  runKpis,
-} from "@kpi-pipeline/kpi-core";
+import { type CdfPorts, type CdfSettings, connectCdf, createCdfPorts } from "@kpi-pipeline/cdf";
+import { type Clock, type KpiDefinition, type RunReport, runKpis } from "@kpi-pipeline/kpi-core";
 import type { CallData } from "./callData.js";
 import { dryRunPorts } from "./dryRunPorts.js";
 import { elapsedClock } from "./elapsedClock.js";
+import { type FunctionConfig, functionDefinitions } from "./functionDefinitions.js";
 import type { CallInfo } from "./functionInput.js";
 import { FunctionInputError } from "./functionInputError.js";
 import { type FunctionResult, functionResult } from "./functionResult.js";
@@ -26,11 +20,8 @@ import { withDeadline } from "./withDeadline.js";
 export const DEFAULT_BUDGET_SHARE = 0.7;
 
 export interface FunctionEnvironment {
-  /**
-   * kpis.yaml's text and where it came from, for messages; `json`: the zip's kpis.json (the same
-   * document, checked when the zip was built), loaded instead of parsing the YAML when present.
-   */
-  config: { text: string; source: string; json?: string };
+  /** kpis.yaml's text and where it came from, for messages, and the zip's kpis.json if any. */
+  config: FunctionConfig;
   /** The function's environment variables (KPI_FUNCTION_EPOCH, KPI_FUNCTION_EXTERNAL_ID). */
   env: Readonly<Record<string, string | undefined>>;
   version: string;
@@ -55,24 +46,51 @@ export async function runFunction(
   const started = elapsed();
   const { data } = input;
   const { log } = environment;
-  const kpis = definitions(environment.config);
+  const kpis = functionDefinitions(environment.config);
   if (data.mode === "backfill") checkKpiKeys(data, kpis);
 
   const cdf = await connectCdf(input.settings, { appId: "kpi-pipeline-function" });
-  const start = await serverStart(cdf);
+  // The start's requests need nothing from each other, so they go out together: CDF's time and
+  // the timeout, who we are, and the subscriptions over the KPIs' inputs (a few round trips of
+  // their own). Their failures are reported in the order the requests once ran in, one after
+  // another, so each says what it said then.
+  const starting = serverStart(cdf);
+  let clock: Clock | undefined;
+  // The ports keep the clock for runKpis, which runs only once CDF's time is known.
+  const runClock: Clock = {
+    now: () => {
+      if (clock === undefined) throw new Error("the run's clock was read before CDF's time was known");
+      return clock.now();
+    },
+  };
+  let identifying: Promise<string>;
+  let connecting: Promise<CdfPorts> | undefined;
+  if (data.mode === "dry-run") {
+    identifying = Promise.resolve(`dry-run of ${environment.version}`);
+  } else {
+    try {
+      identifying = selfIdentity(cdf, input.callInfo, environment.env);
+      connecting = createCdfPorts(cdf, kpis, { clock: runClock });
+    } catch (error) {
+      identifying = Promise.reject(error);
+    }
+  }
+  // Handled here too: a failure waits while an earlier one is reported, and must not crash the
+  // process as an unhandled rejection meanwhile.
+  identifying.catch(() => {});
+  connecting?.catch(() => {});
+
+  const start = await starting;
   const budgetMs = budgetOf(data, start.timeoutMs);
   // Half of what the budget leaves before CDF's timeout: a batch that started just before the
   // budget ran out may finish, a hung request may not.
   const deadlineMs = budgetMs + (start.timeoutMs - budgetMs) / 2;
-  const clock = elapsedClock(start.serverNow ?? Date.now(), start.receivedAt, elapsed);
+  clock = elapsedClock(start.serverNow ?? Date.now(), start.receivedAt, elapsed);
   const at = clock.now();
   const clockSource = start.serverNow === undefined ? "wall" : "server";
   if (clockSource === "wall") log("warn", "CDF sent no Date header; the run plans with this worker's clock");
 
-  const self =
-    data.mode === "dry-run"
-      ? `dry-run of ${environment.version}`
-      : await selfIdentity(cdf, input.callInfo, environment.env);
+  const self = await identifying;
   log("info", `${data.mode} run of ${kpis.length} KPIs as ${self}`, {
     mode: data.mode,
     self,
@@ -86,10 +104,11 @@ export async function runFunction(
   let dry: ReturnType<typeof dryRunPorts> | undefined;
   const run = async (): Promise<RunReport> => {
     if (data.mode === "dry-run") {
-      dry = dryRunPorts(cdf, self, clock);
+      dry = dryRunPorts(cdf, self, runClock);
       return runKpis(kpis, dry.ports, { self, subscription: "dry-run", budgetMs });
     }
-    const { ports, subscription } = await createCdfPorts(cdf, kpis, { clock });
+    // Begun with the other start requests: every call but a dry run has it.
+    const { ports, subscription } = await connecting!;
     return runKpis(kpis, ports, {
       self,
       subscription,
@@ -132,30 +151,6 @@ export async function runFunction(
       : { dryRun: { series: [...dry.output.bySeries.values()], differences: dry.output.differences } }),
   });
   return result;
-}
-
-function jsonDocument(json: string): unknown {
-  try {
-    return JSON.parse(json);
-  } catch (error) {
-    throw new FunctionInputError(
-      `The function's zip has a kpis.json that is not JSON (${(error as Error).message}); build the zip again with \`pnpm --filter @kpi-pipeline/function package\` and deploy it`,
-    );
-  }
-}
-
-function definitions(config: FunctionEnvironment["config"]): KpiDefinition[] {
-  try {
-    if (config.json !== undefined) return parseKpiConfig(jsonDocument(config.json), config.source);
-    return parseKpiYaml(config.text, config.source);
-  } catch (error) {
-    if (error instanceof KpiConfigError) {
-      throw new FunctionInputError(
-        `The function's KPI definitions are wrong; fix them and deploy again: ${error.message.replaceAll("\n", "; ")}`,
-      );
-    }
-    throw error;
-  }
 }
 
 function checkKpiKeys(data: Extract<CallData, { mode: "backfill" }>, kpis: readonly KpiDefinition[]): void {

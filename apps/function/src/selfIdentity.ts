@@ -15,7 +15,12 @@ export const EXTERNAL_ID_VARIABLE = "KPI_FUNCTION_EXTERNAL_ID";
 
 const functionSchema = z.looseObject({ externalId: z.string().min(1).optional() });
 
-export async function selfIdentity(
+/**
+ * Who this call is. Throws at once, before any request, when the deployer's variables are wrong:
+ * the call's other start requests (the subscriptions over its inputs) are not even begun for a
+ * function that cannot say who it is.
+ */
+export function selfIdentity(
   cdf: CdfConnection,
   callInfo: CallInfo,
   env: Readonly<Record<string, string | undefined>>,
@@ -33,13 +38,21 @@ export async function selfIdentity(
   }
   const epoch = Number(epochText);
   const given = env[EXTERNAL_ID_VARIABLE]?.trim();
-  if (given !== undefined && given !== "") return versionIdentity({ functionExternalId: given, epoch });
+  if (given !== undefined && given !== "")
+    return Promise.resolve(versionIdentity({ functionExternalId: given, epoch }));
   const id = callInfo.function_id;
   if (id === undefined) {
     throw new FunctionInputError(
       `function_call_info has no function_id and ${EXTERNAL_ID_VARIABLE} is not set: set it to the function's externalId to run outside CDF`,
     );
   }
+  return functionExternalId(cdf, id).then((externalId) =>
+    versionIdentity({ functionExternalId: externalId, epoch }),
+  );
+}
+
+/** CDF's record of the function called: its externalId. */
+async function functionExternalId(cdf: CdfConnection, id: number): Promise<string> {
   const fn = await cdf.get<unknown>(`/functions/${id}`);
   const parsed = functionSchema.safeParse(fn);
   const externalId = parsed.success ? parsed.data.externalId : undefined;
@@ -48,5 +61,5 @@ export async function selfIdentity(
       `Function ${id} has no externalId: deploy it with one (the active-version pointer names functions by externalId)`,
     );
   }
-  return versionIdentity({ functionExternalId: externalId, epoch });
+  return externalId;
 }
