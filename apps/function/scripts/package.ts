@@ -67,8 +67,13 @@ async function main(): Promise<void> {
       `cannot write ${out} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     );
   }
+  // Said, because calls of a zip without kpis.json each spend 0.1-0.2 s more parsing the YAML.
+  const json =
+    manifest.files["kpis.json"] === undefined
+      ? ", no kpis.json (JSON cannot hold this kpis.yaml exactly, e.g. a -0; calls parse the YAML)"
+      : "";
   process.stdout.write(
-    `${out}: version ${manifest.version}, ${kpis.length} KPIs from ${configPath}, ${(zip.length / 1024).toFixed(0)} kB\n`,
+    `${out}: version ${manifest.version}, ${kpis.length} KPIs from ${configPath}${json}, ${(zip.length / 1024).toFixed(0)} kB\n`,
   );
 }
 

