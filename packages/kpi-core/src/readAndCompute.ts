@@ -64,15 +64,22 @@ export async function readAndCompute(
     const following = nextPart();
     if (following.length > 0) {
       next = read(following);
-      // A failed compute below must not leave this read's failure unheard.
+      // Heard now: a rejection while this part computes must not count as unhandled.
       next.catch(() => undefined);
       // Let the next read's request go out before the computing holds the thread.
       await yieldToIo();
     }
-    const computed = computeKpis(
-      part.map((i) => ({ kpi: entries[i]!.kpi, windows: entries[i]!.windows })),
-      series,
-    );
+    let computed: KpiDatapoint[][];
+    try {
+      computed = computeKpis(
+        part.map((i) => ({ kpi: entries[i]!.kpi, windows: entries[i]!.windows })),
+        series,
+      );
+    } catch (error) {
+      // The caller goes on (another batch, or the call ends): no read of this batch may still be out.
+      if (following.length > 0) await next.catch(() => undefined);
+      throw error;
+    }
     part.forEach((i, k) => {
       results[i] = computed[k]!;
     });

@@ -145,6 +145,46 @@ describe("readAndCompute", () => {
     expect(store.reads - before - whole).toBeLessThanOrEqual(2 * whole);
   });
 
+  it("when computing a part throws, the next part's read has ended before it rethrows, and no further read starts", async () => {
+    const store = new InMemoryDatapointStore();
+    const kpis = parseKpiConfig({
+      defaults: { start: "2024-01-01T00:00:00Z" },
+      kpis: ["a", "b", "c", "d"].map((s) => ({
+        externalId: `k${s}`,
+        window: { every: "1h" },
+        inputs: { x: { externalId: s } },
+        value: "twa(x)",
+      })),
+    });
+    for (const s of ["a", "b", "c", "d"])
+      store.insert(
+        { externalId: s },
+        Array.from({ length: 200_000 }, (_, i) => ({ timestamp: T0 + i * 10, value: i })),
+      );
+    const log: string[] = [];
+    const source = {
+      async read(requests: readonly PointsRequest[]) {
+        log.push("start");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        log.push("end");
+        return store.read(requests);
+      },
+    };
+    const H = 60 * M;
+    const entries = kpis.map((kpi, i) => ({
+      kpi,
+      from: T0,
+      to: T0 + H,
+      // The first KPI's window is empty: computing it throws.
+      windows: i === 0 ? [{ start: T0, end: T0 }] : [{ start: T0, end: T0 + H }],
+    }));
+    await expect(readAndCompute(source, entries, { points: 0, requests: 0 })).rejects.toThrow();
+    const atReject = log.length;
+    expect(log.filter((e) => e === "start").length).toBe(log.filter((e) => e === "end").length);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(log.length).toBe(atReject);
+  });
+
   it("throws what a later group's read threw", async () => {
     const store = new InMemoryDatapointStore();
     store.insert({ externalId: "a" }, [{ timestamp: T0, value: 1 }]);
