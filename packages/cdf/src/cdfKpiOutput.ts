@@ -122,7 +122,11 @@ export class CdfKpiOutput implements KpiOutput {
       .filter((item) => item.datapoints.length > 0)
       .map((item) => ({ series: item.series, points: columnsOf(item) }));
     if (writes.length === 0) return;
-    const known = writes.map((w) => w.series).filter((ref) => this.#missing.has(seriesLookupKey(ref)));
+    // Only those a KPI here defines: one without a spec may have been created by someone else since
+    // latest; if not, the refused insert below says so.
+    const known = writes
+      .map((w) => w.series)
+      .filter((ref) => this.#missing.has(seriesLookupKey(ref)) && this.#hasSpec(ref));
     if (known.length > 0) await this.#create(known);
     try {
       await this.#write(writes);
@@ -143,6 +147,10 @@ export class CdfKpiOutput implements KpiOutput {
   }
 
   /** Creates `missing` (every one or none: an output no KPI defines fails before any request). */
+  #hasSpec(ref: SeriesRef): boolean {
+    return "externalId" in ref ? this.#specs.has(ref.externalId) : this.#nodeSpecs.has(seriesLookupKey(ref));
+  }
+
   async #create(missing: readonly SeriesRef[]): Promise<void> {
     const specs: OutputSeriesSpec[] = [];
     const nodeSpecs: OutputNodeSpec[] = [];

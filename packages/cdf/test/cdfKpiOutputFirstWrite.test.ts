@@ -177,7 +177,7 @@ describe("CdfKpiOutput's first write to missing outputs", () => {
     });
   });
 
-  it("refuses an output no KPI defines before sending anything, naming it, and creates none of the write's outputs", async () => {
+  it("refuses an output no KPI defines, naming it, after CDF refused the insert", async () => {
     await resetWithSpace();
     const output = new CdfKpiOutput(cdf, { outputs: [extSpec("kpi:a")] });
     const a = { externalId: "kpi:a" };
@@ -195,8 +195,22 @@ describe("CdfKpiOutput's first write to missing outputs", () => {
       'Output time series instanceId { space: "kpis", externalId: "stray" } does not exist in CDF project ' +
         "first-write-test and no KPI defines it here; create it before the run.",
     );
-    expect(served()).toEqual({ inserts: 0, refused: 0, points: 0 });
-    expect(await t.client.timeseries.retrieve([a], { ignoreUnknownIds: true })).toEqual([]);
+    expect(served()).toMatchObject({ inserts: 0, refused: 1 });
+  });
+
+  it("writes to an output no KPI defines that someone created after latest found it missing", async () => {
+    await resetWithSpace();
+    const output = new CdfKpiOutput(cdf, { outputs: [extSpec("kpi:a")] });
+    const a = { externalId: "kpi:a" };
+    const theirs = { externalId: "theirs" };
+    await output.latest([a, theirs]);
+    await t.client.timeseries.create([theirs]);
+    const served = traffic();
+    await output.write([
+      { series: a, datapoints: points(2) },
+      { series: theirs, datapoints: points(3) },
+    ]);
+    expect(served()).toEqual({ inserts: 1, refused: 0, points: 5 });
   });
 });
 
