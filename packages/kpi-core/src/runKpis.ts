@@ -305,8 +305,9 @@ export async function runKpis(
       report.fenced = true;
       break;
     }
-    // An output may be another KPI's input: what is kept of it is stale from here on.
-    source.forget(batch.map(({ plan }) => plan.kpi.series));
+    // An output may be another KPI's input, and under its other id (externalId or instanceId),
+    // which no key here connects: what is kept is dropped whole before any write.
+    source.forgetAll();
     try {
       await ports.output.write(
         batch.map(({ plan }, i) => ({ series: plan.kpi.series, datapoints: results[i]! })),

@@ -71,6 +71,12 @@ export class RunReadCache implements DatapointSource {
     return answers as PointsAnswer[];
   }
 
+  /** Drops everything kept. */
+  forgetAll(): void {
+    this.#segments.clear();
+    this.#points = 0;
+  }
+
   /** Drops what is kept of these series (the run wrote them: they may be another KPI's input). */
   forget(series: readonly SeriesRef[]): void {
     for (const ref of series) {

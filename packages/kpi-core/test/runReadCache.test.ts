@@ -99,6 +99,9 @@ describe("RunReadCache", () => {
     cache.forget([a]);
     await cache.read([{ series: a, start: T0 + 10 * M, end: T0 + 20 * M }]);
     expect(cache.forwarded.calls).toBe(3);
+    cache.forgetAll();
+    await cache.read([{ series: a, start: T0 + 10 * M, end: T0 + 20 * M }]);
+    expect(cache.forwarded.calls).toBe(4);
   });
 
   it("gives callers their own columns: changing an answer changes no later one", async () => {
