@@ -137,6 +137,67 @@ function allPointsOf(store: InMemoryDatapointStore, isStep: boolean): InputSerie
   return { points: b.build(), isStep };
 }
 
+type Change =
+  | { upsert: { minute: number; value: number | null; status: number } }
+  | { deleted: { minute: number; length: number } };
+
+/** An upsert or a deleted range at whole minutes in [min, max]. */
+function changeArb(min: number, max: number, longest: number): fc.Arbitrary<Change> {
+  return fc.oneof(
+    fc.record({
+      upsert: fc.record({
+        minute: fc.integer({ min, max }),
+        value: fc.oneof(fc.constantFrom(...VALUES), fc.constant(null)),
+        status: fc.constantFrom(0, 0, STATUS_UNCERTAIN, STATUS_BAD),
+      }),
+    }),
+    fc.record({
+      deleted: fc.record({ minute: fc.integer({ min, max }), length: fc.integer({ min: 1, max: longest }) }),
+    }),
+  );
+}
+
+/** Applies one change to the store and reports it as a subscription would. */
+async function applyChange(store: InMemoryDatapointStore, reported: InputChanges, c: Change): Promise<void> {
+  if ("upsert" in c) {
+    const t = EPOCH + c.upsert.minute * M;
+    store.insert({ externalId: "x" }, [{ timestamp: t, value: c.upsert.value, status: c.upsert.status }]);
+    (reported.timestamps as number[]).push(t);
+  } else {
+    const range = {
+      start: EPOCH + c.deleted.minute * M,
+      end: EPOCH + (c.deleted.minute + c.deleted.length) * M,
+    };
+    await store.delete({ externalId: "x" }, range);
+    (reported.deletedRanges as Array<{ start: number; end: number }>).push(range);
+  }
+}
+
+/** The promise: after `change` (which reports what it did), every window whose datapoint changed is dirty. */
+async function expectChangedWindowsDirty(
+  store: InMemoryDatapointStore,
+  k: KpiDefinition,
+  windows: readonly Window[],
+  seriesIsStep: boolean,
+  now: number,
+  change: (reported: InputChanges) => Promise<void>,
+): Promise<void> {
+  const compute = () =>
+    computeWindows(k, windows, new Map([["x", allPointsOf(store, seriesIsStep)]])).map((d) => ({
+      value: d.value,
+      status: d.status,
+    }));
+  const before = compute();
+  const reported: InputChanges = { timestamps: [], deletedRanges: [] };
+  await change(reported);
+  const after = compute();
+  const spans = await dirtySpans(store, k, [reported], now);
+  const dirty = new Set([...windowsOfSpans(k, spans, now)].map((w) => w.start));
+  const changed = windows.filter((_, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i]));
+  for (const w of changed)
+    expect(dirty, `window at +${(w.start - EPOCH) / M} min changed`).toContain(w.start);
+}
+
 describe("properties", () => {
   it("any split of a range at window boundaries, each part read through the source, equals the whole series at once", async () => {
     await fc.assert(
@@ -168,25 +229,10 @@ describe("properties", () => {
   });
 
   it("after any upserts and deleted ranges, every window whose datapoint changed is among the dirty windows", async () => {
-    const change = fc.oneof(
-      fc.record({
-        upsert: fc.record({
-          minute: fc.integer({ min: -600, max: 899 }),
-          value: fc.oneof(fc.constantFrom(...VALUES), fc.constant(null)),
-          status: fc.constantFrom(0, 0, STATUS_UNCERTAIN, STATUS_BAD),
-        }),
-      }),
-      fc.record({
-        deleted: fc.record({
-          minute: fc.integer({ min: -600, max: 899 }),
-          length: fc.integer({ min: 1, max: 300 }),
-        }),
-      }),
-    );
     await fc.assert(
       fc.asyncProperty(
         data,
-        fc.array(change, { minLength: 1, maxLength: 3 }),
+        fc.array(changeArb(-600, 899, 300), { minLength: 1, maxLength: 3 }),
         fc.constantFrom(...EXPRESSIONS),
         inputSettings,
         fc.boolean(),
@@ -194,37 +240,16 @@ describe("properties", () => {
         async (points, changes, value, input, seriesIsStep, uncertain) => {
           const store = storeOf(points, seriesIsStep);
           const k = kpi(value, { ...input, uncertain });
-          const windows = hours(0, 6);
-          const compute = () =>
-            computeWindows(k, windows, new Map([["x", allPointsOf(store, seriesIsStep)]])).map((d) => ({
-              value: d.value,
-              status: d.status,
-            }));
-          const before = compute();
-          const reported: InputChanges = { timestamps: [], deletedRanges: [] };
-          for (const c of changes) {
-            if ("upsert" in c) {
-              const t = EPOCH + c.upsert.minute * M;
-              store.insert({ externalId: "x" }, [
-                { timestamp: t, value: c.upsert.value, status: c.upsert.status },
-              ]);
-              (reported.timestamps as number[]).push(t);
-            } else {
-              const range = {
-                start: EPOCH + c.deleted.minute * M,
-                end: EPOCH + (c.deleted.minute + c.deleted.length) * M,
-              };
-              await store.delete({ externalId: "x" }, range);
-              (reported.deletedRanges as Array<{ start: number; end: number }>).push(range);
-            }
-          }
-          const after = compute();
-          const now = EPOCH + 6 * H;
-          const spans = await dirtySpans(store, k, [reported], now);
-          const dirty = new Set([...windowsOfSpans(k, spans, now)].map((w) => w.start));
-          const changed = windows.filter((_, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i]));
-          for (const w of changed)
-            expect(dirty, `window at +${(w.start - EPOCH) / H} h changed`).toContain(w.start);
+          await expectChangedWindowsDirty(
+            store,
+            k,
+            hours(0, 6),
+            seriesIsStep,
+            EPOCH + 6 * H,
+            async (reported) => {
+              for (const c of changes) await applyChange(store, reported, c);
+            },
+          );
         },
       ),
       { numRuns: 300 },
@@ -252,28 +277,13 @@ describe("properties", () => {
         }
         return out;
       });
-    const change = fc.oneof(
-      fc.record({
-        append: fc.record({ every: fc.integer({ min: 1, max: 5 }), count: fc.integer({ min: 1, max: 30 }) }),
-      }),
-      fc.record({
-        upsert: fc.record({
-          minute: fc.integer({ min: -60, max: 239 }),
-          value: fc.oneof(fc.constantFrom(...VALUES), fc.constant(null)),
-          status: fc.constantFrom(0, 0, STATUS_UNCERTAIN, STATUS_BAD),
-        }),
-      }),
-      fc.record({
-        deleted: fc.record({
-          minute: fc.integer({ min: -60, max: 239 }),
-          length: fc.integer({ min: 1, max: 30 }),
-        }),
-      }),
-    );
+    const append = fc.record({
+      append: fc.record({ every: fc.integer({ min: 1, max: 5 }), count: fc.integer({ min: 1, max: 30 }) }),
+    });
     await fc.assert(
       fc.asyncProperty(
         dense,
-        fc.array(change, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.oneof(append, changeArb(-60, 239, 30)), { minLength: 1, maxLength: 3 }),
         fc.constantFrom(...EXPRESSIONS),
         inputSettings,
         fc.boolean(),
@@ -285,44 +295,28 @@ describe("properties", () => {
             start: EPOCH + i * TEN,
             end: EPOCH + (i + 1) * TEN,
           }));
-          const compute = () =>
-            computeWindows(k, windows, new Map([["x", allPointsOf(store, seriesIsStep)]])).map((d) => ({
-              value: d.value,
-              status: d.status,
-            }));
-          const before = compute();
-          const reported: InputChanges = { timestamps: [], deletedRanges: [] };
-          let end = 200;
-          for (const c of changes) {
-            if ("append" in c) {
-              for (let i = 0; i < c.append.count; i++, end += c.append.every) {
-                store.insert({ externalId: "x" }, [
-                  { timestamp: EPOCH + end * M, value: (end % 13) - 3, status: 0 },
-                ]);
-                (reported.timestamps as number[]).push(EPOCH + end * M);
+          await expectChangedWindowsDirty(
+            store,
+            k,
+            windows,
+            seriesIsStep,
+            EPOCH + 240 * M,
+            async (reported) => {
+              let end = 200;
+              for (const c of changes) {
+                if (!("append" in c)) {
+                  await applyChange(store, reported, c);
+                  continue;
+                }
+                for (let i = 0; i < c.append.count; i++, end += c.append.every) {
+                  store.insert({ externalId: "x" }, [
+                    { timestamp: EPOCH + end * M, value: (end % 13) - 3, status: 0 },
+                  ]);
+                  (reported.timestamps as number[]).push(EPOCH + end * M);
+                }
               }
-            } else if ("upsert" in c) {
-              const t = EPOCH + c.upsert.minute * M;
-              store.insert({ externalId: "x" }, [
-                { timestamp: t, value: c.upsert.value, status: c.upsert.status },
-              ]);
-              (reported.timestamps as number[]).push(t);
-            } else {
-              const range = {
-                start: EPOCH + c.deleted.minute * M,
-                end: EPOCH + (c.deleted.minute + c.deleted.length) * M,
-              };
-              await store.delete({ externalId: "x" }, range);
-              (reported.deletedRanges as Array<{ start: number; end: number }>).push(range);
-            }
-          }
-          const after = compute();
-          const now = EPOCH + 240 * M;
-          const spans = await dirtySpans(store, k, [reported], now);
-          const dirty = new Set([...windowsOfSpans(k, spans, now)].map((w) => w.start));
-          const changed = windows.filter((_, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i]));
-          for (const w of changed)
-            expect(dirty, `window at +${(w.start - EPOCH) / M} min changed`).toContain(w.start);
+            },
+          );
         },
       ),
       { numRuns: 500 },
