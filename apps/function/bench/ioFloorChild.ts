@@ -5,7 +5,8 @@
 //
 //   node --import tsx bench/ioFloorChild.ts '<json: endpoint, series, start, end>'
 
-import { cdfSettingsFromEnvironment, connectCdf, readRawDatapoints } from "@kpi-pipeline/cdf";
+import { readRawDatapoints } from "@kpi-pipeline/cdf";
+import { connectToEmulator } from "./connectToEmulator.js";
 
 const { endpoint, series, start, end } = JSON.parse(process.argv[2]!) as {
   endpoint: Record<string, string>;
@@ -13,15 +14,7 @@ const { endpoint, series, start, end } = JSON.parse(process.argv[2]!) as {
   start: number;
   end: number;
 };
-const cdf = await connectCdf(
-  cdfSettingsFromEnvironment({
-    CDF_PROJECT: endpoint.project,
-    CDF_BASE_URL: endpoint.baseUrl,
-    CDF_TOKEN_URL: endpoint.tokenUrl,
-    CDF_CLIENT_ID: endpoint.clientId,
-    CDF_CLIENT_SECRET: endpoint.clientSecret,
-  }),
-);
+const cdf = await connectToEmulator(endpoint);
 // A one-millisecond read first: the token and the connection are in hand before the clock starts,
 // as they are when a call reaches its reads (after its state and pointer requests).
 for await (const _ of readRawDatapoints(cdf, { series: series.slice(0, 1), start, end: start + 1 }));

@@ -17,14 +17,13 @@ import { fileURLToPath } from "node:url";
 import type { CogniteClient } from "@cognite/sdk";
 import {
   ACTIVE_VERSION_KEY,
-  cdfSettingsFromEnvironment,
-  connectCdf,
   DEFAULT_STATE_LOCATION,
   RawDocumentStore,
   readRawDatapoints,
   writeDatapoints,
 } from "@kpi-pipeline/cdf";
 import { buildFunctionZip } from "../src/functionZip.js";
+import { connectToEmulator } from "./connectToEmulator.js";
 import { ProcessTreeMemory } from "./processTreeMemory.js";
 
 const SECOND = 1000;
@@ -105,15 +104,7 @@ function delta(after: Stats, before: Stats): Record<string, number> {
 }
 
 try {
-  const cdf = await connectCdf(
-    cdfSettingsFromEnvironment({
-      CDF_PROJECT: endpoint.project,
-      CDF_BASE_URL: endpoint.baseUrl,
-      CDF_TOKEN_URL: endpoint.tokenUrl,
-      CDF_CLIENT_ID: endpoint.clientId,
-      CDF_CLIENT_SECRET: endpoint.clientSecret,
-    }),
-  );
+  const cdf = await connectToEmulator(endpoint);
   const client = cdf.client as unknown as CogniteClient;
   const api = `/api/v1/projects/${endpoint.project}`;
   await client.timeseries.create(inputs);
