@@ -8,7 +8,11 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./withRetri
 // most 10,000 members (CDF's cap per subscription). A series stays in the subscription it is
 // already in, so adding inputs never moves a series and never loses its change stream; new
 // series fill the first subscription with room, and a new subscription is created past the last.
-// Series no longer wanted are removed. Members change at most 100 per update call (CDF's cap).
+// Series no longer wanted stay: during a rollout the old and the new version run side by side on
+// these subscriptions (the fenced one too sets them up at its start), and a series one removed
+// that the other still reads would lose its changes until re-added, for good (a change is
+// delivered only while the series is a member). Only a series found in two subscriptions is
+// removed from the later one. Members change at most 100 per update call (CDF's cap).
 // The partition count is fixed when CDF creates a subscription: an existing one keeps its own.
 
 export interface SubscriptionPlan {
@@ -35,7 +39,7 @@ interface Subscription {
   partitionCount: number;
 }
 
-/** Makes subscriptions `${prefix}-N` cover exactly `series`; returns them with their members. */
+/** Makes subscriptions `${prefix}-N` cover `series` (and keep what they had); returns them with their members. */
 export async function ensureSubscriptions(
   cdf: CdfConnection,
   prefix: string,
@@ -73,10 +77,11 @@ export async function ensureSubscriptions(
       const ref = refOf(member);
       if (ref === undefined) continue;
       const key = seriesLookupKey(ref);
-      if (wanted.has(key) && !placed.has(key)) {
+      if (placed.has(key)) remove.push(ref);
+      else {
         keep.push(ref);
         placed.add(key);
-      } else remove.push(ref);
+      }
     }
     await update(cdf, externalId, "remove", remove, retry);
     plans.push({ externalId, partitionCount: found.partitionCount, members: keep });
