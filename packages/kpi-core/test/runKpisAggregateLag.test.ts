@@ -5,13 +5,7 @@ import { type InputSeries, STATUS_BAD, type WindowSpec } from "../src/model.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import { AGGREGATE_SETTLE_MS, runKpis } from "../src/runKpis.js";
-import {
-  FixedClock,
-  InMemoryChangeSource,
-  InMemoryDatapointStore,
-  InMemoryStateStore,
-  InMemoryVersionPointer,
-} from "../src/testing/index.js";
+import { InMemoryDatapointStore, inMemoryRunPorts } from "../src/testing/index.js";
 import { windowsBetween } from "../src/window.js";
 import { AggregatingStore } from "./aggregatingStore.js";
 
@@ -52,15 +46,8 @@ function world() {
   const source = new AggregatingStore(GRIDS, stale);
   source.insert({ externalId: "x" }, []);
   stale.insert({ externalId: "x" }, []);
-  const clock = new FixedClock(T0);
-  const ports = {
-    source,
-    output: source,
-    pointer: new InMemoryVersionPointer(SELF),
-    changes: new InMemoryChangeSource(source, { partitions: 2 }),
-    state: new InMemoryStateStore(),
-    clock,
-  };
+  const ports = inMemoryRunPorts(source, { self: SELF, now: T0, partitions: 2 });
+  const clock = ports.clock;
   const opts = { self: SELF, subscription: "s", budgetMs: 60_000, batchWindows: 50 };
   return { source, stale, clock, run: () => runKpis(KPIS, ports, opts) };
 }

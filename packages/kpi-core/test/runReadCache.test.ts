@@ -5,13 +5,7 @@ import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import type { PointsAnswer, PointsRequest } from "../src/ports.js";
 import { runKpis } from "../src/runKpis.js";
 import { RunReadCache } from "../src/runReadCache.js";
-import {
-  FixedClock,
-  InMemoryChangeSource,
-  InMemoryDatapointStore,
-  InMemoryStateStore,
-  InMemoryVersionPointer,
-} from "../src/testing/index.js";
+import { InMemoryDatapointStore, inMemoryRunPorts } from "../src/testing/index.js";
 
 const M = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -153,15 +147,8 @@ describe("a scheduled run on minute data, after ten on-time minutes", () => {
           })),
         );
       feed(0, 120);
-      const clock = new FixedClock(T0 + 120 * M);
-      const ports = {
-        source: store,
-        output: store,
-        pointer: new InMemoryVersionPointer("fn@1"),
-        changes: new InMemoryChangeSource(store, { partitions: 1 }),
-        state: new InMemoryStateStore(),
-        clock,
-      };
+      const ports = inMemoryRunPorts(store, { self: "fn@1", now: T0 + 120 * M });
+      const clock = ports.clock;
       const opts = { self: "fn@1", subscription: "s", budgetMs: 60_000 };
       await runKpis(kpis, ports, opts);
       for (let tick = 130; tick <= 150; tick += 10) {

@@ -5,3 +5,4 @@ export { InMemoryChangeSource, type InMemoryChangeSourceOptions } from "./InMemo
 export { InMemoryDatapointStore, type StoredPoint } from "./InMemoryDatapointStore.js";
 export { InMemoryStateStore } from "./InMemoryStateStore.js";
 export { InMemoryVersionPointer } from "./InMemoryVersionPointer.js";
+export { inMemoryRunPorts } from "./inMemoryRunPorts.js";
