@@ -85,7 +85,7 @@ export class SubscriptionChangeSource implements ChangeSource {
         const timestamps: number[] = [];
         const deletedRanges: Array<{ start: number; end: number }> = [];
         for (const change of list) {
-          if (change.kind === "upsert") timestamps.push(...change.points.timestamps);
+          if (change.kind === "upsert") for (const t of change.points.timestamps) timestamps.push(t);
           else deletedRanges.push({ start: change.from, end: change.to });
         }
         // kpi-core matches a change to an input by how the input names its series.

@@ -480,7 +480,7 @@ async function planDirty(
       stats,
     );
     changed.forEach(({ plan }, i) => {
-      plan.dirty.push(...spans[i]!);
+      for (const s of spans[i]!) plan.dirty.push(s);
       plan.summary.pointsRead += stats.points;
       plan.summary.requests += stats.requests;
     });
@@ -554,7 +554,8 @@ function add(bySeries: Polled["bySeries"], change: SeriesChange): void {
   const key = seriesLookupKey(change.series);
   let entry = bySeries.get(key);
   if (entry === undefined) bySeries.set(key, (entry = { timestamps: [], deletedRanges: [] }));
-  entry.timestamps.push(...change.timestamps);
+  // A loop, not push(...): one change may carry more points than a call takes arguments.
+  for (const t of change.timestamps) entry.timestamps.push(t);
   for (const r of change.deletedRanges) entry.deletedRanges.push({ from: r.start, to: r.end });
 }
 

@@ -66,7 +66,7 @@ export class InMemoryChangeSource implements ChangeSource {
       }
       const to = Math.min(log.length, from + perPartition);
       if (this.opts.duplicate === true && from > this.firstKept[partition]!) changes.push(log[from - 1]!);
-      changes.push(...log.slice(from, to));
+      for (let i = from; i < to; i++) changes.push(log[i]!);
       next.push({ partition, cursor: String(to) });
       hasNext ||= to < log.length;
     }
