@@ -78,8 +78,27 @@ export async function dirtySpansOfKpis(
   now: number,
   stats?: ReadStats,
 ): Promise<Span[][]> {
-  const questions: Array<{ k: number; spec: InputSpec; usesDelta: boolean; regions: Span[] }> = [];
+  const questions: Array<{ k: number; spec: InputSpec; usesDelta: boolean; regions: Span[]; key: string }> =
+    [];
   const wanted: Wanted[] = [];
+  // KPIs that read one input alike with the same changes ask one question: its answer, per read.
+  const answers = new WeakMap<SeriesRead, Map<string, Answer>>();
+  const answer = (
+    read: SeriesRead,
+    spec: InputSpec,
+    usesDelta: boolean,
+    regions: readonly Span[],
+    key: string,
+  ) => {
+    let known = answers.get(read);
+    if (known === undefined) answers.set(read, (known = new Map()));
+    let found = known.get(key);
+    if (found === undefined) {
+      found = affected(read, spec, inputReach(spec, read.isStep, usesDelta), regions, now);
+      known.set(key, found);
+    }
+    return found;
+  };
   requests.forEach(({ kpi, changes, alsoRead }, k) => {
     const aggregates = aggregatesOf(kpi.expression);
     const used = new Set(aggregates.map((node) => node.input));
@@ -94,7 +113,8 @@ export async function dirtySpansOfKpis(
       }
       const usesDelta = withDelta.has(spec.name);
       for (const group of groups(mergeSpans(regions))) {
-        questions.push({ k, spec, usesDelta, regions: group });
+        const key = questionKey(spec, usesDelta, group);
+        questions.push({ k, spec, usesDelta, regions: group, key });
         const from = group[0]!.from;
         const to = group[group.length - 1]!.to;
         const near =
@@ -115,8 +135,8 @@ export async function dirtySpansOfKpis(
           ),
           to: both ? Math.max(to, near.to) : to,
           lacking: (read) => {
-            const answer = affected(read, spec, inputReach(spec, read.isStep, usesDelta), group, now);
-            return "spans" in answer ? { before: false, after: false } : answer;
+            const found = answer(read, spec, usesDelta, group, key);
+            return "spans" in found ? { before: false, after: false } : found;
           },
         });
       }
@@ -126,11 +146,12 @@ export async function dirtySpansOfKpis(
   const spans: Span[][] = requests.map(() => []);
   wanted.forEach((w, i) => {
     const read = reads.get(readAroundKey(w))!;
-    const { k, spec, usesDelta, regions } = questions[i]!;
-    const answer = affected(read, spec, inputReach(spec, read.isStep, usesDelta), regions, now);
+    const { k, spec, usesDelta, regions, key } = questions[i]!;
+    const found = answer(read, spec, usesDelta, regions, key);
     // readAround stops only at CDF's time range, where nothing can lack any more; were that ever
     // wrong, every window is the answer that cannot miss one.
-    if ("spans" in answer) spans[k]!.push(...answer.spans);
+    // A loop, not push(...): a million changed points would overflow the call's arguments.
+    if ("spans" in found) for (const s of found.spans) spans[k]!.push(s);
     else spans[k]!.push({ from: Number.NEGATIVE_INFINITY, to: now });
   });
   return requests.map(({ kpi }, k) => {
@@ -145,6 +166,21 @@ export async function dirtySpansOfKpis(
 }
 
 type Answer = { spans: Span[] } | Lacking;
+
+/**
+ * Everything `affected` depends on besides the read: the input's settings but its name (which
+ * the value expression alone uses), whether delta() applies, and the changed regions. Numbers
+ * JSON cannot spell (Infinity) are spelled as text, so no two settings share a key.
+ */
+function questionKey(spec: InputSpec, usesDelta: boolean, regions: readonly Span[]): string {
+  const settings = JSON.stringify(
+    [spec.series, spec.clean, spec.maxGapMs ?? "none", spec.step, spec.counter, spec.uncertain, usesDelta],
+    (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v),
+  );
+  let spans = "";
+  for (const r of regions) spans += `${r.from},${r.to};`;
+  return `${settings}|${spans}`;
+}
 
 /** The spans these changed regions affect, or which side lacks data to tell. */
 function affected(

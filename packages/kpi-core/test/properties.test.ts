@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aggregate } from "../src/aggregates.js";
-import { dirtySpans, type InputChanges } from "../src/dirtySpans.js";
+import { dirtySpansOfKpis, type InputChanges } from "../src/dirtySpans.js";
 import { computeKpis, computeWindows } from "../src/engine.js";
 import { parseExpression } from "../src/expression.js";
 import { prepareInput } from "../src/interpolate.js";
@@ -173,29 +173,75 @@ async function applyChange(store: InMemoryDatapointStore, reported: InputChanges
   }
 }
 
-/** The promise: after `change` (which reports what it did), every window whose datapoint changed is dirty. */
+/**
+ * The promise: after `change` (which reports what it did), every window whose datapoint changed
+ * is dirty, for each of the KPIs planned together in one batch (as a run plans them: KPIs that
+ * read x alike share one answer, and one read serves them all).
+ */
 async function expectChangedWindowsDirty(
   store: InMemoryDatapointStore,
-  k: KpiDefinition,
+  ks: readonly KpiDefinition[],
   windows: readonly Window[],
   seriesIsStep: boolean,
   now: number,
   change: (reported: InputChanges) => Promise<void>,
 ): Promise<void> {
   const compute = () =>
-    computeWindows(k, windows, new Map([["x", allPointsOf(store, seriesIsStep)]])).map((d) => ({
-      value: d.value,
-      status: d.status,
-    }));
+    ks.map((k) =>
+      computeWindows(k, windows, new Map([[k.inputs[0]!.name, allPointsOf(store, seriesIsStep)]])).map(
+        (d) => ({
+          value: d.value,
+          status: d.status,
+        }),
+      ),
+    );
   const before = compute();
   const reported: InputChanges = { timestamps: [], deletedRanges: [] };
   await change(reported);
   const after = compute();
-  const spans = await dirtySpans(store, k, [reported], now);
-  const dirty = new Set([...windowsOfSpans(k, spans, now)].map((w) => w.start));
-  const changed = windows.filter((_, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i]));
-  for (const w of changed)
-    expect(dirty, `window at +${(w.start - EPOCH) / M} min changed`).toContain(w.start);
+  const spans = await dirtySpansOfKpis(
+    store,
+    ks.map((kpi) => ({ kpi, changes: [reported] })),
+    now,
+  );
+  ks.forEach((k, n) => {
+    const dirty = new Set([...windowsOfSpans(k, spans[n]!, now)].map((w) => w.start));
+    const changed = windows.filter((_, i) => JSON.stringify(before[n]![i]) !== JSON.stringify(after[n]![i]));
+    for (const w of changed)
+      expect(
+        dirty,
+        `KPI ${n} (${k.inputs[0]!.name}): window at +${(w.start - EPOCH) / M} min changed`,
+      ).toContain(w.start);
+  });
+}
+
+/**
+ * One to three KPIs over x, each its own value and settings, and sometimes a twin that reads x
+ * alike under another input name: the batches a run plans at once.
+ */
+function batchArb(everyMs = H): fc.Arbitrary<KpiDefinition[]> {
+  return fc
+    .array(fc.tuple(fc.constantFrom(...EXPRESSIONS), inputSettings, fc.boolean(), fc.boolean()), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .map((picks) =>
+      picks.flatMap(([value, input, uncertain, twin]) => {
+        const k = kpi(value, { ...input, uncertain }, everyMs);
+        return twin ? [k, renamed(k)] : [k];
+      }),
+    );
+}
+
+/** The same KPI with its input named y instead of x (the read and every setting alike). */
+function renamed(k: KpiDefinition): KpiDefinition {
+  const value = k.value.replace(/\bx\b/g, "y");
+  return {
+    ...k,
+    value,
+    expression: parseExpression(value, ["y"]),
+    inputs: k.inputs.map((i) => ({ ...i, name: "y" })),
+  };
 }
 
 describe("properties", () => {
@@ -233,16 +279,13 @@ describe("properties", () => {
       fc.asyncProperty(
         data,
         fc.array(changeArb(-600, 899, 300), { minLength: 1, maxLength: 3 }),
-        fc.constantFrom(...EXPRESSIONS),
-        inputSettings,
+        batchArb(),
         fc.boolean(),
-        fc.boolean(),
-        async (points, changes, value, input, seriesIsStep, uncertain) => {
+        async (points, changes, batch, seriesIsStep) => {
           const store = storeOf(points, seriesIsStep);
-          const k = kpi(value, { ...input, uncertain });
           await expectChangedWindowsDirty(
             store,
-            k,
+            batch,
             hours(0, 6),
             seriesIsStep,
             EPOCH + 6 * H,
@@ -284,20 +327,17 @@ describe("properties", () => {
       fc.asyncProperty(
         dense,
         fc.array(fc.oneof(append, changeArb(-60, 239, 30)), { minLength: 1, maxLength: 3 }),
-        fc.constantFrom(...EXPRESSIONS),
-        inputSettings,
+        batchArb(TEN),
         fc.boolean(),
-        fc.boolean(),
-        async (points, changes, value, input, seriesIsStep, uncertain) => {
+        async (points, changes, batch, seriesIsStep) => {
           const store = storeOf(points, seriesIsStep);
-          const k = kpi(value, { ...input, uncertain }, TEN);
           const windows = Array.from({ length: 24 }, (_, i) => ({
             start: EPOCH + i * TEN,
             end: EPOCH + (i + 1) * TEN,
           }));
           await expectChangedWindowsDirty(
             store,
-            k,
+            batch,
             windows,
             seriesIsStep,
             EPOCH + 240 * M,
