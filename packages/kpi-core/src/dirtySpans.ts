@@ -95,7 +95,30 @@ export async function dirtySpansOfKpis(
     let found = known.get(key);
     if (found === undefined) {
       found = affected(read, spec, inputReach(spec, read.isStep, usesDelta), regions, now);
+      // Merged once here, not in each KPI that shares it: 600 appended points give 1,200 spans.
+      if ("spans" in found) found = { spans: mergeSpans(found.spans) };
       known.set(key, found);
+    }
+    return found;
+  };
+  // The changed regions of one input's changes, grouped, with their part of the key: computed
+  // once for the KPIs that share the changes (runKpis hands each of them the same arrays).
+  const regionsOf = new Map<readonly number[], Map<string, RegionGroup[]>>();
+  const regionGroups = (matching: readonly InputChanges[]): RegionGroup[] => {
+    const only = matching.length === 1 ? matching[0]! : undefined;
+    const deleted = only === undefined ? "" : JSON.stringify(only.deletedRanges.map((r) => [r.start, r.end]));
+    const known = only === undefined ? undefined : regionsOf.get(only.timestamps)?.get(deleted);
+    if (known !== undefined) return known;
+    const regions: Span[] = [];
+    for (const change of matching) {
+      for (const t of change.timestamps) regions.push({ from: t, to: t + 1 });
+      for (const r of change.deletedRanges) if (r.end > r.start) regions.push({ from: r.start, to: r.end });
+    }
+    const found = groups(mergeSpans(regions)).map((group) => ({ group, key: regionsKey(group) }));
+    if (only !== undefined) {
+      let byDeleted = regionsOf.get(only.timestamps);
+      if (byDeleted === undefined) regionsOf.set(only.timestamps, (byDeleted = new Map()));
+      byDeleted.set(deleted, found);
     }
     return found;
   };
@@ -105,15 +128,11 @@ export async function dirtySpansOfKpis(
     const withDelta = new Set(aggregates.filter((node) => node.fn === "delta").map((node) => node.input));
     for (const spec of kpi.inputs) {
       if (!used.has(spec.name)) continue;
-      const regions: Span[] = [];
-      for (const change of changes) {
-        if (change.input !== undefined && change.input !== spec.name) continue;
-        for (const t of change.timestamps) regions.push({ from: t, to: t + 1 });
-        for (const r of change.deletedRanges) if (r.end > r.start) regions.push({ from: r.start, to: r.end });
-      }
+      const matching = changes.filter((c) => c.input === undefined || c.input === spec.name);
       const usesDelta = withDelta.has(spec.name);
-      for (const group of groups(mergeSpans(regions))) {
-        const key = questionKey(spec, usesDelta, group);
+      const settings = settingsKey(spec, usesDelta);
+      for (const { group, key: regions } of regionGroups(matching)) {
+        const key = `${settings}|${regions}`;
         questions.push({ k, spec, usesDelta, regions: group, key });
         const from = group[0]!.from;
         const to = group[group.length - 1]!.to;
@@ -167,19 +186,28 @@ export async function dirtySpansOfKpis(
 
 type Answer = { spans: Span[] } | Lacking;
 
+/** Changed regions within a day of each other, and their text in a question's key. */
+interface RegionGroup {
+  group: Span[];
+  key: string;
+}
+
 /**
- * Everything `affected` depends on besides the read: the input's settings but its name (which
- * the value expression alone uses), whether delta() applies, and the changed regions. Numbers
- * JSON cannot spell (Infinity) are spelled as text, so no two settings share a key.
+ * Everything `affected` depends on besides the read and the regions: the input's settings but
+ * its name (which the value expression alone uses), and whether delta() applies. Numbers JSON
+ * cannot spell (Infinity) are spelled as text, so no two settings share a key.
  */
-function questionKey(spec: InputSpec, usesDelta: boolean, regions: readonly Span[]): string {
-  const settings = JSON.stringify(
+function settingsKey(spec: InputSpec, usesDelta: boolean): string {
+  return JSON.stringify(
     [spec.series, spec.clean, spec.maxGapMs ?? "none", spec.step, spec.counter, spec.uncertain, usesDelta],
     (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v),
   );
-  let spans = "";
-  for (const r of regions) spans += `${r.from},${r.to};`;
-  return `${settings}|${spans}`;
+}
+
+function regionsKey(regions: readonly Span[]): string {
+  let key = "";
+  for (const r of regions) key += `${r.from},${r.to};`;
+  return key;
 }
 
 /** The spans these changed regions affect, or which side lacks data to tell. */
