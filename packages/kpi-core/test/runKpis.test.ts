@@ -553,6 +553,46 @@ describe("runKpis", () => {
     expect(state.kpiState("kpi:many-39")!.lastRun!.due).toBe(1);
   });
 
+  it("asks the fence, the state and the outputs' latest at once, and a fenced run whose state cannot load still only says fenced", async () => {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    const events: string[] = [];
+    const gate =
+      <T>(name: string, call: () => Promise<T>) =>
+      async () => {
+        events.push(`ask ${name}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const answer = await call();
+        events.push(`got ${name}`);
+        return answer;
+      };
+    const ports = (load: RunPorts["state"]["load"]): RunPorts => ({
+      ...w.ports,
+      pointer: { active: gate("pointer", () => w.pointer.active()) },
+      state: { load: (keys, s) => gate("state", () => load(keys, s))(), save: (e) => w.state.save(e) },
+      output: {
+        write: (items) => w.ports.output.write(items),
+        latest: (series) => gate("latest", () => w.ports.output.latest(series))(),
+      },
+    });
+    const report = await runKpis(
+      KPIS,
+      ports((keys, s) => w.state.load(keys, s)),
+      OPTIONS,
+    );
+    expect(report.kpis.map((k) => k.summary.error)).toEqual(KPIS.map(() => undefined));
+    expect(events.slice(0, 3).sort()).toEqual(["ask latest", "ask pointer", "ask state"]);
+    w.pointer.flip("kpi-fn@0");
+    const fenced = await runKpis(
+      KPIS,
+      ports(() => Promise.reject(new Error("Raw is down"))),
+      OPTIONS,
+    );
+    expect(fenced.fenced).toBe(true);
+    expect(fenced.kpis).toEqual([]);
+  });
+
   it("a KPI without start is live from its first run", async () => {
     const [live] = parseKpiConfig({
       kpis: [
