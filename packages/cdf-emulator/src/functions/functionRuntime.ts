@@ -3,10 +3,10 @@
 // concurrently up to a bound so that a burst of calls cannot swamp the machine (calls beyond it
 // wait, still "Running" from the API's point of view, like a busy CDF worker pool).
 
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { pythonHarnessPath } from "./pythonHarnessPath.js";
 
 export type HarnessOutcome =
@@ -89,6 +89,7 @@ export class FunctionRuntime {
   #active = 0;
   readonly #waiting: Array<() => void> = [];
   #harnessPath: Promise<string> | undefined;
+  #interpreter: Promise<string> | undefined;
   readonly #workDirs: string[] = [];
 
   constructor(options: FunctionRuntimeOptions = {}) {
@@ -108,6 +109,23 @@ export class FunctionRuntime {
   #harness(): Promise<string> {
     this.#harnessPath ??= pythonHarnessPath();
     return this.#harnessPath;
+  }
+
+  /**
+   * The interpreter `python` names, asked once: a launcher such as pyenv's shim (a bash script)
+   * costs each call a quarter of a second that CDF's runtime does not. If python cannot say, the
+   * name is used as given, and a call that cannot start says so.
+   */
+  #interpreterPath(): Promise<string> {
+    this.#interpreter ??= new Promise((resolve) => {
+      execFile(
+        this.#python,
+        ["-c", "import sys; sys.stdout.write(sys.executable)"],
+        { cwd: tmpdir(), env: functionEnv({}), timeout: CHECK_MIN_CAP_MS, encoding: "utf8" },
+        (error, stdout) => resolve(error === null && isAbsolute(stdout) ? stdout : this.#python),
+      );
+    });
+    return this.#interpreter;
   }
 
   async #acquire(): Promise<void> {
@@ -157,12 +175,13 @@ export class FunctionRuntime {
       try {
         if (killReason !== undefined) return { ok: false, message: killReason, trace: null };
         const harness = await this.#harness();
+        const python = await this.#interpreterPath();
         const resultDir = await mkdtemp(join(tmpdir(), "cdf-emulator-call-"));
         const resultPath = join(resultDir, "result.json");
         try {
           const exit = await new Promise<{ code: number | null; signal: string | null; spawnError?: Error }>(
             (resolve) => {
-              const child = spawn(this.#python, [harness, mode, codeDir, functionPath, resultPath], {
+              const child = spawn(python, [harness, mode, codeDir, functionPath, resultPath], {
                 cwd: codeDir,
                 env: functionEnv(envVars),
                 stdio: ["pipe", "pipe", "pipe"],
