@@ -180,6 +180,13 @@ export interface RecomputeProgress {
 export interface PendingRecord {
   id: string;
   kpis: ReadonlyMap<string, Span[]>;
+  /**
+   * Set while the run that owns the record is still running (since then, by its clock): every
+   * run puts such a record before it reads any input, and closes or removes it at its end. A
+   * run that finds another run's record that was not closed when it started has overlapped
+   * with that run, and records the windows it wrote as pending (runKpis.ts, "Overlapping runs").
+   */
+  openSince?: number;
 }
 
 /** Everything one run reads from the state store, read in one call. */

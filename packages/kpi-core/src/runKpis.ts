@@ -52,6 +52,12 @@ export interface RunOptions {
   recompute?: RecomputeOption;
   /** Names this run's pending record; unique per run (a call id). Default: a random UUID. */
   runId?: string;
+  /**
+   * A run's open record older than this is of a run that died (a crash, a kill at the timeout),
+   * and no longer counts as overlapping. A run renews its own after a third of it. Default 30
+   * minutes: three times a 10-minute Cognite Function timeout.
+   */
+  staleRunMs?: number;
 }
 
 /**
@@ -137,6 +143,8 @@ interface Plan {
   alone: boolean;
   /** A chunk taken but not written, to take again first. */
   retry: Chunk | undefined;
+  /** The spans of the windows this run wrote. */
+  written: Span[];
 }
 
 interface Chunk {
@@ -145,6 +153,7 @@ interface Chunk {
 }
 
 const DEFAULT_BATCH_WINDOWS = 1000;
+const DEFAULT_STALE_RUN_MS = 30 * 60_000;
 /** Chunks of one batch lie within this of each other, so a batch reads no long stretch between them. */
 const NEARBY_MS = 86_400_000;
 
@@ -161,6 +170,11 @@ export async function runKpis(
       `runKpis: batchWindows must be a whole number of windows, 1 or more, got ${opts.batchWindows}`,
     );
   }
+  const staleRunMs = opts.staleRunMs ?? DEFAULT_STALE_RUN_MS;
+  if (!(staleRunMs > 0)) {
+    throw new RangeError(`runKpis: staleRunMs must be more than 0 milliseconds, got ${opts.staleRunMs}`);
+  }
+  const runId = opts.runId ?? globalThis.crypto.randomUUID();
   const recompute = opts.recompute;
   const selected = recompute === undefined ? kpis : chosen(kpis, recompute);
   const at = ports.clock.now();
@@ -172,7 +186,12 @@ export async function runKpis(
   // datapoints are asked for at the same time (one round trip instead of three; only reads, so
   // a fenced run has still written nothing), and their answers used only once the fence passed.
   const active = settle(() => ports.pointer.active());
-  const storedAsked = settle(() => ports.state.load(selected.map((kpi) => kpi.key), opts.subscription));
+  const storedAsked = settle(() =>
+    ports.state.load(
+      selected.map((kpi) => kpi.key),
+      opts.subscription,
+    ),
+  );
   const latestAsked = settle(() => ports.output.latest(selected.map((kpi) => kpi.series)));
   if ((await active) !== opts.self) return { ...report, fenced: true };
   const batchWindows = opts.batchWindows ?? DEFAULT_BATCH_WINDOWS;
@@ -234,6 +253,7 @@ export async function runKpis(
       alone: false,
       retry: undefined,
       pending: [],
+      written: [],
     };
   });
   for (const plan of plans) {
@@ -245,12 +265,18 @@ export async function runKpis(
     }
   }
 
+  // Overlapping runs: this run's open record is stored before it reads any input, so that a run
+  // writing after this one's reads finds it at its end (see `overlapped`). Asked for while the
+  // changes are polled; awaited before the first input is read.
+  const run = new RunRecord(ports, runId, staleRunMs, stored.pending);
+  const opened = settle(() => run.open(at));
   // 3. Dirty windows: changes since the saved cursors, widened by each input's reach. A
   // recompute polls nothing: the scheduled runs own the cursors.
   const polled: Polled =
     recompute === undefined
       ? await pollChanges(ports, opts, at, stored)
       : { bySeries: new Map(), lost: false, cursors: undefined };
+  await opened;
   const changed: Array<{ plan: Plan; changes: InputChanges[] }> = [];
   // A KPI left to the backfill plans its changes too: they are kept as pending work, because the
   // cursors move on below and a backfill that read before these changes would not have seen them.
@@ -280,6 +306,7 @@ export async function runKpis(
       if (next !== undefined) candidates.push({ plan, ...next });
     }
     if (candidates.length === 0) break;
+    await run.renewIfDue();
     const lone = candidates.find((c) => c.plan.alone);
     const batch = lone === undefined ? nearby(candidates) : [lone];
     for (const c of candidates) {
@@ -321,6 +348,7 @@ export async function runKpis(
       continue;
     }
     batch.forEach(({ plan, windows, kind }, i) => {
+      plan.written.push({ from: windows[0]!.start, to: windows.at(-1)!.end });
       const s = plan.summary;
       s.pointsRead += stats.points;
       s.requests += stats.requests;
@@ -351,12 +379,20 @@ export async function runKpis(
     plan.state = { ...state, lastRun: plan.summary };
     plan.pending = pending;
   }
-  if (report.fenced || (await ports.pointer.active()) !== opts.self) return { ...report, fenced: true };
-  if (recompute !== undefined) return finishRecompute(ports, plans, stored, report);
+  if (report.fenced || (await ports.pointer.active()) !== opts.self) {
+    // Writes nothing more for this version; what it wrote is left for the active one to check.
+    await run.closeFenced(plans).catch(() => undefined);
+    return { ...report, fenced: true };
+  }
+  // After the last write: did another run overlap this one? Then either may have written a
+  // window from older input over the other's newer value, and no compare-and-set stops it; the
+  // windows this run wrote are recorded as pending, so that a later run computes them again.
+  const overlapped = await run.overlapped();
+  if (recompute !== undefined) return finishRecompute(ports, plans, stored, report, run, overlapped);
   // The cursor must never be stored ahead of the pending spans, and a save may land in part: the
   // states and this run's pending record first, then the cursors, and only then are the pending
   // records this run loaded (now done or carried into its own) removed.
-  const own = pendingRecordOf(plans, stored.pending, opts.runId ?? globalThis.crypto.randomUUID());
+  const own = pendingRecordOf(plans, stored.pending, runId, overlapped);
   await ports.state.save({
     kpis: new Map(plans.map((plan) => [plan.kpi.key, plan.state])),
     ...(own === undefined ? {} : { pending: { put: own } }),
@@ -368,7 +404,10 @@ export async function runKpis(
     if (cursors.length > 0) await ports.state.save({ cursors: { subscription: opts.subscription, cursors } });
     report.cursorsCommitted = true;
   }
-  const loaded = stored.pending.map((record) => record.id).filter((id) => id !== own?.id);
+  // The records loaded closed (or of dead runs) were taken over; a running run's record stays.
+  // This run's own record goes too when it holds nothing.
+  const loaded = run.takenOver().filter((id) => id !== runId);
+  if (own === undefined) loaded.push(runId);
   if (loaded.length > 0) await ports.state.save({ pending: { remove: loaded } });
   return report;
 }
@@ -418,6 +457,8 @@ async function finishRecompute(
   plans: readonly Plan[],
   stored: StoredState,
   report: RunReport,
+  run: RunRecord,
+  overlapped: boolean,
 ): Promise<RunReport> {
   const progress = new Map<string, RecomputeProgress>();
   plans.forEach((plan, i) => {
@@ -447,6 +488,10 @@ async function finishRecompute(
     report.kpis[i]!.recompute = entry;
   });
   if (progress.size > 0) await ports.state.save({ recomputes: progress });
+  // A recompute takes over no pending record: the scheduled runs own them. Its own record is
+  // kept, closed, only when it overlapped another run: then the scheduled runs compute the
+  // windows it wrote again.
+  await run.close(overlapped ? writtenByKpi(plans) : new Map());
   return report;
 }
 
@@ -668,9 +713,13 @@ function pendingRecordOf(
   plans: readonly Plan[],
   loaded: readonly PendingRecord[],
   id: string,
+  overlapped: boolean,
 ): PendingRecord | undefined {
   const kpis = new Map<string, Span[]>();
-  for (const plan of plans) if (plan.pending.length > 0) kpis.set(plan.kpi.key, plan.pending);
+  for (const plan of plans) {
+    const spans = mergeSpans([...plan.pending, ...(overlapped ? plan.written : [])]);
+    if (spans.length > 0) kpis.set(plan.kpi.key, spans);
+  }
   const planned = new Set(plans.map((plan) => plan.kpi.key));
   for (const record of loaded) {
     for (const [key, spans] of record.kpis) {
@@ -722,4 +771,80 @@ function settle<T>(call: () => Promise<T>): Promise<T> {
   }
   promise.catch(() => undefined);
   return promise;
+}
+
+/** The spans each KPI's windows were written in this run, by KPI key (KPIs that wrote none left out). */
+function writtenByKpi(plans: readonly Plan[]): Map<string, Span[]> {
+  const kpis = new Map<string, Span[]>();
+  for (const plan of plans) if (plan.written.length > 0) kpis.set(plan.kpi.key, mergeSpans(plan.written));
+  return kpis;
+}
+
+/**
+ * This run's own pending record while it runs ("Overlapping runs" in the README). Two runs at
+ * once can each read an input before a late point lands and write its window after the other
+ * wrote it with the point: the datapoints API and Raw have no compare-and-set, and the run that
+ * polled the point may store its cursor last, so nothing would ever compute the window again.
+ * So every run stores an open record before it reads any input, and after its last write lists
+ * the records: one that was not closed when this run started belongs to a run that overlapped
+ * it. The run whose write came last finds the other's record (put before the other's reads,
+ * which came before its write), so at least that run records its windows as pending.
+ */
+class RunRecord {
+  readonly #ports: RunPorts;
+  readonly #id: string;
+  readonly #staleRunMs: number;
+  /** Ids of the records loaded at the start, closed ones and those of dead runs. */
+  readonly #closedAtStart: Set<string>;
+  readonly #takenOver: string[];
+  #openedAt = Number.NaN;
+
+  constructor(ports: RunPorts, id: string, staleRunMs: number, loaded: readonly PendingRecord[]) {
+    this.#ports = ports;
+    this.#id = id;
+    this.#staleRunMs = staleRunMs;
+    const now = ports.clock.now();
+    const done = loaded.filter((r) => r.id !== id && (r.openSince === undefined || this.#dead(r, now)));
+    this.#closedAtStart = new Set(done.map((r) => r.id));
+    this.#takenOver = done.map((r) => r.id);
+  }
+
+  async open(at: number): Promise<void> {
+    this.#openedAt = at;
+    await this.#ports.state.save({ pending: { put: { id: this.#id, kpis: new Map(), openSince: at } } });
+  }
+
+  /** A long run (a backfill) renews its record before others would take it for a dead one's. */
+  async renewIfDue(): Promise<void> {
+    const now = this.#ports.clock.now();
+    if (now - this.#openedAt >= this.#staleRunMs / 3) await this.open(now);
+  }
+
+  /** Whether another run's record, not closed when this run started, is there now. */
+  async overlapped(): Promise<boolean> {
+    const { pending } = await this.#ports.state.load([], "");
+    const now = this.#ports.clock.now();
+    return pending.some((r) => r.id !== this.#id && !this.#closedAtStart.has(r.id) && !this.#dead(r, now));
+  }
+
+  /** The records this run loaded and may remove once its own is saved. */
+  takenOver(): string[] {
+    return [...this.#takenOver];
+  }
+
+  /** Closes the record: kept with these spans, or removed when there are none. */
+  async close(kpis: ReadonlyMap<string, Span[]>): Promise<void> {
+    if (kpis.size > 0) await this.#ports.state.save({ pending: { put: { id: this.#id, kpis } } });
+    else await this.#ports.state.save({ pending: { remove: [this.#id] } });
+  }
+
+  /** A fenced run: whatever it wrote is left as pending for the active version's runs. */
+  async closeFenced(plans: readonly Plan[]): Promise<void> {
+    if (Number.isNaN(this.#openedAt)) return;
+    await this.close(writtenByKpi(plans));
+  }
+
+  #dead(r: PendingRecord, now: number): boolean {
+    return r.openSince !== undefined && r.openSince < now - this.#staleRunMs;
+  }
 }

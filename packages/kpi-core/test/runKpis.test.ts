@@ -517,7 +517,7 @@ describe("runKpis", () => {
     );
   });
 
-  it("loads all state in one call and saves it in two, states before cursors, however many KPIs", async () => {
+  it("loads all state in one call (and its pending records again after the last write) and saves it in few, however many KPIs", async () => {
     const many = parseKpiConfig({
       defaults: { start: "2024-01-01T00:00:00Z", settle: "5m" },
       kpis: Array.from({ length: 40 }, (_, k) => ({
@@ -547,8 +547,10 @@ describe("runKpis", () => {
       const loads = state.loads;
       order.length = 0;
       await runKpis(many, ports, OPTIONS);
-      expect(state.loads - loads).toBe(1);
-      expect(order).toEqual(["kpis", "cursors"]);
+      // The start, then the overlap check; saves: the run's open record, the states, the cursors,
+      // then the run's record removed with the records it took over.
+      expect(state.loads - loads).toBe(2);
+      expect(order).toEqual(["pending", "kpis", "cursors", "pending"]);
     }
     expect(state.kpiState("kpi:many-39")!.lastRun!.due).toBe(1);
   });
@@ -644,6 +646,12 @@ describe("runKpis recompute (backfill mode)", () => {
         async (fromMin, lengthMin, batchWindows) => {
           const w = await spoiled();
           const before = outputs(w);
+          const stateOf = () => ({
+            kpis: KPIS.map((k) => w.state.kpiState(k.key)),
+            pending: KPIS.map((k) => w.state.pendingOf(k.key)),
+            cursor: w.state.cursor(OPTIONS.subscription, 0),
+          });
+          const stateBefore = stateOf();
           const saves = w.state.saves;
           const from = T0 + fromMin * M;
           const to = from + lengthMin * M;
@@ -662,7 +670,9 @@ describe("runKpis recompute (backfill mode)", () => {
           expect(report.kpis.map((k) => k.key)).toEqual([flow.key]);
           expect(report.kpis[0]!.recompute!.written).toBe(true);
           expect(report.cursorsCommitted).toBe(false);
-          expect(w.state.saves).toBe(saves);
+          // Its own run record, opened and removed (no other run overlapped): nothing else.
+          expect(stateOf()).toEqual(stateBefore);
+          expect(w.state.saves - saves).toBe(2);
         },
       ),
       { numRuns: 40 },

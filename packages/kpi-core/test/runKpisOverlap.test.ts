@@ -1,5 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { computeWindows } from "../src/engine.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
+import { PointColumnsBuilder } from "../src/points.js";
 import type { StateSave, StateStore } from "../src/ports.js";
 import { runKpis } from "../src/runKpis.js";
 import {
@@ -110,5 +113,175 @@ describe("overlapping runs", () => {
         source.points({ externalId: "kpi:max" }).find((p) => p.timestamp === t)?.value;
       expect([at(T0 + 30 * M), at(T0 + 40 * M)], order.join(" ")).toEqual([50, 99]);
     }
+  });
+});
+
+describe("overlapping runs and late data", () => {
+  // Two runs at once (a duplicated tick, a late one, a backfill beside the schedule) while a late
+  // point arrives: one may read the inputs before the point and write after the other wrote the
+  // window with it. Raw and the datapoints API have no compare-and-set, so the runs must notice
+  // that they overlapped and leave their windows to be computed again; after one run alone,
+  // every window must equal a computation over the data as it is.
+  it("a run that read before a late point and wrote after the run that saw it: the next run computes the window again", async () => {
+    const store = new InMemoryDatapointStore();
+    store.insert(
+      { externalId: "x" },
+      Array.from({ length: 12 }, (_, k) => ({ timestamp: T0 + k * 10 * M, value: 1 })),
+    );
+    const changes = new InMemoryChangeSource(store, { partitions: 1 });
+    const state = new InMemoryStateStore();
+    const clock = new FixedClock(T0 + 2 * H);
+    const pointer = new InMemoryVersionPointer(SELF);
+    const plain = { source: store, output: store, pointer, changes, state, clock };
+    const opts = (runId: string) => ({ self: SELF, subscription: "s", budgetMs: 60_000, runId });
+    await runKpis(KPIS, plain, opts("r0"));
+    const held = () => {
+      let release!: () => void;
+      let arrived!: () => void;
+      const arrival = new Promise<void>((r) => {
+        arrived = r;
+      });
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const wait = () => {
+        arrived();
+        return gate;
+      };
+      return { arrival, release, wait };
+    };
+
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 32 * M, value: 5 }]); // Y, late
+    const aWrite = held();
+    const runA = runKpis(
+      KPIS,
+      {
+        ...plain,
+        output: {
+          latest: (r) => store.latest(r),
+          write: async (w) => {
+            await aWrite.wait();
+            await store.write(w);
+          },
+        },
+      },
+      opts("A"),
+    );
+    await aWrite.arrival; // A read [30, 40) with Y and waits to write it (max 5)
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 35 * M, value: 9 }]); // X, later still
+    const bSave = held();
+    const runB = runKpis(
+      KPIS,
+      {
+        ...plain,
+        state: {
+          load: (k, sub) => state.load(k, sub),
+          save: async (e) => {
+            await bSave.wait();
+            await state.save(e);
+          },
+        },
+      },
+      opts("B"),
+    );
+    await bSave.arrival; // B polled Y and X and wrote [30, 40) with both (max 9)
+    aWrite.release(); // A's older value lands over B's, and A saves its cursor (after Y)
+    await runA;
+    bSave.release(); // B's cursor (after X) lands last
+    await runB;
+
+    clock.set(T0 + 2 * H + 30_000);
+    await runKpis(KPIS, plain, opts("C"));
+    const at = (t: number) => store.points({ externalId: "kpi:max" }).find((p) => p.timestamp === t)?.value;
+    expect(at(T0 + 30 * M)).toBe(9);
+  });
+
+  it("after any interleaving of two runs and late points, one more run leaves every window exact", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(
+          fc.record({ minute: fc.integer({ min: 25, max: 44 }), value: fc.integer({ min: 0, max: 9 }) }),
+          {
+            minLength: 1,
+            maxLength: 3,
+          },
+        ),
+        fc.constantFrom(0, 60_000),
+        async (s, late, budgetB) => {
+          const store = new InMemoryDatapointStore();
+          store.insert(
+            { externalId: "x" },
+            Array.from({ length: 12 }, (_, k) => ({ timestamp: T0 + k * 10 * M, value: 1 })),
+          );
+          const changes = new InMemoryChangeSource(store, { partitions: 1 });
+          const state = new InMemoryStateStore();
+          const clock = new FixedClock(T0 + 2 * H);
+          const plain = {
+            source: store,
+            output: store,
+            pointer: new InMemoryVersionPointer(SELF),
+            changes,
+            state,
+            clock,
+          };
+          const opts = (budgetMs: number, runId: string) => ({
+            self: SELF,
+            subscription: "s",
+            budgetMs,
+            runId,
+          });
+          await runKpis(KPIS, plain, opts(60_000, "r0"));
+
+          // Every port answer of A and B comes when the scheduler says; the late points arrive as
+          // tasks among them.
+          const scheduled = () => ({
+            source: { read: s.scheduleFunction((r: Parameters<typeof store.read>[0]) => store.read(r)) },
+            output: {
+              latest: s.scheduleFunction((r: Parameters<typeof store.latest>[0]) => store.latest(r)),
+              write: s.scheduleFunction((w: Parameters<typeof store.write>[0]) => store.write(w)),
+            },
+            pointer: { active: s.scheduleFunction(() => plain.pointer.active()) },
+            changes: {
+              partitions: changes.partitions,
+              poll: s.scheduleFunction((c: Parameters<typeof changes.poll>[0]) => changes.poll(c)),
+            },
+            state: {
+              load: s.scheduleFunction((k: readonly string[], sub: string) => state.load(k, sub)),
+              save: s.scheduleFunction((e: Parameters<typeof state.save>[0]) => state.save(e)),
+            },
+            clock,
+          });
+          for (const p of late) {
+            void s
+              .schedule(Promise.resolve())
+              .then(() =>
+                store.insert({ externalId: "x" }, [{ timestamp: T0 + p.minute * M + 7, value: p.value }]),
+              );
+          }
+          const runs = Promise.all([
+            runKpis(KPIS, scheduled(), opts(60_000, "A")),
+            runKpis(KPIS, scheduled(), opts(budgetB, "B")),
+          ]);
+          await s.waitFor(runs);
+
+          clock.set(T0 + 2 * H + 30_000);
+          await runKpis(KPIS, plain, opts(60_000, "C"));
+          const kpi = KPIS[0]!;
+          const windows = Array.from({ length: 11 }, (_, k) => ({
+            start: T0 + k * 10 * M,
+            end: T0 + (k + 1) * 10 * M,
+          }));
+          const b = new PointColumnsBuilder();
+          for (const p of store.points({ externalId: "x" })) b.append(p.timestamp, p.value, p.status);
+          const want = computeWindows(kpi, windows, new Map([["x", { points: b.build(), isStep: false }]]));
+          const got = store.points(kpi.series).filter((p) => p.timestamp < T0 + 110 * M);
+          expect(got.map((p) => [(p.timestamp - T0) / M, p.value])).toEqual(
+            want.map((d) => [(d.timestamp - T0) / M, d.value]),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
