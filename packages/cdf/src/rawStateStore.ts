@@ -12,7 +12,7 @@ import type { RawDocumentStore } from "./rawDocumentStore.js";
 // kpi-core's StateStore in Raw: one row per KPI (`kpi:<key>`: config hash, live-since, pending
 // dirty spans, last run summary), one per KPI with a recompute of a changed definition under way
 // (`recompute:<key>`), one per subscription partition (`cursor:<subscription>:<n>`), and one per
-// run that left work pending (`pending:<run id>`: see kpi-core's PendingRecord). A run loads them
+// run that left work pending or is running (`pending:<run id>`: see kpi-core's PendingRecord). A run loads them
 // all with one GET rows and saves each checkpoint with one insert (and one delete of the pending
 // rows it took over).
 // Rows are read through zod, so a hand-edited or foreign row is a RawDocumentError naming the row
@@ -62,6 +62,8 @@ export const recomputeProgressSchema = z.object({
 // A list of pairs, not an object keyed by KPI: a KPI key may be "__proto__".
 const pendingRecordSchema = z.object({
   kpis: z.array(z.object({ key: z.string(), spans: z.array(spanSchema) })),
+  // Set while the run that put the record runs (kpi-core's PendingRecord.openSince).
+  openSince: z.number().optional(),
 });
 
 const PENDING_PREFIX = "pending:";
@@ -102,6 +104,7 @@ export class RawStateStore implements StateStore {
         pending.push({
           id: rowKey.slice(PENDING_PREFIX.length),
           kpis: new Map(record.kpis.map(({ key, spans }) => [key, spans])),
+          ...(record.openSince === undefined ? {} : { openSince: record.openSince }),
         });
       } else if (kpi !== undefined) {
         kpis.set(kpi, withoutUndefined(this.#store.check(rowKey, document, kpiStateSchema)));
@@ -126,7 +129,13 @@ export class RawStateStore implements StateStore {
     }
     const put = entries.pending?.put;
     if (put !== undefined) {
-      rows.push([PENDING_PREFIX + put.id, { kpis: [...put.kpis].map(([key, spans]) => ({ key, spans })) }]);
+      rows.push([
+        PENDING_PREFIX + put.id,
+        {
+          kpis: [...put.kpis].map(([key, spans]) => ({ key, spans })),
+          ...(put.openSince === undefined ? {} : { openSince: put.openSince }),
+        },
+      ]);
     }
     if (rows.length > 0) await this.#store.putAll(rows);
     const removed = entries.pending?.remove ?? [];

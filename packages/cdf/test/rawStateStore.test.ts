@@ -189,4 +189,15 @@ describe("RawStateStore pending records", () => {
     expect(cdf.requestCount - before).toBe(1);
     expect((await store.load([], "s")).pending).toEqual([{ id: "run-b", kpis: b }]);
   });
+
+  it("keeps a running run's record open and closes it when put again without openSince", async () => {
+    await t.emulator.control.reset();
+    const store = new RawStateStore(new RawDocumentStore(cdf, { db: "kpi_state", table: "pending" }));
+    const at = Date.UTC(2024, 0, 1, 12);
+    await store.save({ pending: { put: { id: "run-a", kpis: new Map(), openSince: at } } });
+    expect((await store.load([], "s")).pending).toEqual([{ id: "run-a", kpis: new Map(), openSince: at }]);
+    const spans = new Map([["kpi:a", [{ from: 0, to: 10 }]]]);
+    await store.save({ pending: { put: { id: "run-a", kpis: spans } } });
+    expect((await store.load([], "s")).pending).toEqual([{ id: "run-a", kpis: spans }]);
+  });
 });
