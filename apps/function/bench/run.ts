@@ -60,8 +60,8 @@ const inputs = Array.from({ length: INPUTS }, (_, i) => ({ externalId: `bench:in
 
 const app = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const zip = buildFunctionZip({
-  bundle: readFileSync(app("dist/function.js")),
-  sourceMap: readFileSync(app("dist/function.js.map")),
+  bundle: readFileSync(app("dist/function.mjs")),
+  sourceMap: readFileSync(app("dist/function.mjs.map")),
   handler: readFileSync(app("python/handler.py")),
   config: new TextEncoder().encode(kpisYaml),
 }).zip;

@@ -1,5 +1,5 @@
 # The Cognite Function's entry point. Cognite Functions run Python only; the work is done by a
-# Node.js bundle (function.js, beside this file), so this shim finds node, sends it the call on
+# Node.js bundle (function.mjs, beside this file), so this shim finds node, sends it the call on
 # stdin, forwards its log lines, and returns its JSON result.
 #
 # Node comes from NODE_BINARY when set (the emulator, local runs), else from the
@@ -17,7 +17,7 @@ import subprocess
 import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUNDLE = os.path.join(HERE, "function.js")
+BUNDLE = os.path.join(HERE, "function.mjs")
 
 
 class FunctionError(Exception):

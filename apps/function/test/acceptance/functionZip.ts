@@ -18,8 +18,8 @@ export function functionZip(config: string | Uint8Array): Uint8Array {
     }
   };
   return buildFunctionZip({
-    bundle: read("dist/function.js"),
-    sourceMap: read("dist/function.js.map"),
+    bundle: read("dist/function.mjs"),
+    sourceMap: read("dist/function.mjs.map"),
     handler: read("python/handler.py"),
     config: typeof config === "string" ? readFileSync(config) : config,
   }).zip;
