@@ -17,7 +17,9 @@ import { withDeadline } from "./withDeadline.js";
 // around kpi-core; main.ts does the process's stdin, stdout and exit code around this.
 
 /** Share of the function timeout a run spends by default, leaving the rest for a slow last batch. */
-export const DEFAULT_BUDGET_SHARE = 0.7;
+export /** How long after CDF's timeout a call's open run record counts as a dead call's (clock skew). */
+const STALE_RUN_MARGIN_MS = 60_000;
+const DEFAULT_BUDGET_SHARE = 0.7;
 
 export interface FunctionEnvironment {
   /** kpis.yaml's text and where it came from, for messages, and the zip's kpis.json if any. */
@@ -113,6 +115,9 @@ export async function runFunction(
       self,
       subscription,
       budgetMs,
+      // CDF ends a call at its timeout: a run's record still open after that (and a minute for
+      // clocks) is of a call that died, and no longer makes later calls compute twice.
+      staleRunMs: start.timeoutMs + STALE_RUN_MARGIN_MS,
       ...(data.mode === "backfill"
         ? {
             recompute: {

@@ -129,4 +129,19 @@ describe("a call", () => {
     const { result } = await site.call();
     expect(result).toMatchObject({ status: "completed", kpis: { due: 7 } });
   });
+
+  it("takes over a run record left open by a call that died, once CDF's timeout has passed, and computes nothing twice", async () => {
+    await site.t.emulator.control.advanceClock(HOUR);
+    await site.feed(T0 + 3 * HOUR, T0 + 4 * HOUR);
+    const now = Date.parse((await site.call({ data: { mode: "dry-run" } })).result.at as string);
+    const { db, table } = DEFAULT_STATE_LOCATION;
+    // A call killed 12 minutes ago (the emulator's timeout: 10 minutes) left its record open.
+    await site.t.client.raw.insertRows(db, table, [
+      { key: "pending:killed-call", columns: { document: { kpis: [], openSince: now - 12 * MINUTE } } },
+    ]);
+    const { result } = await site.call();
+    expect(result).toMatchObject({ status: "completed", kpis: { due: 7, dirty: 0 } });
+    // Taken over as a dead call's, and this call saw no other: no record is left for a rerun.
+    expect((await stateRows()).filter((r) => r.includes('"pending:'))).toEqual([]);
+  });
 });
