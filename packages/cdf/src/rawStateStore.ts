@@ -127,19 +127,34 @@ export class RawStateStore implements StateStore {
       for (const { partition, cursor } of cursors)
         rows.push([cursorKey(subscription, partition), { cursor }]);
     }
-    const put = entries.pending?.put;
-    if (put !== undefined) {
+    const record = entries.pending?.put;
+    if (record !== undefined) {
       rows.push([
-        PENDING_PREFIX + put.id,
+        PENDING_PREFIX + record.id,
         {
-          kpis: [...put.kpis].map(([key, spans]) => ({ key, spans })),
-          ...(put.openSince === undefined ? {} : { openSince: put.openSince }),
+          kpis: [...record.kpis].map(([key, spans]) => ({ key, spans })),
+          ...(record.openSince === undefined ? {} : { openSince: record.openSince }),
         },
       ]);
     }
-    if (rows.length > 0) await this.#store.putAll(rows);
     const removed = entries.pending?.remove ?? [];
-    if (removed.length > 0) await this.#store.deleteAll(removed.map((id) => PENDING_PREFIX + id));
+    const put = async () => {
+      if (rows.length > 0) await this.#store.putAll(rows);
+    };
+    const remove = async () => {
+      if (removed.length > 0) await this.#store.deleteAll(removed.map((id) => PENDING_PREFIX + id));
+    };
+    // Rows apart from the removed ones are written at the same time (a run closes its own record
+    // while it saves the KPI states); a record put and removed in one save is removed after.
+    if (record !== undefined && removed.includes(record.id)) {
+      await put();
+      await remove();
+    } else {
+      // Both settle before the save answers, so no request is still out when it fails.
+      const [a, b] = await Promise.allSettled([put(), remove()]);
+      if (a.status === "rejected") throw a.reason;
+      if (b.status === "rejected") throw b.reason;
+    }
   }
 }
 

@@ -393,9 +393,11 @@ export async function runKpis(
   // states and this run's pending record first, then the cursors, and only then are the pending
   // records this run loaded (now done or carried into its own) removed.
   const own = pendingRecordOf(plans, stored.pending, runId, overlapped);
+  // This run's own record: replaced by what it leaves pending, or, when it leaves nothing, removed
+  // in the same save (no overlap seen, so no run needs to find it any more).
   await ports.state.save({
     kpis: new Map(plans.map((plan) => [plan.kpi.key, plan.state])),
-    ...(own === undefined ? {} : { pending: { put: own } }),
+    pending: own === undefined ? { remove: [runId] } : { put: own },
   });
   if (polled.cursors !== undefined) {
     const cursors = polled.cursors.flatMap(({ partition, cursor }) =>
@@ -405,9 +407,7 @@ export async function runKpis(
     report.cursorsCommitted = true;
   }
   // The records loaded closed (or of dead runs) were taken over; a running run's record stays.
-  // This run's own record goes too when it holds nothing.
-  const loaded = run.takenOver().filter((id) => id !== runId);
-  if (own === undefined) loaded.push(runId);
+  const loaded = run.takenOver();
   if (loaded.length > 0) await ports.state.save({ pending: { remove: loaded } });
   return report;
 }
