@@ -28,6 +28,22 @@ const KPIS = parseKpiConfig({
   ],
 });
 
+/** Input x with a point every 10 minutes over two hours, its change source and state, at 02:00. */
+function site() {
+  const store = new InMemoryDatapointStore();
+  store.insert(
+    { externalId: "x" },
+    Array.from({ length: 12 }, (_, k) => ({ timestamp: T0 + k * 10 * M, value: 1 })),
+  );
+  return {
+    store,
+    changes: new InMemoryChangeSource(store, { partitions: 1 }),
+    state: new InMemoryStateStore(),
+    clock: new FixedClock(T0 + 2 * H),
+    pointer: new InMemoryVersionPointer(SELF),
+  };
+}
+
 /** A state store whose saves each wait until the test lets them land. */
 function gated(shared: StateStore) {
   const reached: Array<Promise<void>> = [];
@@ -66,14 +82,7 @@ describe("overlapping runs", () => {
       ["A0", "A1", "B0", "B1"],
     ];
     for (const order of orders) {
-      const source = new InMemoryDatapointStore();
-      source.insert(
-        { externalId: "x" },
-        Array.from({ length: 12 }, (_, k) => ({ timestamp: T0 + k * 10 * M, value: 1 })),
-      );
-      const changes = new InMemoryChangeSource(source, { partitions: 1 });
-      const shared = new InMemoryStateStore();
-      const clock = new FixedClock(T0 + 2 * H);
+      const { store: source, changes, state: shared, clock } = site();
       const ports = (state: StateStore) => ({
         source,
         output: source,
@@ -123,15 +132,7 @@ describe("overlapping runs and late data", () => {
   // that they overlapped and leave their windows to be computed again; after one run alone,
   // every window must equal a computation over the data as it is.
   it("a run that read before a late point and wrote after the run that saw it: the next run computes the window again", async () => {
-    const store = new InMemoryDatapointStore();
-    store.insert(
-      { externalId: "x" },
-      Array.from({ length: 12 }, (_, k) => ({ timestamp: T0 + k * 10 * M, value: 1 })),
-    );
-    const changes = new InMemoryChangeSource(store, { partitions: 1 });
-    const state = new InMemoryStateStore();
-    const clock = new FixedClock(T0 + 2 * H);
-    const pointer = new InMemoryVersionPointer(SELF);
+    const { store, changes, state, clock, pointer } = site();
     const plain = { source: store, output: store, pointer, changes, state, clock };
     const opts = (runId: string) => ({ self: SELF, subscription: "s", budgetMs: 60_000, runId });
     await runKpis(KPIS, plain, opts("r0"));
@@ -209,18 +210,11 @@ describe("overlapping runs and late data", () => {
         ),
         fc.constantFrom(0, 60_000),
         async (s, late, budgetB) => {
-          const store = new InMemoryDatapointStore();
-          store.insert(
-            { externalId: "x" },
-            Array.from({ length: 12 }, (_, k) => ({ timestamp: T0 + k * 10 * M, value: 1 })),
-          );
-          const changes = new InMemoryChangeSource(store, { partitions: 1 });
-          const state = new InMemoryStateStore();
-          const clock = new FixedClock(T0 + 2 * H);
+          const { store, changes, state, clock, pointer } = site();
           const plain = {
             source: store,
             output: store,
-            pointer: new InMemoryVersionPointer(SELF),
+            pointer,
             changes,
             state,
             clock,
