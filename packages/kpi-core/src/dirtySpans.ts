@@ -78,35 +78,45 @@ export async function dirtySpansOfKpis(
   now: number,
   stats?: ReadStats,
 ): Promise<Span[][]> {
-  const questions: Array<{ k: number; spec: InputSpec; usesDelta: boolean; regions: Span[]; key: string }> =
-    [];
+  const questions: Array<{
+    k: number;
+    spec: InputSpec;
+    usesDelta: boolean;
+    group: RegionGroup;
+    settings: string;
+  }> = [];
   const wanted: Wanted[] = [];
-  // KPIs that read one input alike with the same changes ask one question: its answer, per read.
-  const answers = new WeakMap<SeriesRead, Map<string, Answer>>();
+  // KPIs that read one input alike with the same changes ask one question: its answer, per read,
+  // by the input's settings and by the very region group (shared when the changes are).
+  const answers = new WeakMap<SeriesRead, Map<string, Map<RegionGroup, Answer>>>();
   const answer = (
     read: SeriesRead,
     spec: InputSpec,
     usesDelta: boolean,
-    regions: readonly Span[],
-    key: string,
+    group: RegionGroup,
+    settings: string,
   ) => {
-    let known = answers.get(read);
-    if (known === undefined) answers.set(read, (known = new Map()));
-    let found = known.get(key);
+    let bySettings = answers.get(read);
+    if (bySettings === undefined) answers.set(read, (bySettings = new Map()));
+    let known = bySettings.get(settings);
+    if (known === undefined) bySettings.set(settings, (known = new Map()));
+    let found = known.get(group);
     if (found === undefined) {
-      found = affected(read, spec, inputReach(spec, read.isStep, usesDelta), regions, now);
+      found = affected(read, spec, inputReach(spec, read.isStep, usesDelta), group.regions, now);
       // Merged once here, not in each KPI that shares it: 600 appended points give 1,200 spans.
       if ("spans" in found) found = { spans: mergeSpans(found.spans) };
-      known.set(key, found);
+      known.set(group, found);
     }
     return found;
   };
-  // The changed regions of one input's changes, grouped, with their part of the key: computed
-  // once for the KPIs that share the changes (runKpis hands each of them the same arrays).
+  // The changed regions of one input's changes, grouped: computed once for the KPIs that share
+  // the changes (runKpis hands each of them the same timestamps array, and equal deleted ranges).
   const regionsOf = new Map<readonly number[], Map<string, RegionGroup[]>>();
   const regionGroups = (matching: readonly InputChanges[]): RegionGroup[] => {
     const only = matching.length === 1 ? matching[0]! : undefined;
-    const deleted = only === undefined ? "" : JSON.stringify(only.deletedRanges.map((r) => [r.start, r.end]));
+    // String() spells NaN, Infinity and -Infinity apart (JSON would write each as null).
+    let deleted = "";
+    if (only !== undefined) for (const r of only.deletedRanges) deleted += `${r.start},${r.end};`;
     const known = only === undefined ? undefined : regionsOf.get(only.timestamps)?.get(deleted);
     if (known !== undefined) return known;
     const regions: Span[] = [];
@@ -114,7 +124,7 @@ export async function dirtySpansOfKpis(
       for (const t of change.timestamps) regions.push({ from: t, to: t + 1 });
       for (const r of change.deletedRanges) if (r.end > r.start) regions.push({ from: r.start, to: r.end });
     }
-    const found = groups(mergeSpans(regions)).map((group) => ({ group, key: regionsKey(group) }));
+    const found = groups(mergeSpans(regions)).map((group) => ({ regions: group }));
     if (only !== undefined) {
       let byDeleted = regionsOf.get(only.timestamps);
       if (byDeleted === undefined) regionsOf.set(only.timestamps, (byDeleted = new Map()));
@@ -131,11 +141,10 @@ export async function dirtySpansOfKpis(
       const matching = changes.filter((c) => c.input === undefined || c.input === spec.name);
       const usesDelta = withDelta.has(spec.name);
       const settings = settingsKey(spec, usesDelta);
-      for (const { group, key: regions } of regionGroups(matching)) {
-        const key = `${settings}|${regions}`;
-        questions.push({ k, spec, usesDelta, regions: group, key });
-        const from = group[0]!.from;
-        const to = group[group.length - 1]!.to;
+      for (const group of regionGroups(matching)) {
+        questions.push({ k, spec, usesDelta, group, settings });
+        const from = group.regions[0]!.from;
+        const to = group.regions[group.regions.length - 1]!.to;
         const near =
           alsoRead === undefined
             ? undefined
@@ -154,7 +163,7 @@ export async function dirtySpansOfKpis(
           ),
           to: both ? Math.max(to, near.to) : to,
           lacking: (read) => {
-            const found = answer(read, spec, usesDelta, group, key);
+            const found = answer(read, spec, usesDelta, group, settings);
             return "spans" in found ? { before: false, after: false } : found;
           },
         });
@@ -165,8 +174,8 @@ export async function dirtySpansOfKpis(
   const spans: Span[][] = requests.map(() => []);
   wanted.forEach((w, i) => {
     const read = reads.get(readAroundKey(w))!;
-    const { k, spec, usesDelta, regions, key } = questions[i]!;
-    const found = answer(read, spec, usesDelta, regions, key);
+    const { k, spec, usesDelta, group, settings } = questions[i]!;
+    const found = answer(read, spec, usesDelta, group, settings);
     // readAround stops only at CDF's time range, where nothing can lack any more; were that ever
     // wrong, every window is the answer that cannot miss one.
     // A loop, not push(...): a million changed points would overflow the call's arguments.
@@ -186,10 +195,9 @@ export async function dirtySpansOfKpis(
 
 type Answer = { spans: Span[] } | Lacking;
 
-/** Changed regions within a day of each other, and their text in a question's key. */
+/** Changed regions within a day of each other; one object per group, shared by the KPIs it concerns. */
 interface RegionGroup {
-  group: Span[];
-  key: string;
+  regions: Span[];
 }
 
 /**
@@ -202,12 +210,6 @@ function settingsKey(spec: InputSpec, usesDelta: boolean): string {
     [spec.series, spec.clean, spec.maxGapMs ?? "none", spec.step, spec.counter, spec.uncertain, usesDelta],
     (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v),
   );
-}
-
-function regionsKey(regions: readonly Span[]): string {
-  let key = "";
-  for (const r of regions) key += `${r.from},${r.to};`;
-  return key;
 }
 
 /** The spans these changed regions affect, or which side lacks data to tell. */

@@ -51,6 +51,8 @@ interface State {
   extent: ReadExtent;
   backStep: number;
   forwardLimit: number;
+  /** The read handed to the questions, kept while nothing new arrives (their answers are remembered per read). */
+  read: SeriesRead | undefined;
 }
 
 /** Reads every wanted series until none lacks anything; one batched source call per round. */
@@ -73,6 +75,7 @@ export async function readAround(
         extent: { start: w.from, end: w.from, startIsSeriesStart: false, endIsSeriesEnd: false },
         backStep: 0,
         forwardLimit: FIRST_FORWARD_LIMIT,
+        read: undefined,
       });
     } else state.wanted.push(w);
   }
@@ -101,6 +104,7 @@ export async function readAround(
     stats.requests++;
     round.forEach(({ state, request, side }, i) => {
       const answer = answers[i]!;
+      state.read = undefined;
       stats.points += answer.points.length;
       state.isStep = answer.isStep;
       if (side === "span") {
@@ -126,7 +130,8 @@ export async function readAround(
     });
     round = [];
     for (const state of states.values()) {
-      const read: SeriesRead = { points: state.points, isStep: state.isStep, extent: state.extent };
+      state.read ??= { points: state.points, isStep: state.isStep, extent: state.extent };
+      const read = state.read;
       let before = false;
       let after = false;
       for (const w of state.wanted) {
@@ -160,7 +165,7 @@ export async function readAround(
   }
   const reads = new Map<string, SeriesRead>();
   for (const [key, state] of states) {
-    reads.set(key, { points: state.points, isStep: state.isStep, extent: state.extent });
+    reads.set(key, state.read ?? { points: state.points, isStep: state.isStep, extent: state.extent });
   }
   return reads;
 }

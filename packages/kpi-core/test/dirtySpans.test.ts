@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dirtySpans, type InputChanges } from "../src/dirtySpans.js";
+import { dirtySpans, dirtySpansOfKpis, type InputChanges } from "../src/dirtySpans.js";
 import type { KpiDefinition } from "../src/kpiDefinition.js";
 import type { Window } from "../src/model.js";
 import { windowsOfSpans } from "../src/plan.js";
@@ -188,5 +188,27 @@ describe("dirtySpans and windowsOfSpans", () => {
     expect(spans).toEqual([{ from: T0 + H, to: now }]);
     const walk = windowsOfSpans(minutely, spans, now);
     expect(walk.next().value).toEqual({ start: T0 + H, end: T0 + H + M });
+  });
+});
+
+describe("dirtySpansOfKpis", () => {
+  it("tells deleted ranges apart that JSON would spell alike, when the changes share a timestamps array", async () => {
+    const store = new InMemoryDatapointStore();
+    store.insert({ externalId: "x" }, at(1, 2, 3));
+    const none: number[] = [];
+    const end = T0 + 4 * H;
+    const spans = await dirtySpansOfKpis(
+      store,
+      [
+        { kpi: kpi(), changes: [{ timestamps: none, deletedRanges: [{ start: Number.NaN, end }] }] },
+        {
+          kpi: kpi(),
+          changes: [{ timestamps: none, deletedRanges: [{ start: Number.NEGATIVE_INFINITY, end }] }],
+        },
+      ],
+      T0 + 48 * H,
+    );
+    expect(spans[0]).toEqual([]);
+    expect(hours(windowsOfSpans(kpi(), spans[1]!, T0 + 48 * H))).toEqual([0, 1, 2, 3, 4]);
   });
 });
