@@ -765,7 +765,8 @@ function messageOf(error: unknown): string {
 function settle<T>(call: () => Promise<T>): Promise<T> {
   let promise: Promise<T>;
   try {
-    promise = call();
+    // Promise.resolve: a port written in plain JavaScript may answer with a value.
+    promise = Promise.resolve(call());
   } catch (error) {
     promise = Promise.reject(error);
   }

@@ -595,6 +595,23 @@ describe("runKpis", () => {
     expect(fenced.kpis).toEqual([]);
   });
 
+  it("takes ports written in plain JavaScript that answer with a value, not a promise", async () => {
+    const w = world();
+    feed(w, -2, 7, 1);
+    w.clock.set(T0 + 6 * H + 5 * M);
+    const plainPorts = {
+      ...w.ports,
+      pointer: { active: () => SELF },
+      output: {
+        write: (items: never) => w.ports.output.write(items),
+        latest: () => KPIS.map(() => undefined),
+      },
+    } as unknown as RunPorts;
+    const report = await runKpis(KPIS, plainPorts, OPTIONS);
+    expect(report.fenced).toBe(false);
+    expect(report.kpis.map((k) => k.summary.error)).toEqual(KPIS.map(() => undefined));
+  });
+
   it("a KPI without start is live from its first run", async () => {
     const [live] = parseKpiConfig({
       kpis: [
