@@ -43,6 +43,9 @@ export interface Span {
 const SEPARATE_READS_BEYOND_MS = 86_400_000;
 // How near a changed region the caller's next windows must lie to be read along with it.
 const ALSO_READ_NEAR_MS = 3_600_000;
+// At most this many changed regions per input are planned one by one; past it, the nearest ones
+// are joined (a bulk load of millions of points would otherwise take gigabytes to plan).
+export const MAX_CHANGED_REGIONS = 20_000;
 
 /**
  * The spans whose windows may have another value now, sorted, merged, clipped to
@@ -77,6 +80,8 @@ export async function dirtySpansOfKpis(
   requests: readonly DirtySpansRequest[],
   now: number,
   stats?: ReadStats,
+  /** At most this many changed regions per input (see changedRegions); tests set it low. */
+  maxRegions = MAX_CHANGED_REGIONS,
 ): Promise<Span[][]> {
   const questions: Array<{
     k: number;
@@ -119,12 +124,7 @@ export async function dirtySpansOfKpis(
     if (only !== undefined) for (const r of only.deletedRanges) deleted += `${r.start},${r.end};`;
     const known = only === undefined ? undefined : regionsOf.get(only.timestamps)?.get(deleted);
     if (known !== undefined) return known;
-    const regions: Span[] = [];
-    for (const change of matching) {
-      for (const t of change.timestamps) regions.push({ from: t, to: t + 1 });
-      for (const r of change.deletedRanges) if (r.end > r.start) regions.push({ from: r.start, to: r.end });
-    }
-    const found = groups(mergeSpans(regions)).map((group) => ({ regions: group }));
+    const found = groups(changedRegions(matching, maxRegions)).map((group) => ({ regions: group }));
     if (only !== undefined) {
       let byDeleted = regionsOf.get(only.timestamps);
       if (byDeleted === undefined) regionsOf.set(only.timestamps, (byDeleted = new Map()));
@@ -363,6 +363,63 @@ export function mergeSpans(spans: readonly Span[]): Span[] {
     const previous = merged[merged.length - 1];
     if (previous !== undefined && s.from <= previous.to) previous.to = Math.max(previous.to, s.to);
     else merged.push({ ...s });
+  }
+  return merged;
+}
+
+/**
+ * The changed regions of these changes, sorted and merged: one per upserted point ([t, t + 1)) and
+ * per deleted range. Past `maxRegions`, regions whose gap is at most g are joined, g the
+ * smallest gap that leaves few enough. Joining only adds the time between two changes to
+ * what may have changed, so the dirty windows can only grow: never a hole, at worst a window
+ * computed again. The points are sorted as numbers, without an object per point.
+ */
+export function changedRegions(changes: readonly InputChanges[], maxRegions = MAX_CHANGED_REGIONS): Span[] {
+  let n = 0;
+  for (const change of changes) n += change.timestamps.length;
+  const points = new Float64Array(n);
+  let k = 0;
+  for (const change of changes) for (const t of change.timestamps) points[k++] = t;
+  points.sort();
+  // Runs of points one millisecond apart or less are one region [first, last + 1).
+  const from = new Float64Array(n);
+  const to = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const t = points[i]!;
+    if (m > 0 && t <= to[m - 1]!) to[m - 1] = Math.max(to[m - 1]!, t + 1);
+    else {
+      from[m] = t;
+      to[m] = t + 1;
+      m++;
+    }
+  }
+  // Too many: the smallest gap that leaves few enough regions, from the gaps sorted.
+  let join = 0;
+  if (m > maxRegions) {
+    const gaps = new Float64Array(m - 1);
+    for (let i = 1; i < m; i++) gaps[i - 1] = from[i]! - to[i - 1]!;
+    gaps.sort();
+    join = gaps[m - maxRegions]!;
+  }
+  const regions: Span[] = [];
+  for (let i = 0; i < m; i++) {
+    const last = regions[regions.length - 1];
+    if (last !== undefined && from[i]! - last.to <= join) last.to = to[i]!;
+    else regions.push({ from: from[i]!, to: to[i]! });
+  }
+  for (const change of changes)
+    for (const r of change.deletedRanges) if (r.end > r.start) regions.push({ from: r.start, to: r.end });
+  let merged = mergeSpans(regions);
+  // Many deleted ranges besides: joined the same way, the gap doubling.
+  for (let gap = 1; merged.length > maxRegions; gap *= 2) {
+    const joined: Span[] = [];
+    for (const r of merged) {
+      const last = joined[joined.length - 1];
+      if (last !== undefined && r.from - last.to <= gap) last.to = Math.max(last.to, r.to);
+      else joined.push(r);
+    }
+    merged = joined;
   }
   return merged;
 }

@@ -1,5 +1,12 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dirtySpans, dirtySpansOfKpis, type InputChanges } from "../src/dirtySpans.js";
+import {
+  changedRegions,
+  dirtySpans,
+  dirtySpansOfKpis,
+  type InputChanges,
+  type Span,
+} from "../src/dirtySpans.js";
 import type { KpiDefinition } from "../src/kpiDefinition.js";
 import type { Window } from "../src/model.js";
 import { windowsOfSpans } from "../src/plan.js";
@@ -210,5 +217,43 @@ describe("dirtySpansOfKpis", () => {
     );
     expect(spans[0]).toEqual([]);
     expect(hours(windowsOfSpans(kpi(), spans[1]!, T0 + 48 * H))).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe("changedRegions", () => {
+  const M = 60_000;
+  it("covers every changed point and deleted range, keeps at most the limit, and joins nothing under it", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 60 }),
+        fc.array(
+          fc.record({ start: fc.integer({ min: 0, max: 10_000 }), length: fc.integer({ min: 0, max: 50 }) }),
+          {
+            maxLength: 5,
+          },
+        ),
+        fc.integer({ min: 1, max: 80 }),
+        (minutes, deletions, max) => {
+          const change: InputChanges = {
+            timestamps: minutes.map((m) => T0 + m * M),
+            deletedRanges: deletions.map((d) => ({
+              start: T0 + d.start * M,
+              end: T0 + (d.start + d.length) * M,
+            })),
+          };
+          const exact = changedRegions([change], Number.POSITIVE_INFINITY);
+          const capped = changedRegions([change], max);
+          const covers = (spans: Span[], from: number, to: number) =>
+            spans.some((s) => s.from <= from && to <= s.to);
+          for (const t of change.timestamps) expect(covers(capped, t, t + 1)).toBe(true);
+          for (const r of change.deletedRanges)
+            if (r.end > r.start) expect(covers(capped, r.start, r.end)).toBe(true);
+          expect(capped.length).toBeLessThanOrEqual(Math.max(max, 1));
+          if (exact.length <= max) expect(capped).toEqual(exact);
+          for (let i = 1; i < capped.length; i++) expect(capped[i]!.from).toBeGreaterThan(capped[i - 1]!.to);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -185,6 +185,7 @@ async function expectChangedWindowsDirty(
   seriesIsStep: boolean,
   now: number,
   change: (reported: InputChanges) => Promise<void>,
+  maxRegions?: number,
 ): Promise<void> {
   const compute = () =>
     ks.map((k) =>
@@ -203,6 +204,8 @@ async function expectChangedWindowsDirty(
     store,
     ks.map((kpi) => ({ kpi, changes: [reported] })),
     now,
+    undefined,
+    maxRegions,
   );
   ks.forEach((k, n) => {
     const dirty = new Set([...windowsOfSpans(k, spans[n]!, now)].map((w) => w.start));
@@ -281,7 +284,9 @@ describe("properties", () => {
         fc.array(changeArb(-600, 899, 300), { minLength: 1, maxLength: 3 }),
         batchArb(),
         fc.boolean(),
-        async (points, changes, batch, seriesIsStep) => {
+        // Changed regions past a limit are joined (a bulk load): soundness must hold at any limit.
+        fc.constantFrom(undefined, 1, 2, 3),
+        async (points, changes, batch, seriesIsStep, maxRegions) => {
           const store = storeOf(points, seriesIsStep);
           await expectChangedWindowsDirty(
             store,
@@ -292,6 +297,7 @@ describe("properties", () => {
             async (reported) => {
               for (const c of changes) await applyChange(store, reported, c);
             },
+            maxRegions,
           );
         },
       ),
@@ -329,7 +335,8 @@ describe("properties", () => {
         fc.array(fc.oneof(append, changeArb(-60, 239, 30)), { minLength: 1, maxLength: 3 }),
         batchArb(TEN),
         fc.boolean(),
-        async (points, changes, batch, seriesIsStep) => {
+        fc.constantFrom(undefined, 1, 2, 3),
+        async (points, changes, batch, seriesIsStep, maxRegions) => {
           const store = storeOf(points, seriesIsStep);
           const windows = Array.from({ length: 24 }, (_, i) => ({
             start: EPOCH + i * TEN,
@@ -356,6 +363,7 @@ describe("properties", () => {
                 }
               }
             },
+            maxRegions,
           );
         },
       ),
