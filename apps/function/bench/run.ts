@@ -209,6 +209,7 @@ try {
    */
   const floor = async (start: number, end: number) => {
     let best = Number.POSITIVE_INFINITY;
+    let roundTripMs = Number.POSITIVE_INFINITY;
     let points = 0;
     let requests = 0;
     for (let round = 0; round < 3; round++) {
@@ -228,8 +229,14 @@ try {
       });
       const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
       if (code !== 0) throw new Error(`the I/O floor's child exited with ${code}`);
-      const measured = JSON.parse(out) as { seconds: number; points: number; requests: number };
+      const measured = JSON.parse(out) as {
+        seconds: number;
+        points: number;
+        requests: number;
+        roundTripMs: number;
+      };
       best = Math.min(best, measured.seconds);
+      roundTripMs = Math.min(roundTripMs, measured.roundTripMs);
       ({ points, requests } = measured);
     }
     let warm = Number.POSITIVE_INFINITY;
@@ -238,7 +245,7 @@ try {
       for await (const batch of readRawDatapoints(cdf, { series: inputs, start, end })) void batch;
       warm = Math.min(warm, (performance.now() - started) / 1000);
     }
-    return { seconds: best, warmSeconds: warm, points, requests };
+    return { seconds: best, warmSeconds: warm, points, requests, roundTripMs };
   };
   const datapointRequests = (requests: Record<string, number>) => ({
     reads: (requests["POST /timeseries/data/list"] ?? 0) + (requests["POST /timeseries/data/latest"] ?? 0),
@@ -276,6 +283,7 @@ try {
       budgetSeconds: run.result.budgetSeconds,
       ioFloorSeconds: Number(io.seconds.toFixed(2)),
       ioFloorWarmSeconds: Number(io.warmSeconds.toFixed(2)),
+      roundTripMs: Number(io.roundTripMs.toFixed(1)),
       nodeOverWarmFloor: Number(((run.result.elapsedSeconds as number) / io.warmSeconds).toFixed(2)),
       runOverFloor: Number((run.wallSeconds / io.seconds).toFixed(2)),
       nodeOverFloor: Number(((run.result.elapsedSeconds as number) / io.seconds).toFixed(2)),

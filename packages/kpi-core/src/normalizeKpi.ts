@@ -100,6 +100,20 @@ function formatInstant(t: number, timeZone: string): string {
     : (DateTime.fromMillis(t, { zone: timeZone }).toISO({ suppressMilliseconds: true }) ?? String(t));
 }
 
+// KPIs mostly share one start (`defaults.start`): luxon's parse of it cost a call 30 ms for 100.
+const instants = new Map<string, number | undefined>();
+
+/** An ISO 8601 time as epoch ms, wall-clock time in `timeZone` when it has no offset; undefined if it is none. */
+function isoInstant(text: string, timeZone: string): number | undefined {
+  const key = `${timeZone} ${text}`;
+  if (instants.has(key)) return instants.get(key);
+  const parsed = DateTime.fromISO(text, { zone: timeZone });
+  const ms = parsed.isValid ? parsed.toMillis() : undefined;
+  if (instants.size >= 1000) instants.clear();
+  instants.set(key, ms);
+  return ms;
+}
+
 function startOf(
   value: string | Date,
   spec: WindowSpec,
@@ -115,12 +129,12 @@ function startOf(
   } else {
     // A time without an offset is wall-clock time in the KPI's time zone: `2024-01-01` means
     // local midnight, the start of a calendar day there.
-    const parsed = DateTime.fromISO(value.trim(), { zone: timeZone });
-    if (!parsed.isValid) {
+    const parsed = isoInstant(value.trim(), timeZone);
+    if (parsed === undefined) {
       issues.add(path, `"${value}" is not an ISO 8601 time; use e.g. 2024-01-01T00:00:00Z`);
       return undefined;
     }
-    startMs = parsed.toMillis();
+    startMs = parsed;
   }
   if (!(startMs >= CDF_MIN_TIME && startMs <= CDF_MAX_TIME)) {
     issues.add(
