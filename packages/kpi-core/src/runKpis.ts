@@ -130,6 +130,8 @@ interface Plan {
   nextDue: Window | undefined;
   /** Start of the first due window: dirty windows from here on are due anyway. */
   dueFrom: number;
+  /** End of the last due window this run wrote (dueFrom while none). */
+  dueWrittenTo: number;
   dirty: Span[];
   /** The dirty spans left for later runs, set at the end. */
   pending: Span[];
@@ -143,7 +145,7 @@ interface Plan {
   alone: boolean;
   /** A chunk taken but not written, to take again first. */
   retry: Chunk | undefined;
-  /** The spans of the windows this run wrote. */
+  /** The spans of the windows this run wrote or tried to write (a failed write may have landed). */
   written: Span[];
 }
 
@@ -244,6 +246,7 @@ export async function runKpis(
       firstStart,
       nextDue: recompute === undefined && first.end <= at - kpi.settleMs ? first : undefined,
       dueFrom: first.start,
+      dueWrittenTo: first.start,
       dirty,
       dirtyWalk: undefined,
       peekedDirty: undefined,
@@ -337,6 +340,10 @@ export async function runKpis(
     // An output may be another KPI's input, and under its other id (externalId or instanceId),
     // which no key here connects: what is kept is dropped whole before any write.
     source.forgetAll();
+    // Counted as written before the write is sent: a write that fails may still have landed (CDF
+    // applied it, then the answer was lost), and an overlapped run must recompute it too.
+    for (const { plan, windows } of batch)
+      plan.written.push({ from: windows[0]!.start, to: windows.at(-1)!.end });
     try {
       await ports.output.write(
         batch.map(({ plan }, i) => ({ series: plan.kpi.series, datapoints: results[i]! })),
@@ -348,13 +355,13 @@ export async function runKpis(
       continue;
     }
     batch.forEach(({ plan, windows, kind }, i) => {
-      plan.written.push({ from: windows[0]!.start, to: windows.at(-1)!.end });
       const s = plan.summary;
       s.pointsRead += stats.points;
       s.requests += stats.requests;
       if (kind === "due") {
         s.due += windows.length;
         plan.nextDue = dueAfter(plan.kpi, windows.at(-1)!, at);
+        plan.dueWrittenTo = windows.at(-1)!.end;
       } else {
         s.dirty += windows.length;
         plan.dirtyDoneBefore = windows.at(-1)!.end;
@@ -468,7 +475,8 @@ async function finishRecompute(
     const entry: RecomputeReport = {
       from: span.from,
       to,
-      written: plan.summary.error === undefined && remaining(plan).length === 0,
+      // A recompute writes no due window: the output's end bounds it (see RecomputeOption).
+      written: plan.summary.error === undefined && remaining(plan, false).length === 0,
     };
     if (plan.hashChanged) {
       const before = stored.recomputes.get(plan.kpi.key);
@@ -729,14 +737,24 @@ function pendingRecordOf(
   return kpis.size === 0 ? undefined : { id, kpis };
 }
 
-/** The dirty spans not yet written, kept as pending for the next run. */
-function remaining(plan: Plan): Span[] {
+/**
+ * The dirty spans not yet written, kept as pending for the next run: before the due windows,
+ * those after the last dirty window written; among them, those after the last due window this
+ * run wrote (also those in windows not closed yet). Those are not "due anyway": which windows are due came from the outputs'
+ * latest datapoint at the start, and another run may have written them since, from older input
+ * (review finding: a run out of budget dropped a late point's window, which the other run had
+ * written without it, for good).
+ */
+function remaining(plan: Plan, afterDue = true): Span[] {
   const from = plan.dirtyDoneBefore;
-  return mergeSpans(
-    plan.dirty
-      .map((s) => ({ from: Math.max(s.from, from), to: Math.min(s.to, plan.dueFrom) }))
-      .filter((s) => s.to > s.from),
-  );
+  const spans: Span[] = [];
+  for (const s of plan.dirty) {
+    const before = { from: Math.max(s.from, from), to: Math.min(s.to, plan.dueFrom) };
+    if (before.to > before.from) spans.push(before);
+    const after = { from: Math.max(s.from, plan.dueFrom, plan.dueWrittenTo), to: s.to };
+    if (afterDue && after.to > after.from) spans.push(after);
+  }
+  return mergeSpans(spans);
 }
 
 /** After a failed batch of several KPIs: each goes alone from now on, its chunk first. */

@@ -4,7 +4,7 @@ import { computeWindows } from "../src/engine.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import type { StateSave, StateStore } from "../src/ports.js";
-import { runKpis } from "../src/runKpis.js";
+import { type RunPorts, runKpis } from "../src/runKpis.js";
 import {
   FixedClock,
   InMemoryChangeSource,
@@ -277,5 +277,192 @@ describe("overlapping runs and late data", () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+/** A gate a port waits at: `arrival` once it is reached, `release` lets it pass. */
+function held() {
+  let release!: () => void;
+  let arrived!: () => void;
+  const arrival = new Promise<void>((r) => {
+    arrived = r;
+  });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const wait = () => {
+    arrived();
+    return gate;
+  };
+  return { arrival, release, wait };
+}
+const runOpts = (runId: string, budgetMs = 60_000) => ({ self: SELF, subscription: "s", budgetMs, runId });
+
+describe("a late point in a due window, polled by a run that does not write that window (found by a review helper)", () => {
+  for (const variant of ["X out of budget", "window not yet closed for X"] as const) {
+    it(variant, async () => {
+      const { store, changes, state, clock, pointer } = site();
+      const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+      await runKpis(KPIS, plain, runOpts("r0")); // writes up to [01:40, 01:50)
+      // Y at 02:02: [01:50, 02:00) is due; it reads it (max 1) and is held before its write.
+      clock.set(T0 + 2 * H + 2 * M);
+      const yWrite = held();
+      const runY = runKpis(
+        KPIS,
+        {
+          ...plain,
+          output: {
+            latest: (r) => store.latest(r),
+            write: async (w) => {
+              await yWrite.wait();
+              await store.write(w);
+            },
+          },
+        },
+        runOpts("Y"),
+      );
+      await yWrite.arrival;
+      store.insert({ externalId: "x" }, [{ timestamp: T0 + 115 * M, value: 50 }]); // late point in [01:50, 02:00)
+      // X polls it, does not write [01:50, 02:00) (out of budget; or, started at 02:00:30, the
+      // window is not closed for it), sees Y's open record, has nothing to keep: its record goes.
+      // Its cursor save is held until Y is done.
+      if (variant === "window not yet closed for X") clock.set(T0 + 2 * H + 30_000);
+      const xCursor = held();
+      const runX = runKpis(
+        KPIS,
+        {
+          ...plain,
+          state: {
+            load: (k, s) => state.load(k, s),
+            save: async (e: StateSave) => {
+              if (e.cursors !== undefined) await xCursor.wait();
+              await state.save(e);
+            },
+          },
+        },
+        runOpts("X", variant === "X out of budget" ? 0 : 60_000),
+      );
+      await xCursor.arrival;
+      clock.set(T0 + 2 * H + 2 * M);
+      yWrite.release(); // Y writes max 1 over nothing; its check finds no record: X removed its own
+      await runY;
+      xCursor.release(); // X's cursor (past the late point) lands last
+      await runX;
+      clock.set(T0 + 2 * H + 5 * M);
+      await runKpis(KPIS, plain, runOpts("C"));
+      const at = (t: number) => store.points({ externalId: "kpi:max" }).find((p) => p.timestamp === t)?.value;
+      expect(at(T0 + 110 * M)).toBe(50);
+    });
+  }
+
+  it("neither run sees the other: X read latest before Y's write, opened its record after Y's check", async () => {
+    const { store, changes, state, clock, pointer } = site();
+    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    await runKpis(KPIS, plain, runOpts("r0"));
+    clock.set(T0 + 2 * H + 2 * M);
+    const yWrite = held();
+    const runY = runKpis(
+      KPIS,
+      {
+        ...plain,
+        output: {
+          latest: (r) => store.latest(r),
+          write: async (w) => {
+            await yWrite.wait();
+            await store.write(w);
+          },
+        },
+      },
+      runOpts("Y"),
+    );
+    await yWrite.arrival; // Y read [01:50, 02:00) (max 1)
+    // X (out of budget) reads latest now, before Y's write; its first save (the open record) and
+    // its poll wait until Y is done.
+    const xOpen = held();
+    let n = 0;
+    const runX = runKpis(
+      KPIS,
+      {
+        ...plain,
+        changes: {
+          partitions: 1,
+          poll: async (c) => {
+            await xOpen.wait();
+            return changes.poll(c);
+          },
+        },
+        state: {
+          load: (k, s) => state.load(k, s),
+          save: async (e: StateSave) => {
+            if (n++ === 0) await xOpen.wait();
+            await state.save(e);
+          },
+        },
+      },
+      runOpts("X", 0),
+    );
+    await xOpen.arrival;
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 115 * M, value: 50 }]); // late point
+    yWrite.release();
+    await runY; // Y: wrote 1, no other record, removed its own, cursor before the point
+    xOpen.release();
+    await runX; // X: polls the point, Y's record gone, [01:50, 02:00) is due for it: nothing kept
+    clock.set(T0 + 2 * H + 5 * M);
+    await runKpis(KPIS, plain, runOpts("C"));
+    const at = (t: number) => store.points({ externalId: "kpi:max" }).find((p) => p.timestamp === t)?.value;
+    expect(at(T0 + 110 * M)).toBe(50);
+  });
+
+  it("a write applied and then failed (a 503 or a dropped connection after CDF applied it) counts as written", async () => {
+    const { store, changes, state, clock, pointer } = site();
+    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    await runKpis(KPIS, plain, runOpts("r0"));
+    clock.set(T0 + 2 * H + 2 * M);
+    const yWrite = held();
+    const runY = runKpis(
+      KPIS,
+      {
+        ...plain,
+        output: {
+          latest: (r) => store.latest(r),
+          write: async (w) => {
+            await yWrite.wait();
+            await store.write(w);
+            throw new Error("503 Service Unavailable (applied)");
+          },
+        },
+      },
+      runOpts("Y"),
+    );
+    await yWrite.arrival; // Y read [01:50, 02:00) (max 1)
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 115 * M, value: 50 }]); // late point
+    // X polls it and writes [01:50, 02:00) = 50 (due for it), then is held before its overlap check.
+    const xCheck = held();
+    let loads = 0;
+    const runX = runKpis(
+      KPIS,
+      {
+        ...plain,
+        state: {
+          load: async (k, s) => {
+            if (++loads === 2) await xCheck.wait();
+            return state.load(k, s);
+          },
+          save: (e) => state.save(e),
+        },
+      },
+      runOpts("X"),
+    );
+    await xCheck.arrival;
+    expect(store.points({ externalId: "kpi:max" }).find((p) => p.timestamp === T0 + 110 * M)?.value).toBe(50);
+    yWrite.release();
+    const y = await runY; // Y's 1 lands over X's 50; Y sees X's record but wrote "nothing": removes its own
+    expect(y.kpis[0]!.summary.error).toMatch(/writing datapoints failed/);
+    xCheck.release();
+    await runX; // X finds no other record; its cursor (past the point) lands last
+    clock.set(T0 + 2 * H + 5 * M);
+    await runKpis(KPIS, plain, runOpts("C"));
+    const at = (t: number) => store.points({ externalId: "kpi:max" }).find((p) => p.timestamp === t)?.value;
+    expect(at(T0 + 110 * M)).toBe(50);
   });
 });
