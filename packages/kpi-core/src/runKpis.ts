@@ -377,7 +377,10 @@ export async function runKpis(
     plan.summary.backlog =
       plan.nextDue === undefined ? 0 : countWindowsBetween(plan.kpi.window, plan.nextDue.start, closedBefore);
     const pending = remaining(plan);
-    plan.summary.pendingSpans = pending.length;
+    // Kept as well: spans in the window not yet closed (a guard against another run writing it
+    // from older input). They are not work left over, so they do not count here.
+    const openFrom = windowContaining(plan.kpi.window, closedBefore).start;
+    plan.summary.pendingSpans = pending.filter((s) => s.from < openFrom).length;
     plan.summary.durationMs = ports.clock.now() - at;
     const kpiReport: KpiRunReport = { key: plan.kpi.key, summary: plan.summary };
     if (plan.adopted) kpiReport.adoptedConfigHash = plan.kpi.configHash;
