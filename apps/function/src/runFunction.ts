@@ -16,10 +16,10 @@ import { withDeadline } from "./withDeadline.js";
 // time, check who we are, run runKpis within the budget, and summarize. The imperative shell
 // around kpi-core; main.ts does the process's stdin, stdout and exit code around this.
 
-/** Share of the function timeout a run spends by default, leaving the rest for a slow last batch. */
-export /** How long after CDF's timeout a call's open run record counts as a dead call's (clock skew). */
+/** How long after CDF's timeout a call's open run record counts as a dead call's (clock skew). */
 const STALE_RUN_MARGIN_MS = 60_000;
-const DEFAULT_BUDGET_SHARE = 0.7;
+/** Share of the function timeout a run spends by default, leaving the rest for a slow last batch. */
+export const DEFAULT_BUDGET_SHARE = 0.7;
 
 export interface FunctionEnvironment {
   /** kpis.yaml's text and where it came from, for messages, and the zip's kpis.json if any. */
