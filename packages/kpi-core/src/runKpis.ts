@@ -173,8 +173,11 @@ export async function runKpis(
     );
   }
   const staleRunMs = opts.staleRunMs ?? DEFAULT_STALE_RUN_MS;
-  if (!(staleRunMs > 0)) {
-    throw new RangeError(`runKpis: staleRunMs must be more than 0 milliseconds, got ${opts.staleRunMs}`);
+  // Finite: a record that never goes dead would make every later run see an overlap for ever.
+  if (!(staleRunMs > 0 && Number.isFinite(staleRunMs))) {
+    throw new RangeError(
+      `runKpis: staleRunMs must be a finite number of milliseconds above 0, got ${opts.staleRunMs}`,
+    );
   }
   const runId = opts.runId ?? globalThis.crypto.randomUUID();
   const recompute = opts.recompute;
@@ -816,9 +819,8 @@ class RunRecord {
   readonly #ports: RunPorts;
   readonly #id: string;
   readonly #staleRunMs: number;
-  /** Ids of the records loaded at the start, closed ones and those of dead runs. */
+  /** Ids of the records loaded at the start, closed ones and those of dead runs: this run takes them over. */
   readonly #closedAtStart: Set<string>;
-  readonly #takenOver: string[];
   #openedAt = Number.NaN;
 
   constructor(ports: RunPorts, id: string, staleRunMs: number, loaded: readonly PendingRecord[]) {
@@ -828,7 +830,6 @@ class RunRecord {
     const now = ports.clock.now();
     const done = loaded.filter((r) => r.id !== id && (r.openSince === undefined || this.#dead(r, now)));
     this.#closedAtStart = new Set(done.map((r) => r.id));
-    this.#takenOver = done.map((r) => r.id);
   }
 
   async open(at: number): Promise<void> {
@@ -851,7 +852,7 @@ class RunRecord {
 
   /** The records this run loaded and may remove once its own is saved. */
   takenOver(): string[] {
-    return [...this.#takenOver];
+    return [...this.#closedAtStart];
   }
 
   /** Closes the record: kept with these spans, or removed when there are none. */

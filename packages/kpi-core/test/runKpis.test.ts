@@ -515,6 +515,10 @@ describe("runKpis", () => {
     await expect(runKpis(KPIS, w.ports, { ...OPTIONS, batchWindows: 0.5 })).rejects.toThrow(
       "runKpis: batchWindows must be a whole number of windows, 1 or more, got 0.5",
     );
+    for (const staleRunMs of [0, Number.POSITIVE_INFINITY, Number.NaN])
+      await expect(runKpis(KPIS, w.ports, { ...OPTIONS, staleRunMs })).rejects.toThrow(
+        `runKpis: staleRunMs must be a finite number of milliseconds above 0, got ${staleRunMs}`,
+      );
   });
 
   it("loads all state in one call (and its pending records again after the last write) and saves it in few, however many KPIs", async () => {

@@ -44,6 +44,43 @@ function site() {
   };
 }
 
+/** A gate a port waits at: `arrival` once it is reached, `release` lets it pass. */
+function held() {
+  let release!: () => void;
+  let arrived!: () => void;
+  const arrival = new Promise<void>((r) => {
+    arrived = r;
+  });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const wait = () => {
+    arrived();
+    return gate;
+  };
+  return { arrival, release, wait };
+}
+/** The store as output, each write waiting at `gate`; "applied, then 503" lands it and then fails. */
+function heldOutput(
+  store: InMemoryDatapointStore,
+  gate: ReturnType<typeof held>,
+  fault?: "applied, then 503",
+): RunPorts["output"] {
+  return {
+    latest: (r) => store.latest(r),
+    write: async (w) => {
+      await gate.wait();
+      await store.write(w);
+      if (fault !== undefined) throw new Error("503 Service Unavailable (applied)");
+    },
+  };
+}
+
+/** The KPI's datapoint at t, if any. */
+function maxAt(store: InMemoryDatapointStore, t: number): number | null | undefined {
+  return store.points({ externalId: "kpi:max" }).find((p) => p.timestamp === t)?.value;
+}
+
 /** A state store whose saves each wait until the test lets them land. */
 function gated(shared: StateStore) {
   const reached: Array<Promise<void>> = [];
@@ -136,21 +173,6 @@ describe("overlapping runs and late data", () => {
     const plain = { source: store, output: store, pointer, changes, state, clock };
     const opts = (runId: string) => ({ self: SELF, subscription: "s", budgetMs: 60_000, runId });
     await runKpis(KPIS, plain, opts("r0"));
-    const held = () => {
-      let release!: () => void;
-      let arrived!: () => void;
-      const arrival = new Promise<void>((r) => {
-        arrived = r;
-      });
-      const gate = new Promise<void>((r) => {
-        release = r;
-      });
-      const wait = () => {
-        arrived();
-        return gate;
-      };
-      return { arrival, release, wait };
-    };
 
     store.insert({ externalId: "x" }, [{ timestamp: T0 + 32 * M, value: 5 }]); // Y, late
     const aWrite = held();
@@ -158,13 +180,7 @@ describe("overlapping runs and late data", () => {
       KPIS,
       {
         ...plain,
-        output: {
-          latest: (r) => store.latest(r),
-          write: async (w) => {
-            await aWrite.wait();
-            await store.write(w);
-          },
-        },
+        output: heldOutput(store, aWrite),
       },
       opts("A"),
     );
@@ -194,7 +210,7 @@ describe("overlapping runs and late data", () => {
 
     clock.set(T0 + 2 * H + 30_000);
     await runKpis(KPIS, plain, opts("C"));
-    const at = (t: number) => store.points({ externalId: "kpi:max" }).find((p) => p.timestamp === t)?.value;
+    const at = (t: number) => maxAt(store, t);
     expect(at(T0 + 30 * M)).toBe(9);
   });
 
@@ -284,22 +300,6 @@ describe("overlapping runs and late data", () => {
   });
 });
 
-/** A gate a port waits at: `arrival` once it is reached, `release` lets it pass. */
-function held() {
-  let release!: () => void;
-  let arrived!: () => void;
-  const arrival = new Promise<void>((r) => {
-    arrived = r;
-  });
-  const gate = new Promise<void>((r) => {
-    release = r;
-  });
-  const wait = () => {
-    arrived();
-    return gate;
-  };
-  return { arrival, release, wait };
-}
 const runOpts = (runId: string, budgetMs = 60_000) => ({ self: SELF, subscription: "s", budgetMs, runId });
 
 describe("a late point in a due window, polled by a run that does not write that window (found by a review helper)", () => {
@@ -315,13 +315,7 @@ describe("a late point in a due window, polled by a run that does not write that
         KPIS,
         {
           ...plain,
-          output: {
-            latest: (r) => store.latest(r),
-            write: async (w) => {
-              await yWrite.wait();
-              await store.write(w);
-            },
-          },
+          output: heldOutput(store, yWrite),
         },
         runOpts("Y"),
       );
@@ -354,7 +348,7 @@ describe("a late point in a due window, polled by a run that does not write that
       await runX;
       clock.set(T0 + 2 * H + 5 * M);
       await runKpis(KPIS, plain, runOpts("C"));
-      const at = (t: number) => store.points({ externalId: "kpi:max" }).find((p) => p.timestamp === t)?.value;
+      const at = (t: number) => maxAt(store, t);
       expect(at(T0 + 110 * M)).toBe(50);
     });
   }
@@ -369,13 +363,7 @@ describe("a late point in a due window, polled by a run that does not write that
       KPIS,
       {
         ...plain,
-        output: {
-          latest: (r) => store.latest(r),
-          write: async (w) => {
-            await yWrite.wait();
-            await store.write(w);
-          },
-        },
+        output: heldOutput(store, yWrite),
       },
       runOpts("Y"),
     );
@@ -413,7 +401,7 @@ describe("a late point in a due window, polled by a run that does not write that
     await runX; // X: polls the point, Y's record gone, [01:50, 02:00) is due for it: nothing kept
     clock.set(T0 + 2 * H + 5 * M);
     await runKpis(KPIS, plain, runOpts("C"));
-    const at = (t: number) => store.points({ externalId: "kpi:max" }).find((p) => p.timestamp === t)?.value;
+    const at = (t: number) => maxAt(store, t);
     expect(at(T0 + 110 * M)).toBe(50);
   });
 
@@ -427,14 +415,7 @@ describe("a late point in a due window, polled by a run that does not write that
       KPIS,
       {
         ...plain,
-        output: {
-          latest: (r) => store.latest(r),
-          write: async (w) => {
-            await yWrite.wait();
-            await store.write(w);
-            throw new Error("503 Service Unavailable (applied)");
-          },
-        },
+        output: heldOutput(store, yWrite, "applied, then 503"),
       },
       runOpts("Y"),
     );
@@ -466,7 +447,7 @@ describe("a late point in a due window, polled by a run that does not write that
     await runX; // X finds no other record; its cursor (past the point) lands last
     clock.set(T0 + 2 * H + 5 * M);
     await runKpis(KPIS, plain, runOpts("C"));
-    const at = (t: number) => store.points({ externalId: "kpi:max" }).find((p) => p.timestamp === t)?.value;
+    const at = (t: number) => maxAt(store, t);
     expect(at(T0 + 110 * M)).toBe(50);
   });
 });
