@@ -179,7 +179,7 @@ export async function runKpis(
       `runKpis: staleRunMs must be a finite number of milliseconds above 0, got ${opts.staleRunMs}`,
     );
   }
-  const runId = opts.runId ?? globalThis.crypto.randomUUID();
+  let runId = opts.runId ?? globalThis.crypto.randomUUID();
   const recompute = opts.recompute;
   const selected = recompute === undefined ? kpis : chosen(kpis, recompute);
   const at = ports.clock.now();
@@ -274,28 +274,42 @@ export async function runKpis(
   // Overlapping runs: this run's open record is stored before it reads any input, so that a run
   // writing after this one's reads finds it at its end (see `overlapped`). Asked for while the
   // changes are polled; awaited before the first input is read.
+  // A caller's id that a stored record already has (a call id used twice) gets a suffix: opening
+  // this run's record under it would overwrite that record's pending spans, or a running twin's.
+  if (stored.pending.some((r) => r.id === runId)) runId = `${runId}~${globalThis.crypto.randomUUID()}`;
   const run = new RunRecord(ports, runId, staleRunMs, stored.pending);
   const opened = settle(() => run.open(at));
   // 3. Dirty windows: changes since the saved cursors, widened by each input's reach. A
   // recompute polls nothing: the scheduled runs own the cursors.
   const polled: Polled =
     recompute === undefined
-      ? await pollChanges(ports, opts, at, stored)
+      ? await pollChanges(ports, opts, at, stored, async () => {
+          // A long poll (a local run's backlog of changes) renews the record as batches do.
+          await opened;
+          await run.renewIfDue();
+        })
       : { bySeries: new Map(), lost: false, cursors: undefined };
   await opened;
+  // Changed spans are planned and kept up to this instant, past the windows closed for this run:
+  // another run that started before this one polled may see more windows closed (its clock read
+  // later, or on another machine a little ahead) and write one of them from input older than a
+  // change polled here. Such a span's windows are left pending, not dropped, so the run after
+  // computes them once they close (review finding: a late point after this run's closed edge was
+  // lost when the other run wrote its window without it). staleRunMs is the margin for clocks.
+  const keepUntil = ports.clock.now() + staleRunMs;
   const changed: Array<{ plan: Plan; changes: InputChanges[] }> = [];
   // A KPI left to the backfill plans its changes too: they are kept as pending work, because the
   // cursors move on below and a backfill that read before these changes would not have seen them.
   for (const plan of plans) {
     if (polled.lost) {
       // What changed since the last good cursor is unknown: all of the KPI's windows may have.
-      plan.dirty = [{ from: plan.firstStart, to: at }];
+      plan.dirty = [{ from: plan.firstStart, to: keepUntil }];
     } else {
       const changes = changesOf(plan.kpi, polled.bySeries);
       if (changes.length > 0) changed.push({ plan, changes });
     }
   }
-  await planDirty(source, changed, at);
+  await planDirty(source, changed, at, keepUntil);
   for (const plan of plans) {
     if (plan.skip) continue;
     plan.dirty = mergeSpans(plan.dirty);
@@ -518,6 +532,7 @@ async function planDirty(
   source: DatapointSource,
   changed: ReadonlyArray<{ plan: Plan; changes: InputChanges[] }>,
   at: number,
+  keepUntil: number,
 ): Promise<void> {
   if (changed.length === 0) return;
   const stats: ReadStats = { points: 0, requests: 0 };
@@ -537,7 +552,9 @@ async function planDirty(
               },
             }),
       })),
-      at,
+      // As if now were keepUntil: the spans reach its closed edge (or to it, where a step input
+      // holds its last value), not this run's.
+      keepUntil,
       stats,
     );
     changed.forEach(({ plan }, i) => {
@@ -549,13 +566,13 @@ async function planDirty(
   } catch (error) {
     if (changed.length === 1) {
       const { plan } = changed[0]!;
-      plan.dirty = [{ from: plan.firstStart, to: at }];
+      plan.dirty = [{ from: plan.firstStart, to: keepUntil }];
       const failed = `planning changed windows failed (${messageOf(error)}); all its windows are recomputed`;
       plan.summary.error = plan.skip ? `${plan.summary.error}; ${failed}` : failed;
       return;
     }
   }
-  for (const one of changed) await planDirty(source, [one], at);
+  for (const one of changed) await planDirty(source, [one], at, keepUntil);
 }
 
 function emptySummary(at: number): RunSummary {
@@ -585,6 +602,7 @@ async function pollChanges(
   opts: RunOptions,
   at: number,
   stored: StoredState,
+  betweenPages: () => Promise<void>,
 ): Promise<Polled> {
   const bySeries: Polled["bySeries"] = new Map();
   let cursors: PartitionCursor[] = [];
@@ -606,6 +624,7 @@ async function pollChanges(
     cursors = [...page.cursors];
     if (!page.hasNext) break;
     if (ports.clock.now() - at >= opts.budgetMs) return { bySeries, lost: false, cursors: undefined };
+    await betweenPages();
   }
   // A first run (no cursors) starts the subscription now: history is the due windows' job.
   return { bySeries, lost: false, cursors };
@@ -867,7 +886,11 @@ class RunRecord {
     await this.close(writtenByKpi(plans));
   }
 
+  /** Open past staleRunMs; or opened more than staleRunMs ahead of this run's clock, which no live run's clock is. */
   #dead(r: PendingRecord, now: number): boolean {
-    return r.openSince !== undefined && r.openSince < now - this.#staleRunMs;
+    return (
+      r.openSince !== undefined &&
+      (r.openSince < now - this.#staleRunMs || r.openSince > now + this.#staleRunMs)
+    );
   }
 }
