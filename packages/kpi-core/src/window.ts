@@ -183,7 +183,10 @@ function computePeriodStart(spec: CalendarSpec, zone: IANAZone, firstDay: number
   const second = Math.floor(rest / 1000);
   const millisecond = rest - second * 1000;
   const civil = civilOf(firstDay + offsetDays);
-  return DateTime.fromObject({ ...civil, hour, minute, second, millisecond }, { zone }).toMillis();
+  return DateTime.fromObject(
+    { ...civil, hour, minute, second, millisecond },
+    { zone, locale: "en-US" },
+  ).toMillis();
 }
 
 function calendarWindowContaining(spec: CalendarSpec, t: number): Window {

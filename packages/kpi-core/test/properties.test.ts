@@ -207,8 +207,26 @@ async function expectChangedWindowsDirty(
     undefined,
     maxRegions,
   );
+  // Changed points less than a window apart are planned as one region: the same windows come out
+  // (compared without the limit on regions, whose joins are coarser).
+  const [joined, unjoined] = await Promise.all(
+    [true, false].map((join) =>
+      dirtySpansOfKpis(
+        store,
+        ks.map((kpi) => ({ kpi, changes: [reported] })),
+        now,
+        undefined,
+        Number.POSITIVE_INFINITY,
+        join,
+      ),
+    ),
+  );
   ks.forEach((k, n) => {
     const dirty = new Set([...windowsOfSpans(k, spans[n]!, now)].map((w) => w.start));
+    expect(
+      [...windowsOfSpans(k, joined![n]!, now)].map((w) => w.start),
+      `KPI ${n}: joined regions give other windows`,
+    ).toEqual([...windowsOfSpans(k, unjoined![n]!, now)].map((w) => w.start));
     const changed = windows.filter((_, i) => JSON.stringify(before[n]![i]) !== JSON.stringify(after[n]![i]));
     for (const w of changed)
       expect(
