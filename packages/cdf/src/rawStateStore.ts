@@ -12,7 +12,8 @@ import type { RawDocumentStore } from "./rawDocumentStore.js";
 // kpi-core's StateStore in Raw: one row per KPI (`kpi:<key>`: config hash, live-since, pending
 // dirty spans, last run summary), one per KPI with a recompute of a changed definition under way
 // (`recompute:<key>`), one per subscription partition (`cursor:<subscription>:<n>`), and one per
-// run that left work pending or is running (`pending:<run id>`: see kpi-core's PendingRecord). A run loads them
+// run that left work pending or is running (`pending:<run id>`: see kpi-core's PendingRecord; its
+// spans left, openSince while it runs, and its plan once known). A run loads them
 // all with one GET rows and saves each checkpoint with one insert (and one delete of the pending
 // rows it took over).
 // Rows are read through zod, so a hand-edited or foreign row is a RawDocumentError naming the row
@@ -59,11 +60,15 @@ export const recomputeProgressSchema = z.object({
   done: z.array(spanSchema),
 });
 
-// A list of pairs, not an object keyed by KPI: a KPI key may be "__proto__".
+// Lists of pairs, not objects keyed by KPI: a KPI key may be "__proto__".
+const spansByKpiSchema = z.array(z.object({ key: z.string(), spans: z.array(spanSchema) }));
 const pendingRecordSchema = z.object({
-  kpis: z.array(z.object({ key: z.string(), spans: z.array(spanSchema) })),
+  kpis: spansByKpiSchema,
   // Set while the run that put the record runs (kpi-core's PendingRecord.openSince).
   openSince: z.number().optional(),
+  // Every window the run may write (kpi-core's PendingRecord.planned); absent: not known (a run
+  // still planning, or a row of a version before plans).
+  planned: spansByKpiSchema.optional(),
 });
 
 const PENDING_PREFIX = "pending:";
@@ -105,6 +110,9 @@ export class RawStateStore implements StateStore {
           id: rowKey.slice(PENDING_PREFIX.length),
           kpis: new Map(record.kpis.map(({ key, spans }) => [key, spans])),
           ...(record.openSince === undefined ? {} : { openSince: record.openSince }),
+          ...(record.planned === undefined
+            ? {}
+            : { planned: new Map(record.planned.map(({ key, spans }) => [key, spans])) }),
         });
       } else if (kpi !== undefined) {
         kpis.set(kpi, withoutUndefined(this.#store.check(rowKey, document, kpiStateSchema)));
@@ -134,6 +142,9 @@ export class RawStateStore implements StateStore {
         {
           kpis: [...record.kpis].map(([key, spans]) => ({ key, spans })),
           ...(record.openSince === undefined ? {} : { openSince: record.openSince }),
+          ...(record.planned === undefined
+            ? {}
+            : { planned: [...record.planned].map(([key, spans]) => ({ key, spans })) }),
         },
       ]);
     }

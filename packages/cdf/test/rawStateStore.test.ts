@@ -200,4 +200,49 @@ describe("RawStateStore pending records", () => {
     await store.save({ pending: { put: { id: "run-a", kpis: spans } } });
     expect((await store.load([], "s")).pending).toEqual([{ id: "run-a", kpis: spans }]);
   });
+
+  it("keeps a record's plan, a KPI named __proto__ too, and loads a row without one (an older version's) as not known", async () => {
+    await t.emulator.control.reset();
+    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "pending" });
+    const store = new RawStateStore(documents);
+    const at = Date.UTC(2024, 0, 1, 12);
+    const planned = new Map([
+      ["__proto__", [{ from: 0, to: 600_000 }]],
+      [
+        "kpi:a",
+        [
+          { from: 10, to: 20 },
+          { from: 30, to: 40 },
+        ],
+      ],
+    ]);
+    // Open with its plan, then closed with spans left and the plan kept.
+    await store.save({ pending: { put: { id: "run-a", kpis: new Map(), openSince: at, planned } } });
+    expect((await store.load([], "s")).pending).toEqual([
+      { id: "run-a", kpis: new Map(), openSince: at, planned },
+    ]);
+    const spans = new Map([["kpi:a", [{ from: 10, to: 20 }]]]);
+    await store.save({ pending: { put: { id: "run-a", kpis: spans, planned } } });
+    // An empty plan (a run that writes nothing) is a plan, not an unknown one.
+    await store.save({
+      pending: { put: { id: "run-b", kpis: new Map(), openSince: at, planned: new Map() } },
+    });
+    // A row as the version before plans put it.
+    await documents.put("pending:run-old", { kpis: [], openSince: at });
+    const loaded = new Map((await store.load([], "s")).pending.map((r) => [r.id, r]));
+    expect(loaded.get("run-a")).toEqual({ id: "run-a", kpis: spans, planned });
+    expect(loaded.get("run-a")!.planned!.get("__proto__")).toEqual([{ from: 0, to: 600_000 }]);
+    expect(loaded.get("run-b")).toEqual({ id: "run-b", kpis: new Map(), openSince: at, planned: new Map() });
+    expect(loaded.get("run-old")).toEqual({ id: "run-old", kpis: new Map(), openSince: at });
+    expect("planned" in loaded.get("run-old")!).toBe(false);
+  });
+
+  it("names the row and the field when a record's plan is not one", async () => {
+    await t.emulator.control.reset();
+    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "pending" });
+    await documents.put("pending:run-a", { kpis: [], planned: [{ key: "kpi:a", spans: [{ from: "0" }] }] });
+    await expect(new RawStateStore(documents).load([], "s")).rejects.toThrow(
+      /^Raw row kpi_state\/pending\/pending:run-a does not hold the expected document at planned/,
+    );
+  });
 });

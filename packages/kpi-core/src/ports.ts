@@ -187,6 +187,15 @@ export interface PendingRecord {
    * with that run, and records the windows it wrote as pending (runKpis.ts, "Overlapping runs").
    */
   openSince?: number;
+  /**
+   * The spans, by KPI key, whose windows the run that owns the record may write in all (every
+   * window it writes lies inside one of them; a KPI it writes nothing of is absent). Absent when
+   * not known: a scheduled run's record until its changed windows are planned, and every record
+   * of a version before plans. Another run that overlapped this one recomputes only the windows
+   * it wrote that meet these spans; every window it wrote when they are not known (runKpis.ts,
+   * RunRecord).
+   */
+  planned?: ReadonlyMap<string, Span[]>;
 }
 
 /** Everything one run reads from the state store, read in one call. */

@@ -158,6 +158,12 @@ const DEFAULT_BATCH_WINDOWS = 1000;
 const DEFAULT_STALE_RUN_MS = 30 * 60_000;
 /** Chunks of one batch lie within this of each other, so a batch reads no long stretch between them. */
 const NEARBY_MS = 86_400_000;
+/**
+ * A run's plan keeps at most this many spans per KPI (the gaps between them joined, smallest
+ * first: a larger plan, never a smaller one), so that a bulk load's thousands of changed spans
+ * do not grow the run's record towards Raw's row limit.
+ */
+const MAX_PLANNED_SPANS = 32;
 
 export async function runKpis(
   kpis: readonly KpiDefinition[],
@@ -278,7 +284,9 @@ export async function runKpis(
   // this run's record under it would overwrite that record's pending spans, or a running twin's.
   if (stored.pending.some((r) => r.id === runId)) runId = `${runId}~${globalThis.crypto.randomUUID()}`;
   const run = new RunRecord(ports, runId, staleRunMs, stored.pending);
-  const opened = settle(() => run.open(at));
+  // A recompute knows now every window it may write; a scheduled run's record says "planning"
+  // (no plan) until its changes are planned, below.
+  const opened = settle(() => run.open(at, recompute === undefined ? undefined : plannedOf(plans, at)));
   // 3. Dirty windows: changes since the saved cursors, widened by each input's reach. A
   // recompute polls nothing: the scheduled runs own the cursors.
   const polled: Polled =
@@ -315,6 +323,9 @@ export async function runKpis(
     plan.dirty = mergeSpans(plan.dirty);
     plan.dirtyWalk = windowsOfSpans(plan.kpi, plan.dirty, at, plan.firstStart);
   }
+  // The plan, known now, goes into the run's record beside the first batch: until it lands the
+  // record says "planning", which another run's check takes as "may write anything".
+  if (recompute === undefined) run.plan(plannedOf(plans, at));
 
   // 4-6. Batches: read what each KPI's next windows need, compute, write in time order.
   for (;;) {
@@ -413,13 +424,14 @@ export async function runKpis(
   }
   // After the last write: did another run overlap this one? Then either may have written a
   // window from older input over the other's newer value, and no compare-and-set stops it; the
-  // windows this run wrote are recorded as pending, so that a later run computes them again.
-  const overlapped = await run.overlapped();
-  if (recompute !== undefined) return finishRecompute(ports, plans, stored, report, run, overlapped);
+  // windows this run wrote that the other run may also write are recorded as pending, so that a
+  // later run computes them again.
+  const overlap = await run.overlapped();
+  if (recompute !== undefined) return finishRecompute(ports, plans, stored, report, run, overlap);
   // The cursor must never be stored ahead of the pending spans, and a save may land in part: the
   // states and this run's pending record first, then the cursors, and only then are the pending
   // records this run loaded (now done or carried into its own) removed.
-  const own = pendingRecordOf(plans, stored.pending, runId, overlapped);
+  const own = pendingRecordOf(plans, stored.pending, runId, overlap, run.planned);
   // This run's own record: replaced by what it leaves pending, or, when it leaves nothing, removed
   // in the same save (no overlap seen, so no run needs to find it any more).
   await ports.state.save({
@@ -485,7 +497,7 @@ async function finishRecompute(
   stored: StoredState,
   report: RunReport,
   run: RunRecord,
-  overlapped: boolean,
+  overlap: Overlap,
 ): Promise<RunReport> {
   const progress = new Map<string, RecomputeProgress>();
   plans.forEach((plan, i) => {
@@ -517,9 +529,9 @@ async function finishRecompute(
   });
   if (progress.size > 0) await ports.state.save({ recomputes: progress });
   // A recompute takes over no pending record: the scheduled runs own them. Its own record is
-  // kept, closed, only when it overlapped another run: then the scheduled runs compute the
-  // windows it wrote again.
-  await run.close(overlapped ? writtenByKpi(plans) : new Map());
+  // kept, closed, only when it overlapped another run that may write some of the windows it
+  // wrote: then the scheduled runs compute those again.
+  await run.close(overlappedByKpi(plans, overlap));
   return report;
 }
 
@@ -746,20 +758,22 @@ function pendingRecordOf(
   plans: readonly Plan[],
   loaded: readonly PendingRecord[],
   id: string,
-  overlapped: boolean,
+  overlap: Overlap,
+  planned: ReadonlyMap<string, Span[]> | undefined,
 ): PendingRecord | undefined {
   const kpis = new Map<string, Span[]>();
   for (const plan of plans) {
-    const spans = mergeSpans([...plan.pending, ...(overlapped ? plan.written : [])]);
+    const spans = mergeSpans([...plan.pending, ...overlappedWindows(plan, overlap)]);
     if (spans.length > 0) kpis.set(plan.kpi.key, spans);
   }
-  const planned = new Set(plans.map((plan) => plan.kpi.key));
+  const ours = new Set(plans.map((plan) => plan.kpi.key));
   for (const record of loaded) {
     for (const [key, spans] of record.kpis) {
-      if (!planned.has(key)) kpis.set(key, mergeSpans([...(kpis.get(key) ?? []), ...spans]));
+      if (!ours.has(key)) kpis.set(key, mergeSpans([...(kpis.get(key) ?? []), ...spans]));
     }
   }
-  return kpis.size === 0 ? undefined : { id, kpis };
+  // Closed, the record keeps its plan: a run still running may find it in its overlap check.
+  return kpis.size === 0 ? undefined : { id, kpis, ...(planned === undefined ? {} : { planned }) };
 }
 
 /**
@@ -825,6 +839,109 @@ function writtenByKpi(plans: readonly Plan[]): Map<string, Span[]> {
 }
 
 /**
+ * Every window this run may write, by KPI key (KPIs that may write none left out), as spans of
+ * whole windows: the walk nextChunk takes, bounded as it is. Dirty windows meet a dirty span
+ * (windowsOfSpans: start before its end, end after its start), start at or after the first
+ * window and before the first due one, and are closed; due windows run from the first due one to
+ * the last closed one. A retried chunk is one of these, a recompute's range is its one dirty
+ * span, and a lost cursor or a failed planning makes all of a KPI's windows dirty. A KPI left to
+ * the backfill writes nothing. Past MAX_PLANNED_SPANS, spans are joined (a larger plan).
+ */
+function plannedOf(plans: readonly Plan[], at: number): Map<string, Span[]> {
+  const planned = new Map<string, Span[]>();
+  for (const plan of plans) {
+    if (plan.skip) continue;
+    const { window } = plan.kpi;
+    // Closed windows end at or before the start of the window holding this run's closed edge.
+    const closedEdge = windowContaining(window, at - plan.kpi.settleMs).start;
+    const dirtyBefore = Math.min(plan.dueFrom, closedEdge);
+    const spans: Span[] = [];
+    for (const s of plan.dirty) {
+      // No window that starts before dirtyBefore (a window start) ends after it. Clipped to it
+      // first, so no far-off instant (a lost cursor's span ends staleRunMs ahead) is looked up.
+      if (s.from >= dirtyBefore) continue;
+      const from = windowContaining(window, Math.max(s.from, plan.firstStart)).start;
+      const to = windowAtOrAfter(window, Math.min(s.to, dirtyBefore)).start;
+      if (from < to) spans.push({ from, to });
+    }
+    if (plan.nextDue !== undefined && plan.dueFrom < closedEdge) {
+      spans.push({ from: plan.dueFrom, to: closedEdge });
+    }
+    const merged = joined(mergeSpans(spans), MAX_PLANNED_SPANS);
+    if (merged.length > 0) planned.set(plan.kpi.key, merged);
+  }
+  return planned;
+}
+
+/** Sorted, merged spans, at most `max` of them: the smallest gaps between them are joined. */
+function joined(spans: Span[], max: number): Span[] {
+  if (spans.length <= max) return spans;
+  const gaps = spans.slice(1).map((s, i) => s.from - spans[i]!.to);
+  gaps.sort((a, b) => a - b);
+  // Joining every gap up to this one joins at least spans.length - max of them.
+  const join = gaps[spans.length - max - 1]!;
+  const out: Span[] = [];
+  for (const s of spans) {
+    const last = out.at(-1);
+    if (last !== undefined && s.from - last.to <= join) last.to = s.to;
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+/**
+ * What the overlap check found: `all` when a run that overlapped this one has no plan in its
+ * record (still planning, or a version before plans), else the plans of those that did.
+ */
+interface Overlap {
+  all: boolean;
+  plans: ReadonlyArray<ReadonlyMap<string, Span[]>>;
+}
+
+/**
+ * The windows this run wrote that an overlapping run may also write: all of them when one's
+ * plan is not known; else each written window that meets a span of such a run's plan for the
+ * same KPI, whole (windows are written whole, and a window both may write is the one a race
+ * can leave wrong).
+ */
+function overlappedWindows(plan: Plan, overlap: Overlap): Span[] {
+  if (overlap.all) return plan.written;
+  const spans: Span[] = [];
+  for (const planned of overlap.plans) {
+    for (const p of planned.get(plan.kpi.key) ?? []) {
+      for (const w of plan.written) {
+        const met = windowsMeeting(plan.kpi, w, p);
+        if (met !== undefined) spans.push(met);
+      }
+    }
+  }
+  return mergeSpans(spans);
+}
+
+/**
+ * The windows of `written` (a span of whole windows) that meet `planned` as windowsOfSpans reads
+ * a span (start before its end, end after its start; [t, t) meets the window holding t), as one
+ * span of whole windows; undefined when none does. Each written window is kept whole: from the
+ * start of the window holding the overlap's start to the first window start at or after its end.
+ */
+function windowsMeeting(kpi: KpiDefinition, written: Span, planned: Span): Span | undefined {
+  if (!(planned.from < written.to && planned.to > written.from)) return undefined;
+  const from = windowContaining(kpi.window, Math.max(written.from, planned.from)).start;
+  const to = Math.min(written.to, windowAtOrAfter(kpi.window, Math.min(written.to, planned.to)).start);
+  return from < to ? { from, to } : undefined;
+}
+
+/** overlappedWindows of every KPI, by KPI key (KPIs with none left out). */
+function overlappedByKpi(plans: readonly Plan[], overlap: Overlap): Map<string, Span[]> {
+  const kpis = new Map<string, Span[]>();
+  for (const plan of plans) {
+    const spans = overlappedWindows(plan, overlap);
+    if (spans.length > 0) kpis.set(plan.kpi.key, mergeSpans(spans));
+  }
+  return kpis;
+}
+
+/**
  * This run's own pending record while it runs ("Overlapping runs" in the README). Two runs at
  * once can each read an input before a late point lands and write its window after the other
  * wrote it with the point: the datapoints API and Raw have no compare-and-set, and the run that
@@ -833,6 +950,19 @@ function writtenByKpi(plans: readonly Plan[]): Map<string, Span[]> {
  * the records: one that was not closed when this run started belongs to a run that overlapped
  * it. The run whose write came last finds the other's record (put before the other's reads,
  * which came before its write), so at least that run records its windows as pending.
+ *
+ * Only the windows both runs may write need it. The record carries its run's plan (every window
+ * it may write, PendingRecord.planned) once known: a recompute's at once, a scheduled run's once
+ * its changes are planned, put again beside its first batch. Until then the record has no plan,
+ * which reads as "may write anything". Why that is enough: say run X wrote window W last, from
+ * input older than the value run Y wrote in W before. Y's check comes after X's record was put
+ * (X put it before reading W, that read came before the late point landed, before Y polled it,
+ * wrote W and checked), and finds it, unless X's record was gone by then; then X's check came
+ * after Y's write, so after Y's record was put, and Y's record was still there (Y closes after
+ * its check): X finds Y's. Whichever finds the other sees its record either without a plan
+ * (pends every window it wrote, W too) or with its whole plan, which holds W, since a run writes
+ * only planned windows (plannedOf; a record closed keeps its plan); and it wrote W itself, so it
+ * pends W, and the next run computes W from the input as it is then.
  */
 class RunRecord {
   readonly #ports: RunPorts;
@@ -841,6 +971,9 @@ class RunRecord {
   /** Ids of the records loaded at the start, closed ones and those of dead runs: this run takes them over. */
   readonly #closedAtStart: Set<string>;
   #openedAt = Number.NaN;
+  #planned: ReadonlyMap<string, Span[]> | undefined;
+  /** The put of the plan, sent beside the first batch; every later put of the record waits for it. */
+  #planPut: Promise<void> | undefined;
 
   constructor(ports: RunPorts, id: string, staleRunMs: number, loaded: readonly PendingRecord[]) {
     this.#ports = ports;
@@ -851,22 +984,55 @@ class RunRecord {
     this.#closedAtStart = new Set(done.map((r) => r.id));
   }
 
-  async open(at: number): Promise<void> {
+  /** Puts the open record; `planned`: every window this run may write, when known already. */
+  async open(at: number, planned?: ReadonlyMap<string, Span[]>): Promise<void> {
     this.#openedAt = at;
-    await this.#ports.state.save({ pending: { put: { id: this.#id, kpis: new Map(), openSince: at } } });
+    this.#planned = planned;
+    await this.#putOpen();
+  }
+
+  /**
+   * Puts the record again (still open, since the same instant) with the run's plan, and returns
+   * at once: the put goes beside the first batch. A record still without a plan is read as
+   * "may write anything", so the reads need not wait for it. If it fails, the record stays so (or
+   * has the plan, if it landed all the same): sound either way, another run pends more; this run
+   * goes on, and its later puts (a renewal, the close) carry the plan.
+   */
+  plan(planned: ReadonlyMap<string, Span[]>): void {
+    this.#planned = planned;
+    this.#planPut = settle(() => this.#putOpen());
+  }
+
+  /** The plan this run put, if any. */
+  get planned(): ReadonlyMap<string, Span[]> | undefined {
+    return this.#planned;
   }
 
   /** A long run (a backfill) renews its record before others would take it for a dead one's. */
   async renewIfDue(): Promise<void> {
     const now = this.#ports.clock.now();
-    if (now - this.#openedAt >= this.#staleRunMs / 3) await this.open(now);
+    if (now - this.#openedAt < this.#staleRunMs / 3) return;
+    // After the plan's put: landing after this one, it would put back the older openSince.
+    await this.#planLanded();
+    this.#openedAt = now;
+    await this.#putOpen();
   }
 
-  /** Whether another run's record, not closed when this run started, is there now. */
-  async overlapped(): Promise<boolean> {
+  /** What to recompute for the other runs' records, not closed when this run started, that are there now. */
+  async overlapped(): Promise<Overlap> {
+    // The plan's put settled first: landing after this run's close, it would reopen the record.
+    await this.#planLanded();
     const { pending } = await this.#ports.state.load([], "");
     const now = this.#ports.clock.now();
-    return pending.some((r) => r.id !== this.#id && !this.#closedAtStart.has(r.id) && !this.#dead(r, now));
+    const others = pending.filter(
+      (r) => r.id !== this.#id && !this.#closedAtStart.has(r.id) && !this.#dead(r, now),
+    );
+    const plans: Array<ReadonlyMap<string, Span[]>> = [];
+    for (const r of others) {
+      if (r.planned === undefined) return { all: true, plans: [] };
+      plans.push(r.planned);
+    }
+    return { all: false, plans };
   }
 
   /** The records this run loaded and may remove once its own is saved. */
@@ -874,16 +1040,35 @@ class RunRecord {
     return [...this.#closedAtStart];
   }
 
-  /** Closes the record: kept with these spans, or removed when there are none. */
+  /** Closes the record: kept with these spans (and the plan), or removed when there are none. */
   async close(kpis: ReadonlyMap<string, Span[]>): Promise<void> {
-    if (kpis.size > 0) await this.#ports.state.save({ pending: { put: { id: this.#id, kpis } } });
+    await this.#planLanded();
+    if (kpis.size > 0)
+      await this.#ports.state.save({ pending: { put: { id: this.#id, kpis, ...this.#plan() } } });
     else await this.#ports.state.save({ pending: { remove: [this.#id] } });
   }
 
-  /** A fenced run: whatever it wrote is left as pending for the active version's runs. */
+  /**
+   * A fenced run: whatever it wrote is left as pending for the active version's runs (they may
+   * compute those windows otherwise, overlap or not).
+   */
   async closeFenced(plans: readonly Plan[]): Promise<void> {
     if (Number.isNaN(this.#openedAt)) return;
     await this.close(writtenByKpi(plans));
+  }
+
+  #putOpen(): Promise<void> {
+    return this.#ports.state.save({
+      pending: { put: { id: this.#id, kpis: new Map(), openSince: this.#openedAt, ...this.#plan() } },
+    });
+  }
+
+  #plan(): { planned?: ReadonlyMap<string, Span[]> } {
+    return this.#planned === undefined ? {} : { planned: this.#planned };
+  }
+
+  async #planLanded(): Promise<void> {
+    await this.#planPut?.catch(() => undefined);
   }
 
   /** Open past staleRunMs; or opened more than staleRunMs ahead of this run's clock, which no live run's clock is. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { computeWindows } from "../src/engine.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
-import type { StateSave, StateStore } from "../src/ports.js";
+import type { PendingRecord, StateSave, StateStore } from "../src/ports.js";
 import { type RunPorts, runKpis } from "../src/runKpis.js";
 import {
   FixedClock,
@@ -531,6 +531,7 @@ describe("a long run's record", () => {
   it("is renewed while it polls page after page and between batches, so no other run takes it for a dead one's", async () => {
     const { store, state, clock, pointer } = site();
     const opens: number[] = [];
+    const puts: Array<PendingRecord["planned"]> = [];
     let oldest = 0;
     const staleRunMs = 30 * M;
     const check = () => {
@@ -561,7 +562,10 @@ describe("a long run's record", () => {
           load: slow((k: readonly string[], s: string) => state.load(k, s)),
           save: slow(async (e: StateSave) => {
             const put = e.pending?.put;
-            if (put?.openSince !== undefined) opens.push(put.openSince);
+            if (put?.openSince !== undefined) {
+              opens.push(put.openSince);
+              puts.push(put.planned);
+            }
             await state.save(e);
           }),
         },
@@ -571,6 +575,12 @@ describe("a long run's record", () => {
     );
     expect(opens.length).toBeGreaterThan(3);
     expect(oldest).toBeLessThan(staleRunMs);
+    // Renewed while polling without a plan (not known yet); from the plan's put on, every renewal keeps it.
+    const first = puts.findIndex((p) => p !== undefined);
+    expect(puts[0]).toBeUndefined();
+    expect(first).toBeGreaterThan(1);
+    expect(puts.length - first).toBeGreaterThan(2);
+    for (const p of puts.slice(first)) expect(p).toEqual(puts[first]);
   });
 
   it("opened more than staleRunMs ahead of this run's clock is taken for a dead one's, not an overlap for ever", async () => {
@@ -590,5 +600,169 @@ describe("a long run's record", () => {
     clock.set(clock.now() + 10 * M);
     await runKpis(KPIS, plain, runOpts("r1"));
     expect((await state.load([], "")).pending).toEqual([]);
+  });
+});
+
+describe("overlapping runs recompute only the windows both may write (the runs' plans)", () => {
+  const KEY = KPIS[0]!.key;
+  const span = (fromMin: number, toMin: number) => ({ from: T0 + fromMin * M, to: T0 + toMin * M });
+  /** Every window up to 02:00 equals the KPI computed from the input as it is now. */
+  const exact = (store: InMemoryDatapointStore) => {
+    const b = new PointColumnsBuilder();
+    for (const p of store.points({ externalId: "x" })) b.append(p.timestamp, p.value, p.status);
+    const windows = Array.from({ length: 12 }, (_, k) => ({
+      start: T0 + k * 10 * M,
+      end: T0 + (k + 1) * 10 * M,
+    }));
+    const want = computeWindows(KPIS[0]!, windows, new Map([["x", { points: b.build(), isStep: false }]]));
+    const got = store.points(KPIS[0]!.series).filter((p) => p.timestamp < T0 + 120 * M);
+    expect(got.map((p) => [(p.timestamp - T0) / M, p.value])).toEqual(
+      want.map((d) => [(d.timestamp - T0) / M, d.value]),
+    );
+  };
+  /** The run's record as stored now. */
+  const recordOf = async (state: StateStore, id: string) =>
+    (await state.load([], "")).pending.find((r) => r.id === id);
+
+  it("a backfill beside a scheduled call: the call pends none of its due windows, the backfill only the call's planned ones", async () => {
+    const { store, changes, state, clock, pointer } = site();
+    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    await runKpis(KPIS, plain, runOpts("r0")); // writes up to [01:40, 01:50)
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 35 * M, value: 7 }]); // late, in [00:30, 00:40)
+    clock.set(T0 + 2 * H + 12 * M);
+    // S, the scheduled call: [00:30, 00:40) is dirty, [01:50, 02:10) due; held at its first write.
+    const sWrite = held();
+    const runS = runKpis(KPIS, { ...plain, output: heldOutput(store, sWrite) }, runOpts("S"));
+    await sWrite.arrival;
+    expect((await recordOf(state, "S"))?.planned).toEqual(new Map([[KEY, [span(30, 40), span(110, 130)]]]));
+    // B, a backfill of the output's whole history, [00:00, 01:50), runs from start to end meanwhile.
+    const b = await runKpis(KPIS, plain, { ...runOpts("B"), recompute: { from: T0, to: T0 + 3 * H } });
+    expect(b.kpis[0]!.recompute).toMatchObject({ from: T0, to: T0 + 110 * M, written: true });
+    // B found S's open record and its plan: of its 11 windows it pends the one S may write too.
+    expect(await recordOf(state, "B")).toEqual({
+      id: "B",
+      kpis: new Map([[KEY, [span(30, 40)]]]),
+      planned: new Map([[KEY, [span(0, 110)]]]),
+    });
+    sWrite.release();
+    const s = await runS;
+    expect(s.kpis[0]!.summary).toMatchObject({ due: 2, dirty: 1 });
+    // S found B's record (closed, with its plan): [00:30, 00:40) meets it, S's due windows do not.
+    expect(state.pendingOf(KEY)).toEqual([span(30, 40)]);
+    clock.set(T0 + 2 * H + 13 * M);
+    const c = await runKpis(KPIS, plain, runOpts("C"));
+    // Before plans: both runs' windows, 11 + 3, computed again.
+    expect(c.kpis[0]!.summary).toMatchObject({ due: 0, dirty: 1 });
+    exact(store);
+    expect(maxAt(store, T0 + 30 * M)).toBe(7);
+  });
+
+  it("two scheduled calls that each overlap the other leave pending only the windows both planned", async () => {
+    const { store, changes, state, clock, pointer } = site();
+    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    await runKpis(KPIS, plain, runOpts("r0"));
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 35 * M, value: 7 }]); // late, in [00:30, 00:40)
+    clock.set(T0 + 2 * H + 12 * M);
+    // A polls the first late point; held at its first write.
+    const aWrite = held();
+    const runA = runKpis(KPIS, { ...plain, output: heldOutput(store, aWrite) }, runOpts("A"));
+    await aWrite.arrival;
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 65 * M, value: 8 }]); // late, in [01:00, 01:10)
+    // B polls both, writes both dirty windows and the two due ones, and checks while A runs.
+    const b = await runKpis(KPIS, plain, runOpts("B"));
+    expect(b.kpis[0]!.summary).toMatchObject({ due: 2, dirty: 2 });
+    // B pends what A may also write: [00:30, 00:40) and the due windows, not [01:00, 01:10).
+    expect((await recordOf(state, "B"))?.kpis).toEqual(new Map([[KEY, [span(30, 40), span(110, 130)]]]));
+    aWrite.release();
+    const a = await runA; // A writes its due and dirty windows over B's, finds B's record
+    expect(a.kpis[0]!.summary).toMatchObject({ due: 2, dirty: 1 });
+    // All A wrote is in B's plan; before plans B kept [01:00, 01:10) pending as well.
+    expect(state.pendingOf(KEY)).toEqual([span(30, 40), span(110, 130)]);
+    clock.set(T0 + 2 * H + 13 * M);
+    await runKpis(KPIS, plain, runOpts("C"));
+    exact(store);
+    expect([maxAt(store, T0 + 30 * M), maxAt(store, T0 + 60 * M)]).toEqual([7, 8]);
+  });
+
+  it("a plan whose put fails leaves the record planning: the run goes on, and a run beside it pends all it wrote", async () => {
+    const { store, changes, state, clock, pointer } = site();
+    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    await runKpis(KPIS, plain, runOpts("r0"));
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 35 * M, value: 7 }]);
+    clock.set(T0 + 2 * H + 12 * M);
+    const sWrite = held();
+    const runS = runKpis(
+      KPIS,
+      {
+        ...plain,
+        output: heldOutput(store, sWrite),
+        state: {
+          load: (k, s) => state.load(k, s),
+          save: async (e: StateSave) => {
+            const put = e.pending?.put;
+            if (put?.openSince !== undefined && put.planned !== undefined) throw new Error("503 (injected)");
+            await state.save(e);
+          },
+        },
+      },
+      runOpts("S"),
+    );
+    await sWrite.arrival;
+    expect(await recordOf(state, "S")).toEqual({ id: "S", kpis: new Map(), openSince: T0 + 2 * H + 12 * M });
+    await runKpis(KPIS, plain, { ...runOpts("B"), recompute: { from: T0, to: T0 + 3 * H } });
+    // S's record has no plan: B pends every window it wrote, as before plans.
+    expect((await recordOf(state, "B"))?.kpis).toEqual(new Map([[KEY, [span(0, 110)]]]));
+    sWrite.release();
+    const s = await runS;
+    expect(s.cursorsCommitted).toBe(true);
+    expect(s.kpis[0]!.summary.error).toBeUndefined();
+    clock.set(T0 + 2 * H + 13 * M);
+    const c = await runKpis(KPIS, plain, runOpts("C"));
+    expect(c.kpis[0]!.summary).toMatchObject({ due: 0, dirty: 11 });
+    exact(store);
+  });
+
+  it("the plan's put lands before the run closes its record: a slow put never reopens it", async () => {
+    const { store, changes, state, clock, pointer } = site();
+    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    await runKpis(KPIS, plain, runOpts("r0"));
+    clock.set(T0 + 2 * H + 12 * M);
+    const planPut = held();
+    let done = false;
+    const runS = runKpis(
+      KPIS,
+      {
+        ...plain,
+        state: {
+          load: (k, s) => state.load(k, s),
+          save: async (e: StateSave) => {
+            if (e.pending?.put?.planned !== undefined && e.pending.put.openSince !== undefined)
+              await planPut.wait();
+            await state.save(e);
+          },
+        },
+      },
+      runOpts("S"),
+    ).then((report) => {
+      done = true;
+      return report;
+    });
+    await planPut.arrival;
+    await new Promise((r) => setTimeout(r, 20));
+    expect([done, maxAt(store, T0 + 110 * M)]).toEqual([false, 1]); // it wrote, and waits before its check
+    planPut.release();
+    await runS;
+    expect(await recordOf(state, "S")).toBeUndefined();
+  });
+
+  it("a record without a plan (a version before plans) makes an overlapping run pend all it wrote; an empty plan, nothing", async () => {
+    for (const planned of [undefined, new Map<string, Array<{ from: number; to: number }>>()]) {
+      const { store, changes, state, clock, pointer } = site();
+      const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+      const other = { id: "other", kpis: new Map(), openSince: clock.now(), ...(planned ? { planned } : {}) };
+      await state.save({ pending: { put: other } });
+      await runKpis(KPIS, plain, runOpts("r0")); // writes [00:00, 01:50)
+      expect(state.pendingOf(KEY)).toEqual(planned === undefined ? [span(0, 110)] : []);
+    }
   });
 });
