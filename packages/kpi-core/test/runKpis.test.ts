@@ -551,10 +551,11 @@ describe("runKpis", () => {
       const loads = state.loads;
       order.length = 0;
       await runKpis(many, ports, OPTIONS);
-      // The start, then the overlap check; saves: the run's open record, the states with the run's
-      // record closed (removed: nothing left pending), the cursors.
+      // The start, then the overlap check; saves: the run's open record, the same with its plan
+      // (beside the first batch), the states with the run's record closed (removed: nothing left
+      // pending), the cursors.
       expect(state.loads - loads).toBe(2);
-      expect(order).toEqual(["pending", "kpis,pending", "cursors"]);
+      expect(order).toEqual(["pending", "pending", "kpis,pending", "cursors"]);
     }
     expect(state.kpiState("kpi:many-39")!.lastRun!.due).toBe(1);
   });
