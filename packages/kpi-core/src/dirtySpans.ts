@@ -380,9 +380,9 @@ export function mergeSpans(spans: readonly Span[]): Span[] {
  */
 /**
  * Changed points as regions: points one millisecond apart or less are one region, and so are
- * points less than `joinBelowMs` apart, given no window of the KPI is that short. Joining those
- * dirties no other window: a window that meets the stretch between two changed points less than
- * a window apart holds one of them (it cannot fit between), so it was dirty already, and the
+ * points at most `joinBelowMs` apart, given no window of the KPI is shorter. Joining those
+ * dirties no other window: a window that meets the stretch between two changed points at most a
+ * window apart holds one of them (one that holds neither needs them a window and 1 ms apart), so it was dirty already, and the
  * neighbours each region grows to are those of the outer points. What it saves is planning every
  * point of 1 Hz data that arrived on time as a region of its own (600 a scheduled call and input).
  */
@@ -453,9 +453,11 @@ function groups(regions: readonly Span[]): Span[][] {
 }
 
 /**
- * A length no window of this grid is shorter than: a fixed window's own; a calendar day may be
- * 23 hours (or less where a zone moved by more), so calendar windows count as one hour.
+ * How near changed points must be to be planned as one region: no longer than any window of the
+ * grid (a calendar day may be 23 hours or less where a zone moved by more, so calendar windows
+ * count as one hour), and at most an hour, so that two corrections days apart under a weekly
+ * window do not read the days between (a review helper measured 476,357 points against 2,314).
  */
 function shortestWindowMs(spec: WindowSpec): number {
-  return spec.kind === "fixed" ? spec.everyMs : 3_600_000;
+  return spec.kind === "fixed" ? Math.min(spec.everyMs, 3_600_000) : 3_600_000;
 }

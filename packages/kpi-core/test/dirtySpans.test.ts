@@ -257,3 +257,22 @@ describe("changedRegions", () => {
     );
   });
 });
+
+describe("changedRegions joins changed points at most a window apart", () => {
+  it("joins points exactly a window apart, not a window and 1 ms apart (a window could fit between those)", () => {
+    const W = 600_000;
+    const t = 1_700_000_000_000;
+    const regions = (gap: number) =>
+      changedRegions([{ timestamps: [t, t + gap], deletedRanges: [] }], 20_000, W);
+    expect(regions(W)).toEqual([{ from: t, to: t + W + 1 }]);
+    expect(regions(W + 1)).toEqual([
+      { from: t, to: t + 1 },
+      { from: t + W + 1, to: t + W + 2 },
+    ]);
+    // Unjoined (0), only points 1 ms apart or less are one region.
+    expect(changedRegions([{ timestamps: [t, t + 1, t + 3], deletedRanges: [] }])).toEqual([
+      { from: t, to: t + 2 },
+      { from: t + 3, to: t + 4 },
+    ]);
+  });
+});
