@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { computeWindows } from "../src/engine.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
-import type { StateSave } from "../src/ports.js";
 import { type RunPorts, runKpis } from "../src/runKpis.js";
 import {
   FixedClock,
@@ -13,6 +12,7 @@ import {
   InMemoryVersionPointer,
 } from "../src/testing/index.js";
 import { windowsBetween } from "../src/window.js";
+import { held, heldCursors, heldOutput } from "./heldPorts.js";
 
 // The race of a late point past the closed edge of the run that polls it (root README,
 // "Overlapping runs and late data"), in a fixed order of events with everything else random: run
@@ -25,26 +25,6 @@ const M = 60_000;
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
 const SELF = "f@1";
-
-/** A gate a port waits at: `arrival` once it is reached, `release` lets it pass. */
-function held() {
-  let release!: () => void;
-  let arrived!: () => void;
-  const arrival = new Promise<void>((r) => {
-    arrived = r;
-  });
-  const gate = new Promise<void>((r) => {
-    release = r;
-  });
-  return {
-    arrival,
-    release,
-    wait: () => {
-      arrived();
-      return gate;
-    },
-  };
-}
 
 describe("a late point past the closed edge of the run that polled it", () => {
   it("after Y (clock ahead) wrote from older input and X's cursor landed last, one more run leaves every window exact", async () => {
@@ -113,13 +93,7 @@ describe("a late point past the closed edge of the run that polled it", () => {
             kpis,
             {
               ...plain(clockY),
-              output: {
-                latest: (r) => store.latest(r),
-                write: async (w) => {
-                  await yWrite.wait();
-                  await store.write(w);
-                },
-              },
+              output: heldOutput(store, yWrite),
             },
             opts("Y"),
           );
@@ -132,13 +106,7 @@ describe("a late point past the closed edge of the run that polled it", () => {
             kpis,
             {
               ...plain(clockX),
-              state: {
-                load: (k, s) => state.load(k, s),
-                save: async (e: StateSave) => {
-                  if (e.cursors !== undefined) await xCursor.wait();
-                  await state.save(e);
-                },
-              },
+              state: heldCursors(state, xCursor),
             },
             opts("X", c.xBudget),
           );

@@ -12,6 +12,7 @@ import {
   InMemoryStateStore,
   InMemoryVersionPointer,
 } from "../src/testing/index.js";
+import { held, heldCursors, heldOutput } from "./heldPorts.js";
 
 // Scheduled calls overlap (late ticks, duplicated ticks), and CDF's stores have no
 // compare-and-set: whatever order two runs' saves land in, no change may be lost between the
@@ -41,38 +42,6 @@ function site() {
     state: new InMemoryStateStore(),
     clock: new FixedClock(T0 + 2 * H),
     pointer: new InMemoryVersionPointer(SELF),
-  };
-}
-
-/** A gate a port waits at: `arrival` once it is reached, `release` lets it pass. */
-function held() {
-  let release!: () => void;
-  let arrived!: () => void;
-  const arrival = new Promise<void>((r) => {
-    arrived = r;
-  });
-  const gate = new Promise<void>((r) => {
-    release = r;
-  });
-  const wait = () => {
-    arrived();
-    return gate;
-  };
-  return { arrival, release, wait };
-}
-/** The store as output, each write waiting at `gate`; "applied, then 503" lands it and then fails. */
-function heldOutput(
-  store: InMemoryDatapointStore,
-  gate: ReturnType<typeof held>,
-  fault?: "applied, then 503",
-): RunPorts["output"] {
-  return {
-    latest: (r) => store.latest(r),
-    write: async (w) => {
-      await gate.wait();
-      await store.write(w);
-      if (fault !== undefined) throw new Error("503 Service Unavailable (applied)");
-    },
   };
 }
 
@@ -191,14 +160,8 @@ describe("overlapping runs and late data", () => {
       KPIS,
       {
         ...plain,
-        state: {
-          load: (k, sub) => state.load(k, sub),
-          save: async (e) => {
-            // Only the cursor is held: B's run record and states land as they come.
-            if (e.cursors !== undefined) await bSave.wait();
-            await state.save(e);
-          },
-        },
+        // Only the cursor is held: B's run record and states land as they come.
+        state: heldCursors(state, bSave),
       },
       opts("B"),
     );
@@ -342,13 +305,7 @@ describe("a late point in a due window, polled by a run that does not write that
         KPIS,
         {
           ...plain,
-          state: {
-            load: (k, s) => state.load(k, s),
-            save: async (e: StateSave) => {
-              if (e.cursors !== undefined) await xCursor.wait();
-              await state.save(e);
-            },
-          },
+          state: heldCursors(state, xCursor),
         },
         runOpts("X", variant === "X out of budget" ? 0 : 60_000),
       );
@@ -385,13 +342,7 @@ describe("a late point in a due window, polled by a run that does not write that
       KPIS,
       {
         ...plain,
-        state: {
-          load: (k, s) => state.load(k, s),
-          save: async (e: StateSave) => {
-            if (e.cursors !== undefined) await xCursor.wait();
-            await state.save(e);
-          },
-        },
+        state: heldCursors(state, xCursor),
       },
       runOpts("X"),
     );
