@@ -50,7 +50,10 @@ export interface RunOptions {
   batchWindows?: number;
   /** Backfill mode: recompute these windows instead of the scheduled work (see RecomputeOption). */
   recompute?: RecomputeOption;
-  /** Names this run's pending record; unique per run (a call id). Default: a random UUID. */
+  /**
+   * Names this run's pending record (a call id), followed by `~` and a random UUID: two runs
+   * given one id, even at once, never share a record. Default: a random UUID alone.
+   */
   runId?: string;
   /**
    * A run's open record older than this is of a run that died (a crash, a kill at the timeout),
@@ -185,7 +188,12 @@ export async function runKpis(
       `runKpis: staleRunMs must be a finite number of milliseconds above 0, got ${opts.staleRunMs}`,
     );
   }
-  let runId = opts.runId ?? globalThis.crypto.randomUUID();
+  // Always made unique: a record shared by two runs given one id (at once, or one after the other)
+  // would have one overwrite or remove the other's pending spans (review findings).
+  const runId =
+    opts.runId === undefined
+      ? globalThis.crypto.randomUUID()
+      : `${opts.runId}~${globalThis.crypto.randomUUID()}`;
   const recompute = opts.recompute;
   const selected = recompute === undefined ? kpis : chosen(kpis, recompute);
   const at = ports.clock.now();
@@ -280,9 +288,6 @@ export async function runKpis(
   // Overlapping runs: this run's open record is stored before it reads any input, so that a run
   // writing after this one's reads finds it at its end (see `overlapped`). Asked for while the
   // changes are polled; awaited before the first input is read.
-  // A caller's id that a stored record already has (a call id used twice) gets a suffix: opening
-  // this run's record under it would overwrite that record's pending spans, or a running twin's.
-  if (stored.pending.some((r) => r.id === runId)) runId = `${runId}~${globalThis.crypto.randomUUID()}`;
   const run = new RunRecord(ports, runId, staleRunMs, stored.pending);
   // A recompute knows now every window it may write; a scheduled run's record says "planning"
   // (no plan) until its changes are planned, below.

@@ -545,9 +545,11 @@ describe("a long run's record", () => {
     await runKpis(KPIS, plain, runOpts("r0"));
     // "soon" is within the margin: an overlap, so r0 keeps what it wrote pending; "from-3000" was
     // taken over and removed.
+    // A caller's run id is followed by "~" and a random UUID.
     const ids = (await state.load([], "")).pending.map((r) => r.id).sort();
-    expect(ids).toEqual(["r0", "soon"]);
-    await state.save({ pending: { remove: ["soon", "r0"] } });
+    expect(ids.map((id) => id.split("~")[0])).toEqual(["r0", "soon"]);
+    expect(ids[0]).toMatch(/^r0~[0-9a-f-]{36}$/);
+    await state.save({ pending: { remove: ids } });
     clock.set(clock.now() + 10 * M);
     await runKpis(KPIS, plain, runOpts("r1"));
     expect((await state.load([], "")).pending).toEqual([]);
@@ -571,9 +573,11 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
       want.map((d) => [(d.timestamp - T0) / M, d.value]),
     );
   };
-  /** The run's record as stored now. */
-  const recordOf = async (state: StateStore, id: string) =>
-    (await state.load([], "")).pending.find((r) => r.id === id);
+  /** The run's record as stored now, named by the run id it was given (without its "~UUID"). */
+  const recordOf = async (state: StateStore, id: string) => {
+    const record = (await state.load([], "")).pending.find((r) => r.id.split("~")[0] === id);
+    return record === undefined ? undefined : { ...record, id };
+  };
 
   it("a backfill beside a scheduled call: the call pends none of its due windows, the backfill only the call's planned ones", async () => {
     const { store, changes, state, clock, pointer } = site();

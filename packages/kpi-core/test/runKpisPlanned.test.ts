@@ -182,7 +182,7 @@ describe("a run's plan", () => {
           state: {
             load: (k, s) => state.load(k, s),
             save: async (e: StateSave) => {
-              if (e.pending?.put?.id === "checked") puts.push(structuredClone(e.pending.put));
+              if (e.pending?.put?.id.startsWith("checked~")) puts.push(structuredClone(e.pending.put));
               await state.save(e);
             },
           },
