@@ -836,13 +836,6 @@ function settle<T>(call: () => Promise<T>): Promise<T> {
   return promise;
 }
 
-/** The spans each KPI's windows were written in this run, by KPI key (KPIs that wrote none left out). */
-function writtenByKpi(plans: readonly Plan[]): Map<string, Span[]> {
-  const kpis = new Map<string, Span[]>();
-  for (const plan of plans) if (plan.written.length > 0) kpis.set(plan.kpi.key, mergeSpans(plan.written));
-  return kpis;
-}
-
 /**
  * Every window this run may write, by KPI key (KPIs that may write none left out), as spans of
  * whole windows: the walk nextChunk takes, bounded as it is. Dirty windows meet a dirty span
@@ -902,6 +895,9 @@ interface Overlap {
   all: boolean;
   plans: ReadonlyArray<ReadonlyMap<string, Span[]>>;
 }
+
+/** An overlap with a run whose plan is not known: every window written counts. */
+const EVERY_WINDOW: Overlap = { all: true, plans: [] };
 
 /**
  * The windows this run wrote that an overlapping run may also write: all of them when one's
@@ -1034,7 +1030,7 @@ class RunRecord {
     );
     const plans: Array<ReadonlyMap<string, Span[]>> = [];
     for (const r of others) {
-      if (r.planned === undefined) return { all: true, plans: [] };
+      if (r.planned === undefined) return EVERY_WINDOW;
       plans.push(r.planned);
     }
     return { all: false, plans };
@@ -1059,7 +1055,7 @@ class RunRecord {
    */
   async closeFenced(plans: readonly Plan[]): Promise<void> {
     if (Number.isNaN(this.#openedAt)) return;
-    await this.close(writtenByKpi(plans));
+    await this.close(overlappedByKpi(plans, EVERY_WINDOW));
   }
 
   #putOpen(): Promise<void> {

@@ -29,20 +29,22 @@ const KPIS = parseKpiConfig({
   ],
 });
 
-/** Input x with a point every 10 minutes over two hours, its change source and state, at 02:00. */
+/**
+ * Input x with a point every 10 minutes over two hours, its change source and state, at 02:00;
+ * `plain`: the ports of a run that nothing holds.
+ */
 function site() {
   const store = new InMemoryDatapointStore();
   store.insert(
     { externalId: "x" },
     Array.from({ length: 12 }, (_, k) => ({ timestamp: T0 + k * 10 * M, value: 1 })),
   );
-  return {
-    store,
-    changes: new InMemoryChangeSource(store, { partitions: 1 }),
-    state: new InMemoryStateStore(),
-    clock: new FixedClock(T0 + 2 * H),
-    pointer: new InMemoryVersionPointer(SELF),
-  };
+  const changes = new InMemoryChangeSource(store, { partitions: 1 });
+  const state = new InMemoryStateStore();
+  const clock = new FixedClock(T0 + 2 * H);
+  const pointer = new InMemoryVersionPointer(SELF);
+  const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+  return { store, changes, state, clock, pointer, plain };
 }
 
 /** The KPI's datapoint at t, if any. */
@@ -138,8 +140,7 @@ describe("overlapping runs and late data", () => {
   // that they overlapped and leave their windows to be computed again; after one run alone,
   // every window must equal a computation over the data as it is.
   it("a run that read before a late point and wrote after the run that saw it: the next run computes the window again", async () => {
-    const { store, changes, state, clock, pointer } = site();
-    const plain = { source: store, output: store, pointer, changes, state, clock };
+    const { store, state, clock, plain } = site();
     const opts = (runId: string) => ({ self: SELF, subscription: "s", budgetMs: 60_000, runId });
     await runKpis(KPIS, plain, opts("r0"));
 
@@ -203,15 +204,7 @@ describe("overlapping runs and late data", () => {
         // machine's clock is ahead), so windows closed for B may not be for A.
         fc.integer({ min: 0, max: 180 }).map((sec) => sec * 1000),
         async (s, late, budgetB, bAhead) => {
-          const { store, changes, state, clock, pointer } = site();
-          const plain = {
-            source: store,
-            output: store,
-            pointer,
-            changes,
-            state,
-            clock,
-          };
+          const { store, changes, state, clock, plain } = site();
           const opts = (budgetMs: number, runId: string) => ({
             self: SELF,
             subscription: "s",
@@ -280,8 +273,7 @@ const runOpts = (runId: string, budgetMs = 60_000) => ({ self: SELF, subscriptio
 describe("a late point in a due window, polled by a run that does not write that window (found by a review helper)", () => {
   for (const variant of ["X out of budget", "window not yet closed for X"] as const) {
     it(variant, async () => {
-      const { store, changes, state, clock, pointer } = site();
-      const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+      const { store, state, clock, plain } = site();
       await runKpis(KPIS, plain, runOpts("r0")); // writes up to [01:40, 01:50)
       // Y at 02:02: [01:50, 02:00) is due; it reads it (max 1) and is held before its write.
       clock.set(T0 + 2 * H + 2 * M);
@@ -326,8 +318,7 @@ describe("a late point in a due window, polled by a run that does not write that
     // X started moments before Y (its clock 02:00:30 against Y's 02:02; a minute's settle), so
     // [01:50, 02:00) is closed for Y and not for X. The point lands at 01:59:45, after X's closed
     // edge (01:59:30): X must keep it as pending all the same, since Y writes the window without it.
-    const { store, changes, state, clock, pointer } = site();
-    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    const { store, state, clock, plain } = site();
     // A point just past X's closed edge, so that the late point's neighbour is past it too.
     store.insert({ externalId: "x" }, [{ timestamp: T0 + 2 * H - 25_000, value: 1 }]);
     await runKpis(KPIS, plain, runOpts("r0"));
@@ -358,8 +349,7 @@ describe("a late point in a due window, polled by a run that does not write that
   });
 
   it("neither run sees the other: X read latest before Y's write, opened its record after Y's check", async () => {
-    const { store, changes, state, clock, pointer } = site();
-    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    const { store, changes, state, clock, plain } = site();
     await runKpis(KPIS, plain, runOpts("r0"));
     clock.set(T0 + 2 * H + 2 * M);
     const yWrite = held();
@@ -410,8 +400,7 @@ describe("a late point in a due window, polled by a run that does not write that
   });
 
   it("a write applied and then failed (a 503 or a dropped connection after CDF applied it) counts as written", async () => {
-    const { store, changes, state, clock, pointer } = site();
-    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    const { store, state, clock, plain } = site();
     await runKpis(KPIS, plain, runOpts("r0"));
     clock.set(T0 + 2 * H + 2 * M);
     const yWrite = held();
@@ -458,8 +447,7 @@ describe("a late point in a due window, polled by a run that does not write that
 
 describe("a run id used twice", () => {
   it("does not overwrite the pending record an earlier run left under it", async () => {
-    const { store, changes, state, clock, pointer } = site();
-    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    const { store, clock, plain } = site();
     await runKpis(KPIS, plain, runOpts("r0")); // writes up to [01:40, 01:50), max 1 each
     store.insert({ externalId: "x" }, [{ timestamp: T0 + 35 * M, value: 50 }]); // a late point
     // Out of budget: [00:30, 00:40) is left pending under "dup", the cursor moves past the point.
@@ -480,7 +468,7 @@ describe("a run id used twice", () => {
 
 describe("a long run's record", () => {
   it("is renewed while it polls page after page and between batches, so no other run takes it for a dead one's", async () => {
-    const { store, state, clock, pointer } = site();
+    const { store, state, clock, pointer, plain } = site();
     const opens: number[] = [];
     const puts: Array<PendingRecord["planned"]> = [];
     let oldest = 0;
@@ -498,7 +486,6 @@ describe("a long run's record", () => {
         clock.set(clock.now() + 4 * M);
         return f(...a);
       };
-    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
     await runKpis(KPIS, plain, runOpts("r0"));
     for (let k = 0; k < 12; k++)
       store.insert({ externalId: "x" }, [{ timestamp: T0 + k * 10 * M + 1, value: 2 }]);
@@ -535,8 +522,7 @@ describe("a long run's record", () => {
   });
 
   it("opened more than staleRunMs ahead of this run's clock is taken for a dead one's, not an overlap for ever", async () => {
-    const { store, changes, state, clock, pointer } = site();
-    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    const { state, clock, plain } = site();
     await state.save({
       pending: { put: { id: "from-3000", kpis: new Map(), openSince: Date.UTC(3000, 0, 1) } },
     });
@@ -580,8 +566,7 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
   };
 
   it("a backfill beside a scheduled call: the call pends none of its due windows, the backfill only the call's planned ones", async () => {
-    const { store, changes, state, clock, pointer } = site();
-    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    const { store, state, clock, plain } = site();
     await runKpis(KPIS, plain, runOpts("r0")); // writes up to [01:40, 01:50)
     store.insert({ externalId: "x" }, [{ timestamp: T0 + 35 * M, value: 7 }]); // late, in [00:30, 00:40)
     clock.set(T0 + 2 * H + 12 * M);
@@ -613,8 +598,7 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
   });
 
   it("two scheduled calls that each overlap the other leave pending only the windows both planned", async () => {
-    const { store, changes, state, clock, pointer } = site();
-    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    const { store, state, clock, plain } = site();
     await runKpis(KPIS, plain, runOpts("r0"));
     store.insert({ externalId: "x" }, [{ timestamp: T0 + 35 * M, value: 7 }]); // late, in [00:30, 00:40)
     clock.set(T0 + 2 * H + 12 * M);
@@ -640,8 +624,7 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
   });
 
   it("a plan whose put fails leaves the record planning: the run goes on, and a run beside it pends all it wrote", async () => {
-    const { store, changes, state, clock, pointer } = site();
-    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    const { store, state, clock, plain } = site();
     await runKpis(KPIS, plain, runOpts("r0"));
     store.insert({ externalId: "x" }, [{ timestamp: T0 + 35 * M, value: 7 }]);
     clock.set(T0 + 2 * H + 12 * M);
@@ -678,8 +661,7 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
   });
 
   it("the plan's put lands before the run closes its record: a slow put never reopens it", async () => {
-    const { store, changes, state, clock, pointer } = site();
-    const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+    const { store, state, clock, plain } = site();
     await runKpis(KPIS, plain, runOpts("r0"));
     clock.set(T0 + 2 * H + 12 * M);
     const planPut = held();
@@ -712,8 +694,7 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
 
   it("a record without a plan (a version before plans) makes an overlapping run pend all it wrote; an empty plan, nothing", async () => {
     for (const planned of [undefined, new Map<string, Array<{ from: number; to: number }>>()]) {
-      const { store, changes, state, clock, pointer } = site();
-      const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
+      const { state, clock, plain } = site();
       const other = { id: "other", kpis: new Map(), openSince: clock.now(), ...(planned ? { planned } : {}) };
       await state.save({ pending: { put: other } });
       await runKpis(KPIS, plain, runOpts("r0")); // writes [00:00, 01:50)
