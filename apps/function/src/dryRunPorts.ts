@@ -67,6 +67,9 @@ export class DryRunOutput implements KpiOutput {
     return latest;
   }
 
+  /** Removes nothing, as it writes nothing (only a recompute removes, and a dry run is a scheduled run). */
+  async remove(): Promise<void> {}
+
   async write(items: readonly OutputWrite[]): Promise<void> {
     const compared = items.filter(
       (item) => item.datapoints.length > 0 && this.#existing.has(seriesLookupKey(item.series)),

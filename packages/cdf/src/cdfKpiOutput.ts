@@ -2,6 +2,7 @@ import {
   CDF_MAX_TIME,
   describeSeries,
   type KpiOutput,
+  type OutputRemoval,
   type OutputWrite,
   type SeriesRef,
   STATUS_BAD,
@@ -28,7 +29,8 @@ import { type SeriesWrite, writeDatapoints } from "./writeDatapoints.js";
 // answer), so `write` creates those before its first insert: a first run's catch-up, which may
 // insert 100,000 points per request, is not sent once to be refused and then again. An insert
 // refused for a missing series (one deleted after `latest`, or a write with no `latest` before it)
-// still creates it and writes again.
+// still creates it and writes again. `remove` deletes ranges (a recompute's datapoints of an
+// earlier definition).
 
 export interface CdfKpiOutputOptions {
   /** How to create output series by externalId that `latest` or a write finds missing. */
@@ -137,6 +139,21 @@ export class CdfKpiOutput implements KpiOutput {
       // Whatever landed before the refusal is written again: an insert overwrites by timestamp.
       await this.#write(writes);
     }
+  }
+
+  /**
+   * Through the SDK's datapoints.delete (10,000 items a request, sent at once); a range is one
+   * item. Deleting is idempotent, so a failed request is sent again as a write would be.
+   */
+  async remove(items: readonly OutputRemoval[]): Promise<void> {
+    const requests = items.flatMap(({ series, ranges }) =>
+      ranges.map((r) => ({ ...seriesItem(series), inclusiveBegin: r.start, exclusiveEnd: r.end })),
+    );
+    if (requests.length === 0) return;
+    await withRetries(
+      () => this.#cdf.call("POST /timeseries/data/delete", (c) => c.datapoints.delete(requests)),
+      this.#retry,
+    );
   }
 
   #write(writes: readonly SeriesWrite[]) {

@@ -105,6 +105,47 @@ describe("CdfKpiOutput", () => {
     ]);
   });
 
+  it("removes ranges from series by externalId and by instanceId, 10,000 ranges a request, again after a request applied then failed", async () => {
+    await t.emulator.control.reset();
+    const dm = { instanceId: { space: "sp", externalId: "dm-rm" } };
+    const points = Array.from({ length: 30_000 }, (_, i) => ({ timestamp: BASE + i, value: i }));
+    await seedSeries(t, [
+      { ref: { externalId: "kpi:rm" }, points },
+      { ref: dm, points: points.slice(0, 10) },
+    ]);
+    // Every other point of kpi:rm (15,000 one-point ranges), and [2, 5) of the data-model series.
+    const odd = Array.from({ length: 15_000 }, (_, i) => ({
+      start: BASE + 2 * i + 1,
+      end: BASE + 2 * i + 2,
+    }));
+    t.emulator.control.addFault({
+      path: "*/timeseries/data/delete",
+      status: 503,
+      afterApply: true,
+      count: 1,
+    });
+    const output = new CdfKpiOutput(cdf, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } });
+    const before = cdf.requestCount;
+    await output.remove([
+      { series: { externalId: "kpi:rm" }, ranges: odd },
+      { series: dm, ranges: [{ start: BASE + 2, end: BASE + 5 }] },
+    ]);
+    // Two requests of at most 10,000 items, and the one the fault failed (applied) sent again.
+    expect(cdf.requestCount - before).toBe(3);
+    const kept = await cdf.post<{ items: Array<{ datapoints: Array<{ timestamp: number }> }> }>(
+      "/timeseries/data/list",
+      { items: [{ externalId: "kpi:rm", start: 0, end: BASE * 2, limit: 100_000 }] },
+    );
+    expect(kept.items[0]!.datapoints.map((p) => p.timestamp - BASE)).toEqual(
+      Array.from({ length: 15_000 }, (_, i) => 2 * i),
+    );
+    const left = await cdf.post<{ items: Array<{ datapoints: Array<{ timestamp: number }> }> }>(
+      "/timeseries/data/list",
+      { items: [{ ...dm, start: 0, end: BASE * 2 }] },
+    );
+    expect(left.items[0]!.datapoints.map((p) => p.timestamp - BASE)).toEqual([0, 1, 5, 6, 7, 8, 9]);
+  });
+
   it("surfaces a write that stops part way as a PartialWriteError naming what landed", async () => {
     await t.emulator.control.reset();
     await seedSeries(t, [{ ref: { externalId: "kpi:p" }, points: [] }]);

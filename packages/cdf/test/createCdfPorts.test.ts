@@ -473,4 +473,68 @@ describe("a changed definition, recomputed in parts", () => {
       v2[0]!.configHash,
     );
   });
+  it("on another grid and start, leaves only the new windows: CDF deletes the old ones between them and before the start", async () => {
+    await t.emulator.control.reset();
+    await t.emulator.control.setClock(T0 + 6 * H + 5 * M);
+    mirror = new InMemoryDatapointStore();
+    await seedSeries(t, [
+      { ref: FLOW, points: [] },
+      { ref: LEVEL, isStep: true, points: [] },
+    ]);
+    await feed(0, 6, 23);
+    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
+    await documents.put(ACTIVE_VERSION_KEY, { ...SELF, previous: null });
+    const definition = (window: { every: string; offset?: string }, start: string) =>
+      parseKpiConfig({
+        defaults: { settle: "5m" },
+        kpis: [
+          {
+            externalId: "kpi:regrid",
+            window,
+            start,
+            inputs: { flow: { externalId: "plant:flow" } },
+            value: "count(flow)",
+          },
+        ],
+      });
+    const clock = { now: () => t.emulator.control.now() };
+    const run = async (kpis: KpiDefinition[], recompute?: { from: number; to: number }) => {
+      const { ports, subscription } = await createCdfPorts(cdf, kpis, { clock });
+      return runKpis(kpis, ports, {
+        self: SELF_ID,
+        subscription,
+        budgetMs: 60_000,
+        ...(recompute === undefined ? {} : { recompute }),
+      });
+    };
+    const timestamps = async () => {
+      const response = await cdf.post<{ items: Array<{ datapoints: Array<{ timestamp: number }> }> }>(
+        "/timeseries/data/list",
+        {
+          items: [{ externalId: "kpi:regrid" }],
+          start: T0 - 24 * H,
+          end: T0 + 24 * H,
+          ignoreBadDataPoints: false,
+        },
+      );
+      return response.items[0]!.datapoints.map((p) => (p.timestamp - T0) / M);
+    };
+    const v1 = definition({ every: "1h" }, "2024-03-30T00:00:00Z");
+    await run(v1);
+    expect(await timestamps()).toEqual([0, 60, 120, 180, 240, 300]);
+
+    const v2 = definition({ every: "30m", offset: "10m" }, "2024-03-30T01:10:00Z");
+    expect((await run(v2)).kpis[0]!.summary.error).toMatch(/definition changed/);
+    const recompute = await run(v2, { from: T0 - 24 * H, to: T0 + 24 * H });
+    expect(recompute.kpis[0]!.recompute).toMatchObject({
+      written: true,
+      changedDefinition: { complete: true },
+    });
+    // 01:10 to 04:40, the windows up to the old output's end (05:00); 00:00 (before the start) and
+    // the hours between went.
+    expect(await timestamps()).toEqual([70, 100, 130, 160, 190, 220, 250, 280]);
+    const taken = await run(v2);
+    expect(taken.kpis[0]!.adoptedConfigHash).toBe(v2[0]!.configHash);
+    expect(await timestamps()).toEqual([70, 100, 130, 160, 190, 220, 250, 280, 310]);
+  });
 });

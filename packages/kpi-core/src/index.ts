@@ -58,6 +58,7 @@ export type {
   DatapointSource,
   KpiOutput,
   KpiState,
+  OutputRemoval,
   OutputWrite,
   PartitionCursor,
   PendingRecord,

@@ -79,6 +79,18 @@ export interface KpiOutput {
    * with status Bad and no value. One call is one write batch; it fails as a whole.
    */
   write(items: readonly OutputWrite[]): Promise<void>;
+  /**
+   * Deletes each item's datapoints with start <= t < end in each of its ranges (CDF: a range per
+   * /timeseries/data/delete item). Deleting where nothing is stored is harmless, so it may be sent
+   * again. A recompute calls it for datapoints an earlier definition left off the new windows.
+   */
+  remove(items: readonly OutputRemoval[]): Promise<void>;
+}
+
+/** Ranges to delete from one output series. */
+export interface OutputRemoval {
+  series: SeriesRef;
+  ranges: readonly TimeRange[];
 }
 
 /** The active-version pointer: which deployed function may write (design.md, "State, fencing"). */

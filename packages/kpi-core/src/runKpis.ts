@@ -7,7 +7,7 @@
 import { ChangesLostError } from "./changesLostError.js";
 import { dirtySpansOfKpis, type InputChanges, mergeSpans, type Span } from "./dirtySpans.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
-import type { KpiDatapoint, Window } from "./model.js";
+import { CDF_MIN_TIME, type KpiDatapoint, type Window } from "./model.js";
 import { firstWindowStart, windowsOfSpans } from "./plan.js";
 import type {
   ChangeSource,
@@ -15,6 +15,7 @@ import type {
   DatapointSource,
   KpiOutput,
   KpiState,
+  OutputRemoval,
   PartitionCursor,
   PendingRecord,
   RecomputeProgress,
@@ -22,6 +23,7 @@ import type {
   SeriesChange,
   StateStore,
   StoredState,
+  TimeRange,
   VersionPointer,
 } from "./ports.js";
 import { readAndCompute } from "./readAndCompute.js";
@@ -125,6 +127,8 @@ interface Plan {
   stored: KpiState | undefined;
   /** The stored hash differs from the definition's. */
   hashChanged: boolean;
+  /** A recompute removed the datapoints before the first window (see clearBeforeStart). */
+  clearedBefore: boolean;
   adopted: boolean;
   /** A KPI whose definition changed is left to the backfill (design.md: never silently mixed). */
   skip: boolean;
@@ -236,7 +240,7 @@ export async function runKpis(
       const progress = stored.recomputes.get(kpi.key);
       if (
         last === undefined ||
-        (progress !== undefined && finished(progress, state, kpi.configHash, firstStart, first.start))
+        (progress !== undefined && finished(progress, state, kpi.configHash, first.start))
       ) {
         state = { ...state, configHash: kpi.configHash };
         hashChanged = false;
@@ -258,6 +262,7 @@ export async function runKpis(
       state,
       stored: storedState,
       hashChanged,
+      clearedBefore: false,
       adopted,
       skip,
       firstStart,
@@ -332,8 +337,12 @@ export async function runKpis(
   // record says "planning", which another run's check takes as "may write anything".
   if (recompute === undefined) run.plan(plannedOf(plans, at));
 
+  if (recompute !== undefined && !(await clearBeforeStart(ports, plans, recompute, opts.self))) {
+    report.fenced = true;
+  }
+
   // 4-6. Batches: read what each KPI's next windows need, compute, write in time order.
-  for (;;) {
+  while (!report.fenced) {
     if (ports.clock.now() - at >= opts.budgetMs) break;
     const candidates: Array<{ plan: Plan } & Chunk> = [];
     for (const plan of plans) {
@@ -386,6 +395,17 @@ export async function runKpis(
       // Later windows must not land before these: planning trusts the latest datapoint.
       stop(batch[0]!.plan, `writing datapoints failed: ${messageOf(error)}`);
       continue;
+    }
+    if (recompute !== undefined) {
+      try {
+        await removeStrays(ports, batch);
+      } catch (error) {
+        // The windows are written, but not yet alone in their stretch: not done (a recompute
+        // again removes what is left).
+        if (isolate(batch)) continue;
+        stop(batch[0]!.plan, `removing datapoints off the KPI's windows failed: ${messageOf(error)}`);
+        continue;
+      }
     }
     batch.forEach(({ plan, windows, kind }, i) => {
       const s = plan.summary;
@@ -456,6 +476,112 @@ export async function runKpis(
   return report;
 }
 
+/**
+ * A recompute leaves in each stretch it wrote only its windows' datapoints. A datapoint there at
+ * another timestamp is of an earlier definition (another window length, offset or zone) and
+ * would stand among the new values as one more, wrong, value. Read back after the write, so the
+ * stretch is never without values, and deleted in ranges that hold none of the datapoints just
+ * written.
+ */
+async function removeStrays(
+  ports: RunPorts,
+  batch: ReadonlyArray<{ plan: Plan; windows: Window[] }>,
+): Promise<void> {
+  // One stretch per run of windows that follow one another, so that no stretch holds a window
+  // of the grid that is not among those just written.
+  const stretches = batch.flatMap(({ plan, windows }) =>
+    adjoining(windows).map((run) => ({
+      series: plan.kpi.series,
+      start: run[0]!.start,
+      end: run.at(-1)!.end,
+      kept: run.map((w) => w.start),
+    })),
+  );
+  const stored = await ports.source.read(stretches.map(({ series, start, end }) => ({ series, start, end })));
+  const removals: OutputRemoval[] = [];
+  stretches.forEach(({ series, kept }, i) => {
+    const ranges = strayRanges(stored[i]!.points.timestamps, stored[i]!.points.length, kept);
+    if (ranges.length > 0) removals.push({ series, ranges });
+  });
+  if (removals.length > 0) await ports.output.remove(removals);
+}
+
+/**
+ * A changed definition's datapoints before its first window are the old definition's (its start
+ * was earlier, or its grid began before the new one): a recompute whose range holds the first
+ * window removes them before its batches, and its progress then counts from CDF's first
+ * timestamp, so the new hash is taken only once they are gone. Nothing stands in for them: the
+ * new definition has no window there. False when the pointer names another version (nothing
+ * removed); a KPI whose removal failed is stopped and counts nothing as done.
+ */
+async function clearBeforeStart(
+  ports: RunPorts,
+  plans: readonly Plan[],
+  recompute: RecomputeOption,
+  self: string,
+): Promise<boolean> {
+  const clearing = plans.filter(
+    (p) => p.hashChanged && !p.stopped && recompute.from <= p.firstStart && p.firstStart < recompute.to,
+  );
+  if (clearing.length === 0) return true;
+  if ((await ports.pointer.active()) !== self) return false;
+  try {
+    const stored = await ports.source.read(
+      clearing.map((p) => ({ series: p.kpi.series, start: CDF_MIN_TIME, end: p.firstStart })),
+    );
+    const removals: OutputRemoval[] = [];
+    clearing.forEach((p, i) => {
+      const ranges = strayRanges(stored[i]!.points.timestamps, stored[i]!.points.length, []);
+      if (ranges.length > 0) removals.push({ series: p.kpi.series, ranges });
+    });
+    if (removals.length > 0) await ports.output.remove(removals);
+    for (const p of clearing) p.clearedBefore = true;
+  } catch (error) {
+    for (const p of clearing) {
+      stop(
+        p,
+        `removing the old definition's datapoints before the KPI's first window failed: ${messageOf(error)}`,
+      );
+    }
+  }
+  return true;
+}
+
+/** The windows (in time order) split where one does not end where the next starts. */
+function adjoining(windows: readonly Window[]): Window[][] {
+  const runs: Window[][] = [];
+  for (const w of windows) {
+    const last = runs.at(-1);
+    if (last !== undefined && last.at(-1)!.end === w.start) last.push(w);
+    else runs.push([w]);
+  }
+  return runs;
+}
+
+/**
+ * The ranges holding every timestamp of `stored` (ascending) that is not in `kept` (ascending), and
+ * no timestamp of `kept`: consecutive strays with no kept timestamp between them go in one range.
+ */
+export function strayRanges(stored: ArrayLike<number>, length: number, kept: readonly number[]): TimeRange[] {
+  const ranges: TimeRange[] = [];
+  let k = 0;
+  let open: TimeRange | undefined;
+  for (let i = 0; i < length; i++) {
+    const t = stored[i]!;
+    while (k < kept.length && kept[k]! < t) {
+      k++;
+      open = undefined;
+    }
+    if (k < kept.length && kept[k] === t) {
+      open = undefined;
+      continue;
+    }
+    if (open === undefined) ranges.push((open = { start: t, end: t + 1 }));
+    else open.end = t + 1;
+  }
+  return ranges;
+}
+
 /** The KPIs a recompute names (all when it names none), after checking its range and names. */
 function chosen(kpis: readonly KpiDefinition[], recompute: RecomputeOption): readonly KpiDefinition[] {
   const { from, to } = recompute;
@@ -476,19 +602,19 @@ function chosen(kpis: readonly KpiDefinition[], recompute: RecomputeOption): rea
 }
 
 /**
- * Whether a recompute for the definition's hash has written every window of the output: from the
- * first window to the first due one, replacing the hash stored now (a progress row left from an
- * older change, or for another hash, does not count).
+ * Whether a recompute for the definition's hash has written every window of the output, from the
+ * first window to the first due one, and removed what the old definition left before the first
+ * (so its progress counts from CDF's first timestamp; see clearBeforeStart), replacing the hash
+ * stored now (a progress row left from an older change, or for another hash, does not count).
  */
 function finished(
   progress: RecomputeProgress,
   state: KpiState,
   configHash: string,
-  firstStart: number,
   dueFrom: number,
 ): boolean {
   if (progress.configHash !== configHash || progress.replaces !== state.configHash) return false;
-  return covers(progress.done, firstStart, dueFrom);
+  return covers(progress.done, CDF_MIN_TIME, dueFrom);
 }
 
 function covers(spans: readonly Span[], from: number, to: number): boolean {
@@ -521,13 +647,14 @@ async function finishRecompute(
       const same = before?.configHash === plan.kpi.configHash && before.replaces === replaces;
       const done = mergeSpans([
         ...(same ? before.done : []),
+        ...(plan.clearedBefore ? [{ from: CDF_MIN_TIME, to: plan.firstStart }] : []),
         ...(written > span.from ? [{ from: span.from, to: written }] : []),
       ]);
       progress.set(plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done });
       entry.changedDefinition = {
         configHash: plan.kpi.configHash,
         done,
-        complete: covers(done, plan.firstStart, plan.dueFrom),
+        complete: covers(done, CDF_MIN_TIME, plan.dueFrom),
       };
     }
     report.kpis[i]!.recompute = entry;

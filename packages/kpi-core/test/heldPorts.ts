@@ -36,6 +36,10 @@ export function heldOutput(
       await store.write(w);
       if (fault !== undefined) throw new Error("503 Service Unavailable (applied)");
     },
+    remove: async (r) => {
+      await gate.wait();
+      await store.remove(r);
+    },
   };
 }
 

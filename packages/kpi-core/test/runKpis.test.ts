@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { computeKpis } from "../src/engine.js";
 import type { KpiDefinition } from "../src/kpiDefinition.js";
-import { type InputSeries, STATUS_BAD } from "../src/model.js";
+import { CDF_MIN_TIME, type InputSeries, STATUS_BAD } from "../src/model.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import { type RunPorts, runKpis } from "../src/runKpis.js";
@@ -256,6 +256,7 @@ describe("runKpis", () => {
     let writes = 0;
     const output = {
       latest: w.store.latest.bind(w.store),
+      remove: w.store.remove.bind(w.store),
       write: async (items: Parameters<InMemoryDatapointStore["write"]>[0]) => {
         await w.store.write(items);
         if (++writes === 1) w.pointer.flip("kpi-fn@2");
@@ -580,6 +581,7 @@ describe("runKpis", () => {
       state: { load: (keys, s) => gate("state", () => load(keys, s))(), save: (e) => w.state.save(e) },
       output: {
         write: (items) => w.ports.output.write(items),
+        remove: (items) => w.ports.output.remove(items),
         latest: (series) => gate("latest", () => w.ports.output.latest(series))(),
       },
     });
@@ -840,6 +842,7 @@ describe("runKpis recompute (backfill mode)", () => {
     let writes = 0;
     const output = {
       latest: w.store.latest.bind(w.store),
+      remove: w.store.remove.bind(w.store),
       write: async (items: Parameters<InMemoryDatapointStore["write"]>[0]) => {
         if (++writes === 2) throw new Error("injected");
         await w.store.write(items);
@@ -852,7 +855,8 @@ describe("runKpis recompute (backfill mode)", () => {
     );
     expect(report.kpis[0]!.summary.error).toBe("writing datapoints failed: injected");
     expect(report.kpis[0]!.recompute).toMatchObject({ written: false });
-    expect(w.state.recomputeProgress(units.key)!.done).toEqual([{ from: T0, to: T0 + 2 * H }]);
+    // From CDF's first timestamp: what lay before the first window was removed first (none here).
+    expect(w.state.recomputeProgress(units.key)!.done).toEqual([{ from: CDF_MIN_TIME, to: T0 + 2 * H }]);
   });
 
   it("a fenced recompute writes and records nothing", async () => {
@@ -864,6 +868,7 @@ describe("runKpis recompute (backfill mode)", () => {
     await w.state.save({ kpis: new Map([[flow.key, { ...old, configHash: "0000000000000000" }]]) });
     const output = {
       latest: w.store.latest.bind(w.store),
+      remove: w.store.remove.bind(w.store),
       write: async (items: Parameters<InMemoryDatapointStore["write"]>[0]) => {
         w.pointer.flip("kpi-fn@2");
         await w.store.write(items);

@@ -222,6 +222,7 @@ describe("overlapping runs and late data", () => {
             output: {
               latest: s.scheduleFunction((r: Parameters<typeof store.latest>[0]) => store.latest(r)),
               write: s.scheduleFunction((w: Parameters<typeof store.write>[0]) => store.write(w)),
+              remove: s.scheduleFunction((r: Parameters<typeof store.remove>[0]) => store.remove(r)),
             },
             pointer: { active: s.scheduleFunction(() => plain.pointer.active()) },
             changes: {
@@ -493,7 +494,11 @@ describe("a long run's record", () => {
       KPIS,
       {
         source: { read: slow((r) => store.read(r)) },
-        output: { latest: slow((r) => store.latest(r)), write: slow((w) => store.write(w)) },
+        output: {
+          latest: slow((r) => store.latest(r)),
+          write: slow((w) => store.write(w)),
+          remove: slow((r) => store.remove(r)),
+        },
         pointer,
         changes: { partitions: 1, poll: slow((c) => changes.poll(c)) },
         state: {

@@ -170,6 +170,7 @@ describe("a run's plan", () => {
               }
               await store.write(items);
             },
+            remove: (r) => store.remove(r),
           },
           pointer,
           changes: {
@@ -296,6 +297,7 @@ describe("overlapping runs with plans", () => {
             output: {
               latest: s.scheduleFunction((r: Parameters<typeof store.latest>[0]) => store.latest(r)),
               write: s.scheduleFunction((w: Parameters<typeof store.write>[0]) => store.write(w)),
+              remove: s.scheduleFunction((r: Parameters<typeof store.remove>[0]) => store.remove(r)),
             },
             pointer: { active: s.scheduleFunction(() => pointer.active()) },
             changes: {

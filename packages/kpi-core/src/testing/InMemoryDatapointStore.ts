@@ -4,6 +4,7 @@ import { PointColumnsBuilder, type PointInput } from "../points.js";
 import type {
   DatapointSource,
   KpiOutput,
+  OutputRemoval,
   OutputWrite,
   PointsAnswer,
   PointsRequest,
@@ -27,13 +28,16 @@ interface StoredSeries {
 /**
  * Time series in memory: the inputs (a DatapointSource) and the outputs (a KpiOutput). `insert`
  * and `delete` are the outside world changing the inputs, and are told to change listeners (a
- * subscription); KPI writes are not. `failWrites` makes the next write batches fail, as CDF
- * can; a failed batch writes nothing.
+ * subscription); KPI writes and removals are not. `failWrites` makes the next write batches fail,
+ * as CDF can; a failed batch writes nothing. `failRemovals` does the same to removals.
  */
 export class InMemoryDatapointStore implements DatapointSource, KpiOutput {
   private readonly series = new Map<string, StoredSeries>();
   private readonly listeners: Array<(change: SeriesChange) => void> = [];
   private writesToFail = 0;
+  private removalsToFail = 0;
+  /** Calls to remove() that removed something, and the ranges they sent. */
+  removals = { calls: 0, ranges: 0 };
   /** Calls to read() so far. */
   reads = 0;
 
@@ -70,6 +74,11 @@ export class InMemoryDatapointStore implements DatapointSource, KpiOutput {
   /** The next `count` write batches fail (nothing of them is written). */
   failWrites(count: number): void {
     this.writesToFail = count;
+  }
+
+  /** The next `count` calls to remove() fail (nothing of them is removed). */
+  failRemovals(count: number): void {
+    this.removalsToFail = count;
   }
 
   /** Every stored point of the series, sorted by timestamp (empty for an unknown series). */
@@ -117,6 +126,22 @@ export class InMemoryDatapointStore implements DatapointSource, KpiOutput {
     for (const { series, datapoints } of items) {
       const stored = this.ensure(series);
       for (const d of datapoints) stored.points.set(d.timestamp, storedOf(d));
+    }
+  }
+
+  async remove(items: readonly OutputRemoval[]): Promise<void> {
+    if (this.removalsToFail > 0) {
+      this.removalsToFail--;
+      throw new Error("remove failed (injected)");
+    }
+    this.removals.calls++;
+    for (const { series, ranges } of items) {
+      this.removals.ranges += ranges.length;
+      const stored = this.series.get(seriesLookupKey(series));
+      if (stored === undefined) continue;
+      for (const t of [...stored.points.keys()]) {
+        if (ranges.some((r) => t >= r.start && t < r.end)) stored.points.delete(t);
+      }
     }
   }
 

@@ -1,0 +1,244 @@
+// A changed definition (another window grid, offset, zone or start) is recomputed by the backfill,
+// and the output must then hold the new definition's windows and nothing else: a datapoint the
+// old grid left between the new windows, or before a later start, is one more wrong value.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { computeKpis } from "../src/engine.js";
+import type { KpiDefinition } from "../src/kpiDefinition.js";
+import { type InputSeries, STATUS_BAD } from "../src/model.js";
+import { parseKpiConfig } from "../src/parseKpiConfig.js";
+import { PointColumnsBuilder } from "../src/points.js";
+import { type RunPorts, runKpis, strayRanges } from "../src/runKpis.js";
+import {
+  FixedClock,
+  InMemoryChangeSource,
+  InMemoryDatapointStore,
+  InMemoryStateStore,
+  InMemoryVersionPointer,
+} from "../src/testing/index.js";
+import { windowAtOrAfter, windowContaining, windowsBetween } from "../src/window.js";
+
+const M = 60_000;
+const H = 3_600_000;
+const T0 = Date.UTC(2024, 0, 1);
+const NOW = T0 + 30 * H;
+const OPTIONS = { self: "kpi-fn@1", subscription: "kpi-inputs", budgetMs: 60_000 };
+
+interface Grid {
+  every: string;
+  offset?: string;
+  timeZone?: string;
+  startH: number;
+}
+
+/** The KPI on `grid`, starting at the first of its windows at or after T0 + startH hours. */
+function definition(grid: Grid): KpiDefinition {
+  const kpi = (start?: string) => ({
+    externalId: "kpi:x",
+    window: {
+      every: grid.every,
+      ...(grid.offset === undefined ? {} : { offset: grid.offset }),
+      ...(grid.timeZone === undefined ? {} : { timeZone: grid.timeZone }),
+    },
+    ...(start === undefined ? {} : { start }),
+    inputs: { x: { externalId: "x" } },
+    value: "mean(x) + count(x)",
+  });
+  const { window } = parseKpiConfig({ defaults: { settle: "5m" }, kpis: [kpi()] })[0]!;
+  const start = new Date(windowAtOrAfter(window, T0 + grid.startH * H).start).toISOString();
+  return parseKpiConfig({ defaults: { settle: "5m" }, kpis: [kpi(start)] })[0]!;
+}
+
+function world() {
+  const store = new InMemoryDatapointStore();
+  // Every 7 minutes, off every grid below; some Bad.
+  let k = 0;
+  for (let t = T0 - 30 * H; t < NOW; t += 7 * M, k++) {
+    const bad = k % 11 === 3;
+    store.insert({ externalId: "x" }, [
+      { timestamp: t, value: bad ? null : (k * 37) % 101, status: bad ? STATUS_BAD : 0 },
+    ]);
+  }
+  const ports: RunPorts = {
+    source: store,
+    output: store,
+    pointer: new InMemoryVersionPointer(OPTIONS.self),
+    changes: new InMemoryChangeSource(store, { partitions: 1 }),
+    state: new InMemoryStateStore(),
+    clock: new FixedClock(NOW),
+  };
+  return { store, ports, state: ports.state as InMemoryStateStore };
+}
+
+/** The datapoints the KPI must have: its closed windows from its start, over the points as they are. */
+function truth(store: InMemoryDatapointStore, kpi: KpiDefinition) {
+  const b = new PointColumnsBuilder();
+  for (const p of store.points({ externalId: "x" })) b.append(p.timestamp, p.value, p.status);
+  const series = new Map<string, InputSeries>([["x", { points: b.build(), isStep: false }]]);
+  const windows = windowsBetween(kpi.window, kpi.startMs!, NOW - kpi.settleMs);
+  return computeKpis([{ kpi, windows }], series)[0]!.map((d) =>
+    d.status === "Good"
+      ? { timestamp: d.timestamp, value: d.value, status: 0 }
+      : { timestamp: d.timestamp, value: Number.NaN, status: STATUS_BAD },
+  );
+}
+
+const grid: fc.Arbitrary<Grid> = fc.record(
+  {
+    every: fc.constantFrom("10m", "15m", "40m", "1h", "90m", "1d"),
+    offset: fc.constantFrom("5m", "7m"),
+    timeZone: fc.constantFrom("Europe/Oslo", "Asia/Kolkata"),
+    startH: fc.integer({ min: -26, max: 4 }),
+  },
+  { requiredKeys: ["every", "startH"] },
+);
+
+describe("a recompute of a changed definition", () => {
+  it("leaves exactly the new definition's windows: the old grid's datapoints between them and before the new start are gone", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        grid,
+        grid,
+        fc.array(fc.tuple(fc.integer({ min: -30, max: 28 }), fc.integer({ min: 1, max: 12 })), {
+          maxLength: 3,
+        }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 40 }),
+        async (oldGrid, newGrid, parts, finish, batchWindows) => {
+          const before = definition(oldGrid);
+          const after = definition(newGrid);
+          fc.pre(before.configHash !== after.configHash);
+          const w = world();
+          await runKpis([before], w.ports, OPTIONS);
+          expect(w.store.points(after.series)).toEqual(truth(w.store, before));
+          // An output with no datapoint has nothing to mix: the new hash is taken at once (runKpis.test.ts).
+          fc.pre(truth(w.store, before).length > 0);
+          const waiting = await runKpis([after], w.ports, OPTIONS);
+          expect(waiting.kpis[0]!.summary.error).toMatch(/definition changed/);
+
+          const ranges = [
+            ...parts.map(([fromH, hours]) => ({ from: T0 + fromH * H, to: T0 + (fromH + hours) * H })),
+            ...(finish ? [{ from: T0 - 40 * H, to: NOW }] : []),
+          ];
+          for (const range of ranges) {
+            const report = await runKpis([after], w.ports, { ...OPTIONS, batchWindows, recompute: range });
+            expect(report.kpis[0]!.summary.error).toBeUndefined();
+            // No stretch is without values while the old ones go: the new windows written so far
+            // stand, and every old datapoint outside the stretches done stays.
+            const done = report.kpis[0]!.recompute!.changedDefinition!.done;
+            const stored = w.store.points(after.series);
+            const inDone = (t: number) => done.some((s) => s.from <= t && t < s.to);
+            const expected = truth(w.store, after).filter((p) => inDone(p.timestamp));
+            expect(stored.filter((p) => inDone(p.timestamp))).toEqual(expected);
+            const first = truth(w.store, after)[0]?.timestamp;
+            const removedBefore = first !== undefined && done.some((s) => s.from === first);
+            // A stretch written is its windows whole: the last may end past the span counted done.
+            const written = (t: number) => inDone(windowContaining(after.window, t).start);
+            const old = truth(w.store, before).filter(
+              (p) => !written(p.timestamp) && !(removedBefore && p.timestamp < first!),
+            );
+            for (const p of old) expect(stored).toContainEqual(p);
+          }
+          const report = await runKpis([after], w.ports, OPTIONS);
+          if (report.kpis[0]!.adoptedConfigHash === undefined) {
+            // Not taken up after a recompute of everything only while the old output reaches into
+            // a new window not yet closed (the recompute writes closed windows; the runs after it
+            // trust the output's end): it is taken up once that window closes.
+            const lastOld = truth(w.store, before).at(-1)!.timestamp;
+            if (finish)
+              expect(windowContaining(after.window, lastOld).end).toBeGreaterThan(NOW - after.settleMs);
+            return;
+          }
+          expect(w.store.points(after.series)).toEqual(truth(w.store, after));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it.each([
+    {
+      what: "between the new windows",
+      before: { every: "40m", startH: -2 },
+      after: { every: "1h", startH: -4 },
+      error: /^removing datapoints off the KPI's windows failed: remove failed/,
+    },
+    {
+      what: "before the new start",
+      before: { every: "40m", startH: -4 },
+      after: { every: "1h", startH: -2 },
+      error: /^removing the old definition's datapoints before the KPI's first window failed: remove failed/,
+    },
+  ])(
+    "is not done while the old datapoints $what could not be removed; the next recompute removes them",
+    async (c) => {
+      const before = definition(c.before);
+      const after = definition(c.after);
+      const w = world();
+      await runKpis([before], w.ports, OPTIONS);
+      w.store.failRemovals(1);
+      const all = { from: T0 - 40 * H, to: NOW };
+      const failed = await runKpis([after], w.ports, { ...OPTIONS, batchWindows: 1000, recompute: all });
+      expect(failed.kpis[0]!.summary.error).toMatch(c.error);
+      expect(failed.kpis[0]!.recompute).toMatchObject({
+        written: false,
+        changedDefinition: { complete: false },
+      });
+      expect((await runKpis([after], w.ports, OPTIONS)).kpis[0]!.summary.error).toMatch(/definition changed/);
+      const again = await runKpis([after], w.ports, { ...OPTIONS, batchWindows: 1000, recompute: all });
+      expect(again.kpis[0]!.recompute).toMatchObject({
+        written: true,
+        changedDefinition: { complete: true },
+      });
+      expect((await runKpis([after], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+      expect(w.store.points(after.series)).toEqual(truth(w.store, after));
+    },
+  );
+
+  it("removes nothing when the grid is the same: one read back per batch, no delete", async () => {
+    const before = definition({ every: "1h", startH: -4 });
+    const after = parseKpiConfig({
+      kpis: [
+        {
+          externalId: "kpi:x",
+          window: { every: "1h" },
+          start: new Date(T0 - 4 * H).toISOString(),
+          settle: "5m",
+          inputs: { x: { externalId: "x" } },
+          value: "mean(x) * 2",
+        },
+      ],
+    })[0]!;
+    const w = world();
+    await runKpis([before], w.ports, OPTIONS);
+    await runKpis([after], w.ports, { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } });
+    expect(w.store.removals).toEqual({ calls: 0, ranges: 0 });
+    expect((await runKpis([after], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+    expect(w.store.points(after.series)).toEqual(truth(w.store, after));
+  });
+});
+
+describe("strayRanges", () => {
+  it("covers every stored timestamp not kept, and no kept one, in the fewest ranges", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 200 }), { maxLength: 60 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 200 }), { maxLength: 60 }),
+        (stored, kept) => {
+          stored.sort((a, b) => a - b);
+          kept.sort((a, b) => a - b);
+          const ranges = strayRanges(stored, stored.length, kept);
+          const inRanges = (t: number) => ranges.some((r) => r.start <= t && t < r.end);
+          for (const t of stored) expect(inRanges(t)).toBe(!kept.includes(t));
+          for (const t of kept) expect(inRanges(t)).toBe(false);
+          // Fewest: a new range starts only where a kept timestamp lies since the last stray.
+          for (let i = 1; i < ranges.length; i++) {
+            expect(kept.some((t) => ranges[i - 1]!.end <= t && t < ranges[i]!.start)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
