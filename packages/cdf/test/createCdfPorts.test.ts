@@ -404,7 +404,8 @@ describe("a write that fails part way", () => {
 });
 
 describe("a changed definition, recomputed in parts", () => {
-  it("keeps the old hash in Raw until the parts cover the whole output, then the next scheduled run takes the new one", async () => {
+  /** A fresh project with six hours of inputs, this version active, and a run of given KPIs on it. */
+  async function sixHoursOfFlow(seed: number) {
     await t.emulator.control.reset();
     await t.emulator.control.setClock(T0 + 6 * H + 5 * M);
     mirror = new InMemoryDatapointStore();
@@ -412,9 +413,24 @@ describe("a changed definition, recomputed in parts", () => {
       { ref: FLOW, points: [] },
       { ref: LEVEL, isStep: true, points: [] },
     ]);
-    await feed(0, 6, 21);
+    await feed(0, 6, seed);
     const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
     await documents.put(ACTIVE_VERSION_KEY, { ...SELF, previous: null });
+    const clock = { now: () => t.emulator.control.now() };
+    const run = async (kpis: KpiDefinition[], recompute?: { from: number; to: number }) => {
+      const { ports, subscription } = await createCdfPorts(cdf, kpis, { clock });
+      return runKpis(kpis, ports, {
+        self: SELF_ID,
+        subscription,
+        budgetMs: 60_000,
+        ...(recompute === undefined ? {} : { recompute }),
+      });
+    };
+    return { documents, run };
+  }
+
+  it("keeps the old hash in Raw until the parts cover the whole output, then the next scheduled run takes the new one", async () => {
+    const { documents, run } = await sixHoursOfFlow(21);
     const definition = (value: string) =>
       parseKpiConfig({
         defaults: { settle: "5m", start: "2024-03-30T00:00:00Z" },
@@ -427,16 +443,6 @@ describe("a changed definition, recomputed in parts", () => {
           },
         ],
       });
-    const clock = { now: () => t.emulator.control.now() };
-    const run = async (kpis: KpiDefinition[], recompute?: { from: number; to: number }) => {
-      const { ports, subscription } = await createCdfPorts(cdf, kpis, { clock });
-      return runKpis(kpis, ports, {
-        self: SELF_ID,
-        subscription,
-        budgetMs: 60_000,
-        ...(recompute === undefined ? {} : { recompute }),
-      });
-    };
     const stored = async () => {
       const response = await cdf.post<{ items: Array<{ datapoints: Array<{ value?: number }> }> }>(
         "/timeseries/data/list",
@@ -473,17 +479,9 @@ describe("a changed definition, recomputed in parts", () => {
       v2[0]!.configHash,
     );
   });
+
   it("on another grid and start, leaves only the new windows: CDF deletes the old ones between them and before the start", async () => {
-    await t.emulator.control.reset();
-    await t.emulator.control.setClock(T0 + 6 * H + 5 * M);
-    mirror = new InMemoryDatapointStore();
-    await seedSeries(t, [
-      { ref: FLOW, points: [] },
-      { ref: LEVEL, isStep: true, points: [] },
-    ]);
-    await feed(0, 6, 23);
-    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
-    await documents.put(ACTIVE_VERSION_KEY, { ...SELF, previous: null });
+    const { run } = await sixHoursOfFlow(23);
     const definition = (window: { every: string; offset?: string }, start: string) =>
       parseKpiConfig({
         defaults: { settle: "5m" },
@@ -497,16 +495,6 @@ describe("a changed definition, recomputed in parts", () => {
           },
         ],
       });
-    const clock = { now: () => t.emulator.control.now() };
-    const run = async (kpis: KpiDefinition[], recompute?: { from: number; to: number }) => {
-      const { ports, subscription } = await createCdfPorts(cdf, kpis, { clock });
-      return runKpis(kpis, ports, {
-        self: SELF_ID,
-        subscription,
-        budgetMs: 60_000,
-        ...(recompute === undefined ? {} : { recompute }),
-      });
-    };
     const timestamps = async () => {
       const response = await cdf.post<{ items: Array<{ datapoints: Array<{ timestamp: number }> }> }>(
         "/timeseries/data/list",
