@@ -12,6 +12,7 @@ import { windowsOfSpans } from "../src/plan.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import { readInputs } from "../src/readInputs.js";
 import { InMemoryDatapointStore } from "../src/testing/index.js";
+import { windowsBetween } from "../src/window.js";
 
 const M = 60_000;
 const H = 3_600_000;
@@ -320,6 +321,67 @@ describe("properties", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("KPIs of other window lengths planned together: every window of each whose datapoint changed is dirty, and joins are each KPI's own", async () => {
+    // Planning shares reads and changed regions between KPIs on one input; a region joined for one
+    // KPI's windows (points less than a window apart) must not be handed to a KPI with shorter ones.
+    await fc.assert(
+      fc.asyncProperty(
+        data,
+        fc.array(changeArb(-600, 899, 300), { minLength: 1, maxLength: 4 }),
+        batchArb(H),
+        batchArb(10 * M),
+        batchArb(M),
+        async (points, changes, long, mid, short) => {
+          const store = storeOf(points, false);
+          const ks = [...long, ...mid, ...short];
+          const now = EPOCH + 6 * H;
+          const windowsOf = (k: KpiDefinition) => windowsBetween(k.window, EPOCH, now);
+          const compute = () =>
+            ks.map((k) =>
+              computeWindows(k, windowsOf(k), new Map([[k.inputs[0]!.name, allPointsOf(store, false)]])).map(
+                (d) => JSON.stringify([d.value, d.status]),
+              ),
+            );
+          const before = compute();
+          const reported: InputChanges = { timestamps: [], deletedRanges: [] };
+          for (const c of changes) await applyChange(store, reported, c);
+          const after = compute();
+          const spans = await dirtySpansOfKpis(
+            store,
+            ks.map((kpi) => ({ kpi, changes: [reported] })),
+            now,
+          );
+          // And each KPI's regions are joined at its own window's length: the same windows as with
+          // no joining (a region joined at an hour would dirty a 1-minute KPI's minutes between).
+          const [joined, unjoined] = await Promise.all(
+            [true, false].map((join) =>
+              dirtySpansOfKpis(
+                store,
+                ks.map((kpi) => ({ kpi, changes: [reported] })),
+                now,
+                undefined,
+                Number.POSITIVE_INFINITY,
+                join,
+              ),
+            ),
+          );
+          ks.forEach((k, n) => {
+            expect(
+              [...windowsOfSpans(k, joined![n]!, now)].map((w) => w.start),
+              `KPI ${n}: joined regions give other windows`,
+            ).toEqual([...windowsOfSpans(k, unjoined![n]!, now)].map((w) => w.start));
+            const dirty = new Set([...windowsOfSpans(k, spans[n]!, now)].map((w) => w.start));
+            windowsOf(k).forEach((w, i) => {
+              if (before[n]![i] !== after[n]![i])
+                expect(dirty.has(w.start), `KPI ${n}, window ${w.start}`).toBe(true);
+            });
+          });
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
