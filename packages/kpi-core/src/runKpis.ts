@@ -129,6 +129,8 @@ interface Plan {
   hashChanged: boolean;
   /** A recompute removed the datapoints before the first window (see clearBeforeStart). */
   clearedBefore: boolean;
+  /** The output's latest datapoint when the run started (undefined: none). */
+  last: number | undefined;
   adopted: boolean;
   /** A KPI whose definition changed is left to the backfill (design.md: never silently mixed). */
   skip: boolean;
@@ -263,6 +265,7 @@ export async function runKpis(
       stored: storedState,
       hashChanged,
       clearedBefore: false,
+      last,
       adopted,
       skip,
       firstStart,
@@ -424,6 +427,14 @@ export async function runKpis(
     });
   }
 
+  if (
+    recompute !== undefined &&
+    !report.fenced &&
+    !(await clearUnclosed(ports, plans, recompute, at, opts.self))
+  ) {
+    report.fenced = true;
+  }
+
   // 7. Only now: summaries, pending work, then the cursors.
   for (const plan of plans) {
     const closedBefore = at - plan.kpi.settleMs;
@@ -556,6 +567,58 @@ function adjoining(windows: readonly Window[]): Window[][] {
     else runs.push([w]);
   }
   return runs;
+}
+
+/**
+ * A changed definition's old output may end inside a window of the new grid that has not closed
+ * (10-minute windows become days, at noon): the recompute cannot write that window, and the
+ * output's end, which due planning trusts, lies inside it. Once every window before it is written,
+ * its datapoints (all the old definition's: no run writes a changed KPI before the new hash is
+ * taken) are deleted, so the output ends where the new windows do and the recompute is complete;
+ * the scheduled runs write that window when it closes. Nothing stands in for them, and nothing
+ * should: the window is not due. False when the pointer names another version (nothing removed).
+ */
+async function clearUnclosed(
+  ports: RunPorts,
+  plans: readonly Plan[],
+  recompute: RecomputeOption,
+  at: number,
+  self: string,
+): Promise<boolean> {
+  const clearing = plans.flatMap((p) => {
+    if (!p.hashChanged || p.stopped || p.last === undefined) return [];
+    const open = windowContaining(p.kpi.window, p.last);
+    // Every window of the range before it written (or none there).
+    const writtenTo = Math.max(p.dirty[0]?.from ?? Number.POSITIVE_INFINITY, p.dirtyDoneBefore);
+    const fits =
+      writtenTo >= open.start &&
+      open.start >= p.firstStart &&
+      open.end === p.dueFrom &&
+      open.end > at - p.kpi.settleMs &&
+      recompute.from <= open.start &&
+      open.start < recompute.to;
+    return fits ? [{ plan: p, open }] : [];
+  });
+  if (clearing.length === 0) return true;
+  if ((await ports.pointer.active()) !== self) return false;
+  try {
+    const stored = await ports.source.read(
+      clearing.map(({ plan, open }) => ({ series: plan.kpi.series, start: open.start, end: open.end })),
+    );
+    const removals: OutputRemoval[] = [];
+    clearing.forEach(({ plan }, i) => {
+      const ranges = strayRanges(stored[i]!.points.timestamps, stored[i]!.points.length, []);
+      if (ranges.length > 0) removals.push({ series: plan.kpi.series, ranges });
+    });
+    if (removals.length > 0) await ports.output.remove(removals);
+    // The output now ends before the window: its recompute is done up to there.
+    for (const { plan, open } of clearing) plan.dueFrom = open.start;
+  } catch (error) {
+    for (const { plan } of clearing) {
+      plan.summary.error = `removing the old definition's datapoints in the new window not yet closed failed: ${messageOf(error)}`;
+    }
+  }
+  return true;
 }
 
 /**

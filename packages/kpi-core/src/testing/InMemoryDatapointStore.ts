@@ -36,6 +36,7 @@ export class InMemoryDatapointStore implements DatapointSource, KpiOutput {
   private readonly listeners: Array<(change: SeriesChange) => void> = [];
   private writesToFail = 0;
   private removalsToFail = 0;
+  private removalsBeforeFailing = 0;
   /** Calls to remove() that removed something, and the ranges they sent. */
   removals = { calls: 0, ranges: 0 };
   /** Calls to read() so far. */
@@ -76,9 +77,10 @@ export class InMemoryDatapointStore implements DatapointSource, KpiOutput {
     this.writesToFail = count;
   }
 
-  /** The next `count` calls to remove() fail (nothing of them is removed). */
-  failRemovals(count: number): void {
+  /** The next `count` calls to remove() after the next `after` fail (nothing of them is removed). */
+  failRemovals(count: number, after = 0): void {
     this.removalsToFail = count;
+    this.removalsBeforeFailing = after;
   }
 
   /** Every stored point of the series, sorted by timestamp (empty for an unknown series). */
@@ -130,7 +132,8 @@ export class InMemoryDatapointStore implements DatapointSource, KpiOutput {
   }
 
   async remove(items: readonly OutputRemoval[]): Promise<void> {
-    if (this.removalsToFail > 0) {
+    if (this.removalsBeforeFailing > 0) this.removalsBeforeFailing--;
+    else if (this.removalsToFail > 0) {
       this.removalsToFail--;
       throw new Error("remove failed (injected)");
     }
