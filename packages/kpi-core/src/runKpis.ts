@@ -430,7 +430,7 @@ export async function runKpis(
   if (
     recompute !== undefined &&
     !report.fenced &&
-    !(await clearUnclosed(ports, plans, recompute, at, opts.self))
+    !(await clearUnclosed(ports, plans, recompute, staleRunMs, opts.self))
   ) {
     report.fenced = true;
   }
@@ -576,15 +576,18 @@ function adjoining(windows: readonly Window[]): Window[][] {
  * its datapoints (all the old definition's: no run writes a changed KPI before the new hash is
  * taken) are deleted, so the output ends where the new windows do and the recompute is complete;
  * the scheduled runs write that window when it closes. Nothing stands in for them, and nothing
- * should: the window is not due. False when the pointer names another version (nothing removed).
+ * should: the window is not due. Only while the window closes more than staleRunMs from now (the
+ * margin for clocks): no run writes a window before it closes, so the delete can take nothing of
+ * the new definition's. False when the pointer names another version (nothing removed).
  */
 async function clearUnclosed(
   ports: RunPorts,
   plans: readonly Plan[],
   recompute: RecomputeOption,
-  at: number,
+  staleRunMs: number,
   self: string,
 ): Promise<boolean> {
+  const now = ports.clock.now();
   const clearing = plans.flatMap((p) => {
     if (!p.hashChanged || p.stopped || p.last === undefined) return [];
     const open = windowContaining(p.kpi.window, p.last);
@@ -594,7 +597,7 @@ async function clearUnclosed(
       writtenTo >= open.start &&
       open.start >= p.firstStart &&
       open.end === p.dueFrom &&
-      open.end > at - p.kpi.settleMs &&
+      open.end + p.kpi.settleMs > now + staleRunMs &&
       recompute.from <= open.start &&
       open.start < recompute.to;
     return fits ? [{ plan: p, open }] : [];

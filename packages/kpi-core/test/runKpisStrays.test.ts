@@ -148,8 +148,13 @@ describe("a recompute of a changed definition", () => {
           }
           const report = await runKpis([after], w.ports, OPTIONS);
           // A recompute of everything is complete, even when the old output reached into a new
-          // window not yet closed (its old datapoints went: the scheduled runs write it once closed).
-          if (finish) expect(report.kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+          // window not yet closed (its old datapoints went: the scheduled runs write it once closed),
+          // unless that window closes within the margin for clocks (30 minutes): then it waits.
+          const unclosed = windowContaining(after.window, truth(w.store, before).at(-1)!.timestamp);
+          const closesAt = unclosed.end + after.settleMs;
+          if (finish && !(closesAt > NOW && closesAt <= NOW + 30 * M)) {
+            expect(report.kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+          }
           if (report.kpis[0]!.adoptedConfigHash === undefined) return;
           expect(w.store.points(after.series)).toEqual(truth(w.store, after));
         },
@@ -206,6 +211,25 @@ describe("a recompute of a changed definition", () => {
       expect(w.store.points(after.series)).toEqual(truth(w.store, after));
     },
   );
+
+  it("leaves the old datapoints in a new window that closes within the clocks' margin, and writes that window once closed", async () => {
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1d", startH: 0 });
+    const w = world();
+    await runKpis([before], w.ports, OPTIONS);
+    const lastOld = w.store.points(after.series).at(-1)!.timestamp;
+    const all = { from: T0 - 40 * H, to: T0 + 72 * H };
+    // 23:50 on the second day: the day holding the old output's end closes in 15 minutes (5 settle).
+    (w.ports.clock as FixedClock).set(T0 + 48 * H - 10 * M);
+    const early = await runKpis([after], w.ports, { ...OPTIONS, recompute: all });
+    expect(early.kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+    expect(w.store.points(after.series).at(-1)!.timestamp).toBe(lastOld);
+    (w.ports.clock as FixedClock).set(T0 + 48 * H + 5 * M);
+    const closed = await runKpis([after], w.ports, { ...OPTIONS, recompute: all });
+    expect(closed.kpis[0]!.recompute!.changedDefinition!.complete).toBe(true);
+    expect((await runKpis([after], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+    expect(w.store.points(after.series).map((p) => (p.timestamp - T0) / H)).toEqual([0, 24]);
+  });
 
   it("removes nothing when the grid is the same: one read back per batch, no delete", async () => {
     const before = definition({ every: "1h", startH: -4 });
