@@ -46,7 +46,15 @@ export interface FunctionResult {
   backlogged: string[];
   /** How many entries each cut list left out. */
   omitted?: Record<string, number>;
-  backfill?: { from: string; to: string; kpis: number; complete: number; incomplete: string[] };
+  backfill?: {
+    from: string;
+    to: string;
+    kpis: number;
+    complete: number;
+    incomplete: string[];
+    /** Datapoints deleted: an earlier definition's, off the rewritten windows. */
+    removed: number;
+  };
   dryRun?: {
     points: number;
     new: number;
@@ -122,6 +130,7 @@ export function functionResult(context: ResultContext): FunctionResult {
       kpis: kpis.length,
       complete: kpis.length - incomplete.length,
       incomplete: cut("incomplete", incomplete),
+      removed: kpis.reduce((sum, k) => sum + (k.recompute?.removed ?? 0), 0),
     };
   }
   let dryRun: FunctionResult["dryRun"];

@@ -101,7 +101,8 @@ describe("a call", () => {
     expect(result).toMatchObject({
       status: "completed",
       mode: "backfill",
-      backfill: { kpis: 1, complete: 1 },
+      // Same definition, same grid: nothing off its windows to delete.
+      backfill: { kpis: 1, complete: 1, removed: 0 },
     });
     const [tenMinute, hourly] = await outputsOf(site);
     expect(tenMinute![0]!.value).toBeCloseTo((0 + 1 + 2 + 3 + 4 + 1000 + 6 + 7 + 8 + 9) / 10);

@@ -514,8 +514,10 @@ describe("a changed definition, recomputed in parts", () => {
     const v2 = definition({ every: "30m", offset: "10m" }, "2024-03-30T01:10:00Z");
     expect((await run(v2)).kpis[0]!.summary.error).toMatch(/definition changed/);
     const recompute = await run(v2, { from: T0 - 24 * H, to: T0 + 24 * H });
+    // 00:00 before the start, 01:00 to 04:00 between the new windows, 05:00 inside the last one.
     expect(recompute.kpis[0]!.recompute).toMatchObject({
       written: true,
+      removed: 6,
       changedDefinition: { complete: true },
     });
     // 01:10 to 04:40, the windows up to the old output's end (05:00); 00:00 (before the start) and

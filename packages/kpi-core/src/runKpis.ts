@@ -92,6 +92,8 @@ export interface RecomputeReport {
   to: number;
   /** Whether every one of them was written (false: budget, fence or error; see the summary). */
   written: boolean;
+  /** Datapoints deleted: those off the windows written, and an earlier definition's before the first or in a window not yet closed. */
+  removed: number;
   /** Set when the definition changed: the spans done with the new hash, and whether they are all the KPI's windows. */
   changedDefinition?: { configHash: string; done: Span[]; complete: boolean };
 }
@@ -129,6 +131,8 @@ interface Plan {
   hashChanged: boolean;
   /** A recompute removed the datapoints before the first window (see clearBeforeStart). */
   clearedBefore: boolean;
+  /** Datapoints a recompute deleted: an earlier definition's (see removeStrays). */
+  removed: number;
   /** The output's latest datapoint when the run started (undefined: none). */
   last: number | undefined;
   adopted: boolean;
@@ -265,6 +269,7 @@ export async function runKpis(
       stored: storedState,
       hashChanged,
       clearedBefore: false,
+      removed: 0,
       last,
       adopted,
       skip,
@@ -502,19 +507,40 @@ async function removeStrays(
   // of the grid that is not among those just written.
   const stretches = batch.flatMap(({ plan, windows }) =>
     adjoining(windows).map((run) => ({
-      series: plan.kpi.series,
+      plan,
       start: run[0]!.start,
       end: run.at(-1)!.end,
       kept: run.map((w) => w.start),
     })),
   );
-  const stored = await ports.source.read(stretches.map(({ series, start, end }) => ({ series, start, end })));
+  await deleteOff(ports, stretches);
+}
+
+/**
+ * Reads each stretch of a plan's output back and deletes its datapoints at timestamps not in
+ * `kept` (ascending), in ranges holding no kept one; counts them in the plan's `removed`.
+ */
+async function deleteOff(
+  ports: RunPorts,
+  stretches: ReadonlyArray<{ plan: Plan; start: number; end: number; kept: readonly number[] }>,
+): Promise<void> {
+  const stored = await ports.source.read(
+    stretches.map(({ plan, start, end }) => ({ series: plan.kpi.series, start, end })),
+  );
   const removals: OutputRemoval[] = [];
-  stretches.forEach(({ series, kept }, i) => {
-    const ranges = strayRanges(stored[i]!.points.timestamps, stored[i]!.points.length, kept);
-    if (ranges.length > 0) removals.push({ series, ranges });
+  const counted: Array<[Plan, number]> = [];
+  stretches.forEach(({ plan, kept }, i) => {
+    const { timestamps, length } = stored[i]!.points;
+    const ranges = strayRanges(timestamps, length, kept);
+    if (ranges.length === 0) return;
+    removals.push({ series: plan.kpi.series, ranges });
+    const keep = new Set(kept);
+    let strays = 0;
+    for (let k = 0; k < length; k++) if (!keep.has(timestamps[k]!)) strays++;
+    counted.push([plan, strays]);
   });
   if (removals.length > 0) await ports.output.remove(removals);
+  for (const [plan, strays] of counted) plan.removed += strays;
 }
 
 /**
@@ -537,15 +563,10 @@ async function clearBeforeStart(
   if (clearing.length === 0) return true;
   if ((await ports.pointer.active()) !== self) return false;
   try {
-    const stored = await ports.source.read(
-      clearing.map((p) => ({ series: p.kpi.series, start: CDF_MIN_TIME, end: p.firstStart })),
+    await deleteOff(
+      ports,
+      clearing.map((plan) => ({ plan, start: CDF_MIN_TIME, end: plan.firstStart, kept: [] })),
     );
-    const removals: OutputRemoval[] = [];
-    clearing.forEach((p, i) => {
-      const ranges = strayRanges(stored[i]!.points.timestamps, stored[i]!.points.length, []);
-      if (ranges.length > 0) removals.push({ series: p.kpi.series, ranges });
-    });
-    if (removals.length > 0) await ports.output.remove(removals);
     for (const p of clearing) p.clearedBefore = true;
   } catch (error) {
     for (const p of clearing) {
@@ -605,15 +626,10 @@ async function clearUnclosed(
   if (clearing.length === 0) return true;
   if ((await ports.pointer.active()) !== self) return false;
   try {
-    const stored = await ports.source.read(
-      clearing.map(({ plan, open }) => ({ series: plan.kpi.series, start: open.start, end: open.end })),
+    await deleteOff(
+      ports,
+      clearing.map(({ plan, open }) => ({ plan, start: open.start, end: open.end, kept: [] })),
     );
-    const removals: OutputRemoval[] = [];
-    clearing.forEach(({ plan }, i) => {
-      const ranges = strayRanges(stored[i]!.points.timestamps, stored[i]!.points.length, []);
-      if (ranges.length > 0) removals.push({ series: plan.kpi.series, ranges });
-    });
-    if (removals.length > 0) await ports.output.remove(removals);
     // The output now ends before the window: its recompute is done up to there.
     for (const { plan, open } of clearing) plan.dueFrom = open.start;
   } catch (error) {
@@ -706,6 +722,7 @@ async function finishRecompute(
       to,
       // A recompute writes no due window: the output's end bounds it (see RecomputeOption).
       written: plan.summary.error === undefined && remaining(plan, false).length === 0,
+      removed: plan.removed,
     };
     if (plan.hashChanged) {
       const before = stored.recomputes.get(plan.kpi.key);

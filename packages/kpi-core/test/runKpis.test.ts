@@ -716,6 +716,7 @@ describe("runKpis recompute (backfill mode)", () => {
       from: T0 + 5 * H,
       to: T0 + 6 * H,
       written: true,
+      removed: 0,
     });
   });
 

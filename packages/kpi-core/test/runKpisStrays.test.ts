@@ -121,8 +121,10 @@ describe("a recompute of a changed definition", () => {
             ...parts.map(([fromH, hours]) => ({ from: T0 + fromH * H, to: T0 + (fromH + hours) * H })),
             ...(finish ? [{ from: T0 - 40 * H, to: NOW }] : []),
           ];
+          let removed = 0;
           for (const range of ranges) {
             const report = await runKpis([after], w.ports, { ...OPTIONS, batchWindows, recompute: range });
+            removed += report.kpis[0]!.recompute!.removed;
             expect(report.kpis[0]!.summary.error).toBeUndefined();
             // No stretch is without values while the old ones go: the new windows written so far
             // stand, and every old datapoint outside the stretches done stays.
@@ -146,6 +148,9 @@ describe("a recompute of a changed definition", () => {
             );
             for (const p of old) expect(stored).toContainEqual(p);
           }
+          // Each old datapoint gone was counted once: the reports add up to what left the output.
+          const now = new Set(w.store.points(after.series).map((p) => p.timestamp));
+          expect(removed).toBe(truth(w.store, before).filter((p) => !now.has(p.timestamp)).length);
           const report = await runKpis([after], w.ports, OPTIONS);
           // A recompute of everything is complete, even when the old output reached into a new
           // window not yet closed (its old datapoints went: the scheduled runs write it once closed),
@@ -247,7 +252,8 @@ describe("a recompute of a changed definition", () => {
     })[0]!;
     const w = world();
     await runKpis([before], w.ports, OPTIONS);
-    await runKpis([after], w.ports, { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } });
+    const report = await runKpis([after], w.ports, { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } });
+    expect(report.kpis[0]!.recompute!.removed).toBe(0);
     expect(w.store.removals).toEqual({ calls: 0, ranges: 0 });
     expect((await runKpis([after], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
     expect(w.store.points(after.series)).toEqual(truth(w.store, after));
