@@ -177,6 +177,8 @@ const NEARBY_MS = 86_400_000;
  * do not grow the run's record towards Raw's row limit.
  */
 const MAX_PLANNED_SPANS = 32;
+/** Points a recompute reads back of a stretch beyond twice its windows before it deletes blind (deleteOff). */
+const READ_BACK_SLACK = 1000;
 
 export async function runKpis(
   kpis: readonly KpiDefinition[],
@@ -477,7 +479,7 @@ export async function runKpis(
   // in the same save (no overlap seen, so no run needs to find it any more).
   await ports.state.save({
     kpis: new Map(plans.map((plan) => [plan.kpi.key, plan.state])),
-    pending: own === undefined ? { remove: [runId] } : { put: own },
+    ...(own === undefined ? {} : { pending: { put: own } }),
   });
   if (polled.cursors !== undefined) {
     const cursors = polled.cursors.flatMap(({ partition, cursor }) =>
@@ -487,8 +489,8 @@ export async function runKpis(
     report.cursorsCommitted = true;
   }
   // The records loaded closed (or of dead runs) were taken over; a running run's record stays.
-  const loaded = run.takenOver();
-  if (loaded.length > 0) await ports.state.save({ pending: { remove: loaded } });
+  // This run's open record goes last: until then another run counts this one as running.
+  await ports.state.save({ pending: { remove: [...run.takenOver(), run.openId] } });
   return report;
 }
 
@@ -518,20 +520,26 @@ async function removeStrays(
 
 /**
  * Reads each stretch of a plan's output back and deletes its datapoints at timestamps not in
- * `kept` (ascending), in ranges holding no kept one; counts them in the plan's `removed`.
+ * `kept` (ascending), in ranges holding no kept one; counts them in the plan's `removed`. The read
+ * is capped (twice the kept timestamps and some, so a stretch on the same grid is read whole):
+ * a stretch holding more, such as years of an old 1-second grid under daily windows, is not read
+ * further but deleted blind between the kept timestamps, which removes the same datapoints without
+ * reading hundreds of millions of them (review finding); those are counted as the cap.
  */
 async function deleteOff(
   ports: RunPorts,
   stretches: ReadonlyArray<{ plan: Plan; start: number; end: number; kept: readonly number[] }>,
 ): Promise<void> {
+  const caps = stretches.map(({ kept }) => 2 * kept.length + READ_BACK_SLACK);
   const stored = await ports.source.read(
-    stretches.map(({ plan, start, end }) => ({ series: plan.kpi.series, start, end })),
+    stretches.map(({ plan, start, end }, i) => ({ series: plan.kpi.series, start, end, limit: caps[i]! })),
   );
   const removals: OutputRemoval[] = [];
   const counted: Array<[Plan, number]> = [];
-  stretches.forEach(({ plan, kept }, i) => {
+  stretches.forEach(({ plan, start, end, kept }, i) => {
     const { timestamps, length } = stored[i]!.points;
-    const ranges = strayRanges(timestamps, length, kept);
+    const whole = length < caps[i]!;
+    const ranges = whole ? strayRanges(timestamps, length, kept) : between(kept, start, end);
     if (ranges.length === 0) return;
     removals.push({ series: plan.kpi.series, ranges });
     const keep = new Set(kept);
@@ -541,6 +549,18 @@ async function deleteOff(
   });
   if (removals.length > 0) await ports.output.remove(removals);
   for (const [plan, strays] of counted) plan.removed += strays;
+}
+
+/** Every range of [start, end) outside the (ascending) kept timestamps. */
+function between(kept: readonly number[], start: number, end: number): TimeRange[] {
+  const ranges: TimeRange[] = [];
+  let from = start;
+  for (const t of kept) {
+    if (t > from) ranges.push({ start: from, end: t });
+    from = Math.max(from, t + 1);
+  }
+  if (end > from) ranges.push({ start: from, end });
+  return ranges;
 }
 
 /**
@@ -699,6 +719,21 @@ function finished(
   return covers(progress.done, CDF_MIN_TIME, dueFrom);
 }
 
+/** The parts of sorted, merged `spans` outside sorted, merged `cut`. */
+function without(spans: readonly Span[], cut: readonly Span[]): Span[] {
+  const out: Span[] = [];
+  for (const s of spans) {
+    let from = s.from;
+    for (const c of cut) {
+      if (c.to <= from || c.from >= s.to) continue;
+      if (c.from > from) out.push({ from, to: c.from });
+      from = Math.max(from, c.to);
+    }
+    if (from < s.to) out.push({ from, to: s.to });
+  }
+  return out;
+}
+
 function covers(spans: readonly Span[], from: number, to: number): boolean {
   return from >= to || mergeSpans(spans).some((s) => s.from <= from && s.to >= to);
 }
@@ -728,11 +763,20 @@ async function finishRecompute(
       const before = stored.recomputes.get(plan.kpi.key);
       const replaces = plan.stored!.configHash;
       const same = before?.configHash === plan.kpi.configHash && before.replaces === replaces;
-      const done = mergeSpans([
-        ...(same ? before.done : []),
-        ...(plan.clearedBefore ? [{ from: CDF_MIN_TIME, to: plan.firstStart }] : []),
-        ...(written > span.from ? [{ from: span.from, to: written }] : []),
-      ]);
+      // A run beside this one that may write the KPI (an old version's call in flight at the flip,
+      // fenced only at its next batch) may have left old-grid datapoints after this one read its
+      // stretches back: where it may write, nothing counts as done (review finding).
+      const others = overlap.all
+        ? [{ from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY }]
+        : mergeSpans(overlap.plans.flatMap((planned) => planned.get(plan.kpi.key) ?? []));
+      const done = without(
+        mergeSpans([
+          ...(same ? before.done : []),
+          ...(plan.clearedBefore ? [{ from: CDF_MIN_TIME, to: plan.firstStart }] : []),
+          ...(written > span.from ? [{ from: span.from, to: written }] : []),
+        ]),
+        others,
+      );
       progress.set(plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done });
       entry.changedDefinition = {
         configHash: plan.kpi.configHash,
@@ -1175,9 +1219,19 @@ function overlappedByKpi(plans: readonly Plan[], overlap: Overlap): Map<string, 
  * only planned windows (plannedOf; a record closed keeps its plan); and it wrote W itself, so it
  * pends W, and the next run computes W from the input as it is then.
  */
+/**
+ * A run's open record (put at its start, with its plan, and renewed) and its closed record (the
+ * spans it leaves pending) are two records, `<id>~open` and `<id>`: a put of the open one that
+ * fails at the caller but lands later (CDF applied it after the answer was lost) would otherwise
+ * replace the closed record's spans after the cursor moved past them (review finding). Landing
+ * late, it only brings back an open record without spans: other runs count the run as running
+ * until it goes dead (more pending work, nothing lost), then take it over.
+ */
 class RunRecord {
   readonly #ports: RunPorts;
   readonly #id: string;
+  /** The id of the open record. */
+  readonly openId: string;
   readonly #staleRunMs: number;
   /** Ids of the records loaded at the start, closed ones and those of dead runs: this run takes them over. */
   readonly #closedAtStart: Set<string>;
@@ -1189,9 +1243,10 @@ class RunRecord {
   constructor(ports: RunPorts, id: string, staleRunMs: number, loaded: readonly PendingRecord[]) {
     this.#ports = ports;
     this.#id = id;
+    this.openId = `${id}~open`;
     this.#staleRunMs = staleRunMs;
     const now = ports.clock.now();
-    const done = loaded.filter((r) => r.id !== id && (r.openSince === undefined || this.#dead(r, now)));
+    const done = loaded.filter((r) => !this.#own(r) && (r.openSince === undefined || this.#dead(r, now)));
     this.#closedAtStart = new Set(done.map((r) => r.id));
   }
 
@@ -1236,7 +1291,7 @@ class RunRecord {
     const { pending } = await this.#ports.state.load([], "");
     const now = this.#ports.clock.now();
     const others = pending.filter(
-      (r) => r.id !== this.#id && !this.#closedAtStart.has(r.id) && !this.#dead(r, now),
+      (r) => !this.#own(r) && !this.#closedAtStart.has(r.id) && !this.#dead(r, now),
     );
     const plans: Array<ReadonlyMap<string, Span[]>> = [];
     for (const r of others) {
@@ -1251,12 +1306,12 @@ class RunRecord {
     return [...this.#closedAtStart];
   }
 
-  /** Closes the record: kept with these spans (and the plan), or removed when there are none. */
+  /** Closes the record: the closed one put with these spans (and the plan) when there are any, then the open one removed. */
   async close(kpis: ReadonlyMap<string, Span[]>): Promise<void> {
     await this.#planLanded();
     if (kpis.size > 0)
       await this.#ports.state.save({ pending: { put: { id: this.#id, kpis, ...this.#plan() } } });
-    else await this.#ports.state.save({ pending: { remove: [this.#id] } });
+    await this.#ports.state.save({ pending: { remove: [this.openId] } });
   }
 
   /**
@@ -1270,7 +1325,7 @@ class RunRecord {
 
   #putOpen(): Promise<void> {
     return this.#ports.state.save({
-      pending: { put: { id: this.#id, kpis: new Map(), openSince: this.#openedAt, ...this.#plan() } },
+      pending: { put: { id: this.openId, kpis: new Map(), openSince: this.#openedAt, ...this.#plan() } },
     });
   }
 
@@ -1280,6 +1335,10 @@ class RunRecord {
 
   async #planLanded(): Promise<void> {
     await this.#planPut?.catch(() => undefined);
+  }
+
+  #own(r: PendingRecord): boolean {
+    return r.id === this.#id || r.id === this.openId;
   }
 
   /** Open past staleRunMs; or opened more than staleRunMs ahead of this run's clock, which no live run's clock is. */

@@ -80,14 +80,16 @@ function gated(shared: StateStore) {
 
 describe("overlapping runs", () => {
   it("keep each other's pending work whatever order their saves land in", async () => {
-    // Every order of the two runs' first two saves (state+pending, then cursors) is tried.
+    // Every order of the two runs' checkpoint saves (state with the closed record, then cursors)
+    // is tried; the saves before them (the open record, its plan) and after (removing the open
+    // record and the ones taken over) land as they come.
     const orders = [
-      ["B0", "A0", "A1", "B1"],
-      ["B0", "A0", "B1", "A1"],
-      ["A0", "B0", "A1", "B1"],
-      ["A0", "B0", "B1", "A1"],
-      ["B0", "B1", "A0", "A1"],
-      ["A0", "A1", "B0", "B1"],
+      ["B2", "A2", "A3", "B3"],
+      ["B2", "A2", "B3", "A3"],
+      ["A2", "B2", "A3", "B3"],
+      ["A2", "B2", "B3", "A3"],
+      ["B2", "B3", "A2", "A3"],
+      ["A2", "A3", "B2", "B3"],
     ];
     for (const order of orders) {
       const { store: source, changes, state: shared, clock } = site();
@@ -104,23 +106,20 @@ describe("overlapping runs", () => {
 
       source.insert({ externalId: "x" }, [{ timestamp: T0 + 30 * M + 1, value: 50 }]); // X
       const a = gated(shared);
+      for (const i of [0, 1, 4]) void a.reached(i).then(() => a.land(i));
       const runA = runKpis(KPIS, ports(a.store), opts(60_000, "A"));
-      await a.reached(0); // A polled X and wrote its window
+      await a.reached(2); // A polled X and wrote its window
       source.insert({ externalId: "x" }, [{ timestamp: T0 + 40 * M + 1, value: 99 }]); // Y
       const b = gated(shared);
+      for (const i of [0, 1, 4]) void b.reached(i).then(() => b.land(i));
       // B is out of budget at once: it polls X and Y and leaves both pending.
       const runB = runKpis(KPIS, ports(b.store), opts(0, "B"));
-      await b.reached(0);
+      await b.reached(2);
       for (const step of order) {
         const run = step[0] === "A" ? a : b;
         const i = Number(step[1]);
         await run.reached(i);
         run.land(i);
-      }
-      // Any later saves (removing loaded records) land as they come.
-      for (let i = 2; i < 4; i++) {
-        void a.reached(i).then(() => a.land(i));
-        void b.reached(i).then(() => b.land(i));
       }
       await Promise.all([runA, runB]);
 
@@ -662,6 +661,41 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
     clock.set(T0 + 2 * H + 13 * M);
     const c = await runKpis(KPIS, plain, runOpts("C"));
     expect(c.kpis[0]!.summary).toMatchObject({ due: 0, dirty: 11 });
+    exact(store);
+  });
+
+  it("a plan put that fails at the run but lands after it closed its record takes none of its pending spans", async () => {
+    // CDF may apply a request whose answer was lost, later than the requests after it (review finding).
+    const { store, state, clock, plain } = site();
+    await runKpis(KPIS, plain, runOpts("r0"));
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 35 * M, value: 7 }]); // late, in [00:30, 00:40)
+    clock.set(T0 + 2 * H + 12 * M);
+    let lost: StateSave | undefined;
+    const x = await runKpis(
+      KPIS,
+      {
+        ...plain,
+        state: {
+          load: (k, s) => state.load(k, s),
+          save: async (e: StateSave) => {
+            const put = e.pending?.put;
+            if (put?.openSince !== undefined && put.planned !== undefined && lost === undefined) {
+              lost = structuredClone(e);
+              throw new Error("timeout (injected)");
+            }
+            await state.save(e);
+          },
+        },
+      },
+      runOpts("X", 0), // out of budget at once: the late point's window is left pending
+    );
+    expect(x.cursorsCommitted).toBe(true);
+    expect(state.pendingOf(KEY)).toEqual([span(30, 40)]);
+    await state.save(lost!); // the plan put lands now
+    expect(state.pendingOf(KEY)).toEqual([span(30, 40)]);
+    clock.set(T0 + 3 * H);
+    await runKpis(KPIS, plain, runOpts("C"));
+    expect(maxAt(store, T0 + 30 * M)).toBe(7);
     exact(store);
   });
 

@@ -18,6 +18,7 @@ import {
   InMemoryVersionPointer,
 } from "../src/testing/index.js";
 import { windowAtOrAfter, windowContaining, windowsBetween } from "../src/window.js";
+import { held, heldOutput } from "./heldPorts.js";
 
 const M = 60_000;
 const H = 3_600_000;
@@ -234,6 +235,101 @@ describe("a recompute of a changed definition", () => {
     expect(closed.kpis[0]!.recompute!.changedDefinition!.complete).toBe(true);
     expect((await runKpis([after], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
     expect(w.store.points(after.series).map((p) => (p.timestamp - T0) / H)).toEqual([0, 24]);
+  });
+
+  it("counts nothing done where a run beside it may write the KPI: an old version's write in flight at the flip lands after the read-back", async () => {
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1h", startH: 0 });
+    const w = world();
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    await runKpis([before], w.ports, OPTIONS);
+    // A late input point: the old version's next call rewrites the 10-minute windows around 05:33.
+    w.store.insert({ externalId: "x" }, [{ timestamp: T0 + 5 * H + 33 * M, value: 1000 }]);
+    const write = held();
+    const old = runKpis([before], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
+    await write.arrival; // past its pointer check, its write on the wire
+    pointer.flip("kpi-fn@2");
+    // Ten minutes on: the hour holding the old output's end has closed; the old call still runs.
+    (w.ports.clock as FixedClock).set(NOW + 10 * M);
+    const v2 = { ...OPTIONS, self: "kpi-fn@2" };
+    const all = { from: T0 - 40 * H, to: NOW };
+    const first = await runKpis([after], w.ports, { ...v2, recompute: all });
+    write.release();
+    expect((await old).fenced).toBe(true);
+    expect(first.kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+    expect((await runKpis([after], w.ports, v2)).kpis[0]!.summary.error).toMatch(/definition changed/);
+    // The old 10-minute datapoints it wrote last are still there; the next recompute removes them.
+    expect(w.store.points(after.series).some((p) => p.timestamp % H !== 0)).toBe(true);
+    const again = await runKpis([after], w.ports, { ...v2, recompute: all });
+    expect(again.kpis[0]!.recompute!.changedDefinition!.complete).toBe(true);
+    expect((await runKpis([after], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+    const stored = w.store.points(after.series);
+    expect(stored.every((p) => p.timestamp % H === 0)).toBe(true);
+    expect(stored.slice(0, -1)).toEqual(truth(w.store, after)); // and 29:00, closed since NOW
+  });
+
+  it("deletes blind between its windows when a stretch holds more old datapoints than it reads back", async () => {
+    // A 1-minute grid under daily windows: 1,440 old datapoints a day, more than the read-back cap.
+    const before = definition({ every: "1m", startH: -26 });
+    const after = definition({ every: "1d", startH: -24 });
+    const w = world();
+    await runKpis([before], w.ports, OPTIONS);
+    const oldCount = w.store.points(after.series).length;
+    let mostRead = 0;
+    const source = {
+      read: async (requests: Parameters<InMemoryDatapointStore["read"]>[0]) => {
+        const answers = await w.store.read(requests);
+        for (const a of answers) mostRead = Math.max(mostRead, a.points.length);
+        return answers;
+      },
+    };
+    const report = await runKpis(
+      [after],
+      { ...w.ports, source },
+      {
+        ...OPTIONS,
+        batchWindows: 1,
+        recompute: { from: T0 - 40 * H, to: NOW },
+      },
+    );
+    expect(report.kpis[0]!.recompute).toMatchObject({ written: true, changedDefinition: { complete: true } });
+    // Read back: never a whole day of old datapoints; counted as what was read.
+    expect(mostRead).toBeLessThan(1440);
+    expect(report.kpis[0]!.recompute!.removed).toBeLessThan(oldCount);
+    expect((await runKpis([after], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+    expect(w.store.points(after.series)).toEqual(truth(w.store, after));
+  });
+
+  it("deletes nothing before the start or in the window not yet closed once the pointer names another version", async () => {
+    // 10-minute windows become days from the second day: old datapoints before the new start,
+    // and in the day not yet closed.
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1d", startH: 24 });
+    for (const flipAt of ["before the start", "the window not yet closed"]) {
+      const w = world();
+      await runKpis([before], w.ports, OPTIONS);
+      const old = w.store.points(after.series);
+      let asked = 0;
+      // The pointer is asked at the start, then before deleting what lies before the new start,
+      // then (no new window has closed: no batch) before deleting in the day not yet closed.
+      const flipOn = flipAt === "before the start" ? 2 : 3;
+      const pointer = { active: async () => (++asked >= flipOn ? "kpi-fn@2" : OPTIONS.self) };
+      const report = await runKpis(
+        [after],
+        { ...w.ports, pointer },
+        {
+          ...OPTIONS,
+          recompute: { from: T0, to: NOW },
+        },
+      );
+      expect(report.fenced, flipAt).toBe(true);
+      const stored = w.store.points(after.series);
+      if (flipAt === "before the start") expect(stored).toEqual(old);
+      else
+        expect(stored.filter((p) => p.timestamp >= T0 + 24 * H)).toEqual(
+          old.filter((p) => p.timestamp >= T0 + 24 * H),
+        );
+    }
   });
 
   it("removes nothing when the grid is the same: one read back per batch, no delete", async () => {
