@@ -7,7 +7,7 @@
 import { ChangesLostError } from "./changesLostError.js";
 import { dirtySpansOfKpis, type InputChanges, mergeSpans, type Span } from "./dirtySpans.js";
 import type { KpiDefinition } from "./kpiDefinition.js";
-import { CDF_MIN_TIME, type KpiDatapoint, type Window } from "./model.js";
+import { CDF_MAX_TIME, CDF_MIN_TIME, type KpiDatapoint, type Window } from "./model.js";
 import { firstWindowStart, windowsOfSpans } from "./plan.js";
 import type {
   ChangeSource,
@@ -127,8 +127,10 @@ interface Plan {
   state: KpiState;
   /** The state as loaded; undefined for a KPI never run. */
   stored: KpiState | undefined;
-  /** The stored hash differs from the definition's. */
+  /** The stored hash differs from the definition's, or a backfill of another definition rewrote part of the output (rewrittenBy). */
   hashChanged: boolean;
+  /** The hash of another definition whose backfill began to rewrite the output and did not finish. */
+  rewrittenBy: string | undefined;
   /** A recompute removed the datapoints before the first window (see clearBeforeStart). */
   clearedBefore: boolean;
   /** Datapoints a recompute deleted: an earlier definition's (see removeStrays). */
@@ -241,11 +243,18 @@ export async function runKpis(
     const dueFrom =
       last === undefined ? firstStart : Math.max(firstStart, windowContaining(kpi.window, last).end);
     const first = windowAtOrAfter(kpi.window, dueFrom);
+    const progress = stored.recomputes.get(kpi.key);
     let hashChanged = storedState !== undefined && storedState.configHash !== kpi.configHash;
+    // A backfill of another definition began to rewrite this output and did not finish (the
+    // definition went back to the stored one): the output mixes both, as after a changed hash.
+    const rewrittenBy =
+      storedState !== undefined && !hashChanged
+        ? unfinishedRewrite(progress, storedState.configHash)
+        : undefined;
+    if (rewrittenBy !== undefined) hashChanged = true;
     let adopted = false;
     if (recompute === undefined && hashChanged) {
       // An output without datapoints holds nothing of the old definition to mix with.
-      const progress = stored.recomputes.get(kpi.key);
       if (
         last === undefined ||
         (progress !== undefined && finished(progress, state, kpi.configHash, first.start))
@@ -270,6 +279,7 @@ export async function runKpis(
       state,
       stored: storedState,
       hashChanged,
+      rewrittenBy,
       clearedBefore: false,
       removed: 0,
       last,
@@ -292,7 +302,15 @@ export async function runKpis(
     };
   });
   for (const plan of plans) {
-    if (plan.skip) {
+    if (plan.skip && plan.rewrittenBy !== undefined) {
+      const who =
+        plan.rewrittenBy === plan.kpi.configHash
+          ? "a backfill with this definition, repairing what one of another definition began, has not finished"
+          : `a backfill of another definition (config hash ${plan.rewrittenBy}) began to rewrite its datapoints and did not finish`;
+      plan.summary.error =
+        `${who}; recompute it over its whole history with this definition (the function's backfill mode), ` +
+        "after which the runs take it up again";
+    } else if (plan.skip) {
       plan.summary.error =
         `the definition changed since its datapoints were computed (config hash ${plan.state.configHash}, now ` +
         `${plan.kpi.configHash}); recompute it over its whole history (the function's backfill mode), ` +
@@ -347,6 +365,7 @@ export async function runKpis(
   // record says "planning", which another run's check takes as "may write anything".
   if (recompute === undefined) run.plan(plannedOf(plans, at));
 
+  if (recompute !== undefined) await markRewrites(ports, plans, stored);
   if (recompute !== undefined && !(await clearBeforeStart(ports, plans, recompute, opts.self))) {
     report.fenced = true;
   }
@@ -477,8 +496,19 @@ export async function runKpis(
   const own = pendingRecordOf(plans, stored.pending, runId, overlap, run.planned);
   // This run's own record: replaced by what it leaves pending, or, when it leaves nothing, removed
   // in the same save (no overlap seen, so no run needs to find it any more).
+  // A definition that repaired its own output (rewrittenBy, then its recompute finished) keeps its
+  // progress as done for all time: later runs, whose output reaches further, still take it as whole.
+  const sealed = new Map(
+    plans
+      .filter((plan) => plan.adopted && plan.stored?.configHash === plan.kpi.configHash)
+      .map((plan): [string, RecomputeProgress] => [
+        plan.kpi.key,
+        { configHash: plan.kpi.configHash, replaces: plan.kpi.configHash, done: [ALL_TIME] },
+      ]),
+  );
   await ports.state.save({
     kpis: new Map(plans.map((plan) => [plan.kpi.key, plan.state])),
+    ...(sealed.size > 0 ? { recomputes: sealed } : {}),
     ...(own === undefined ? {} : { pending: { put: own } }),
   });
   if (polled.cursors !== undefined) {
@@ -734,8 +764,56 @@ function without(spans: readonly Span[], cut: readonly Span[]): Span[] {
   return out;
 }
 
+/** Every timestamp CDF stores. */
+const ALL_TIME: Span = { from: CDF_MIN_TIME, to: CDF_MAX_TIME + 1 };
+
+/**
+ * The hash of a definition whose backfill began to rewrite an output computed with `storedHash`
+ * and has not finished, from the output's progress row; undefined when there is none. A
+ * definition's own backfill after such a one (the repair) counts as not finished until a run
+ * took it up and sealed it (done for all time).
+ */
+function unfinishedRewrite(progress: RecomputeProgress | undefined, storedHash: string): string | undefined {
+  if (progress === undefined || progress.replaces !== storedHash) return undefined;
+  if (progress.configHash === storedHash && covers(progress.done, ALL_TIME.from, ALL_TIME.to))
+    return undefined;
+  return progress.configHash;
+}
+
 function covers(spans: readonly Span[], from: number, to: number): boolean {
   return from >= to || mergeSpans(spans).some((s) => s.from <= from && s.to >= to);
+}
+
+/** The hash a changed definition's recompute replaces, and what earlier recomputes for the same pair did. */
+function priorProgress(plan: Plan, stored: StoredState): { replaces: string; done: Span[] } {
+  const before = stored.recomputes.get(plan.kpi.key);
+  const replaces = plan.stored!.configHash;
+  const same = before?.configHash === plan.kpi.configHash && before.replaces === replaces;
+  return { replaces, done: same ? before.done : [] };
+}
+
+/**
+ * Before a changed definition's recompute writes or deletes anything, its progress row says so
+ * (with what was done before): should the definition go back before the recompute finishes, the
+ * runs of the stored one find the row and leave the mixed output to a recompute
+ * (unfinishedRewrite) instead of trusting its end. A KPI whose row cannot be saved is stopped.
+ */
+async function markRewrites(ports: RunPorts, plans: readonly Plan[], stored: StoredState): Promise<void> {
+  const marked = plans.filter((plan) => plan.hashChanged && !plan.stopped);
+  if (marked.length === 0) return;
+  try {
+    await ports.state.save({
+      recomputes: new Map(
+        marked.map((plan): [string, RecomputeProgress] => {
+          const { replaces, done } = priorProgress(plan, stored);
+          return [plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done }];
+        }),
+      ),
+    });
+  } catch (error) {
+    for (const plan of marked)
+      stop(plan, `saving the recompute's progress before its first write failed: ${messageOf(error)}`);
+  }
 }
 
 /** A recompute's end: progress for changed definitions (never KpiState), and the report. */
@@ -760,9 +838,7 @@ async function finishRecompute(
       removed: plan.removed,
     };
     if (plan.hashChanged) {
-      const before = stored.recomputes.get(plan.kpi.key);
-      const replaces = plan.stored!.configHash;
-      const same = before?.configHash === plan.kpi.configHash && before.replaces === replaces;
+      const { replaces, done: before } = priorProgress(plan, stored);
       // A run beside this one that may write the KPI (an old version's call in flight at the flip,
       // fenced only at its next batch) may have left old-grid datapoints after this one read its
       // stretches back: where it may write, nothing counts as done (review finding).
@@ -771,7 +847,7 @@ async function finishRecompute(
         : mergeSpans(overlap.plans.flatMap((planned) => planned.get(plan.kpi.key) ?? []));
       const done = without(
         mergeSpans([
-          ...(same ? before.done : []),
+          ...before,
           ...(plan.clearedBefore ? [{ from: CDF_MIN_TIME, to: plan.firstStart }] : []),
           ...(written > span.from ? [{ from: span.from, to: written }] : []),
         ]),

@@ -332,6 +332,71 @@ describe("a recompute of a changed definition", () => {
     }
   });
 
+  it("after a rollback mid-recompute, the old definition's runs leave the mixed output to a backfill, which repairs it", async () => {
+    // 10-minute windows become hours from 04:00; a backfill of the new definition does 00:00-08:00
+    // (deleting the 10-minute datapoints there) and the version is rolled back.
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1h", startH: 4 });
+    const w = world();
+    await runKpis([before], w.ports, OPTIONS);
+    const partial = await runKpis([after], w.ports, { ...OPTIONS, recompute: { from: T0, to: T0 + 8 * H } });
+    expect(partial.kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+    const clock = w.ports.clock as FixedClock;
+    clock.set(NOW + H);
+    const rolledBack = await runKpis([before], w.ports, OPTIONS);
+    expect(rolledBack.kpis[0]!.summary.error).toMatch(
+      new RegExp(`^a backfill of another definition \\(config hash ${after.configHash}\\) began to rewrite`),
+    );
+    expect(rolledBack.kpis[0]!.summary.due).toBe(0);
+    // A backfill of the old definition over part of it: still not taken up, and said so.
+    await runKpis([before], w.ports, { ...OPTIONS, recompute: { from: T0, to: T0 + 4 * H } });
+    expect((await runKpis([before], w.ports, OPTIONS)).kpis[0]!.summary.error).toMatch(
+      /repairing .* has not finished/,
+    );
+    await runKpis([before], w.ports, { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW + H } });
+    const repaired = await runKpis([before], w.ports, OPTIONS);
+    expect(repaired.kpis[0]!.summary.error).toBeUndefined();
+    expect(repaired.kpis[0]!.adoptedConfigHash).toBe(before.configHash);
+    // Whole again, and the runs after go on as before (the repair is sealed).
+    const upTo = (t: number) => truth(w.store, before).filter((p) => p.timestamp < t);
+    expect(w.store.points(before.series).filter((p) => p.timestamp < NOW - 10 * M)).toEqual(
+      upTo(NOW - 10 * M),
+    );
+    clock.set(NOW + 2 * H);
+    const later = await runKpis([before], w.ports, OPTIONS);
+    expect(later.kpis[0]!.summary).toMatchObject({ due: 6 });
+    expect(later.kpis[0]!.summary.error).toBeUndefined();
+  });
+
+  it("a recompute killed after its first write has marked the output: the rolled-back definition's runs see it", async () => {
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1h", startH: 4 });
+    const w = world();
+    await runKpis([before], w.ports, OPTIONS);
+    let writes = 0;
+    const second = held();
+    const output = {
+      latest: (r: Parameters<InMemoryDatapointStore["latest"]>[0]) => w.store.latest(r),
+      remove: (r: Parameters<InMemoryDatapointStore["remove"]>[0]) => w.store.remove(r),
+      write: async (items: Parameters<InMemoryDatapointStore["write"]>[0]) => {
+        if (++writes === 2) await second.wait(); // killed here: never answers
+        await w.store.write(items);
+      },
+    };
+    void runKpis(
+      [after],
+      { ...w.ports, output },
+      { ...OPTIONS, batchWindows: 2, recompute: { from: T0, to: NOW } },
+    );
+    await second.arrival;
+    expect(
+      w.store.points(before.series).filter((p) => p.timestamp >= T0 + 4 * H && p.timestamp < T0 + 6 * H)
+        .length,
+    ).toBe(2);
+    const rolledBack = await runKpis([before], w.ports, OPTIONS);
+    expect(rolledBack.kpis[0]!.summary.error).toMatch(/^a backfill of another definition .* did not finish/);
+  });
+
   it("removes nothing when the grid is the same: one read back per batch, no delete", async () => {
     const before = definition({ every: "1h", startH: -4 });
     const after = parseKpiConfig({
