@@ -231,6 +231,86 @@ describe("a run's plan", () => {
   }, 120_000);
 });
 
+describe("a large plan", () => {
+  const ONE = parseKpiConfig({
+    defaults: { start: "2024-01-01T00:00:00Z", settle: "1m" },
+    kpis: [
+      {
+        externalId: "kpi:max",
+        window: { every: "10m" },
+        inputs: { x: { externalId: "x" } },
+        value: "max(x)",
+      },
+    ],
+  });
+  const KEY = ONE[0]!.key;
+  /** x every 10 minutes for `hours`, at the end of them; the puts of the run's record and its writes. */
+  const site = (hours: number) => {
+    const store = new InMemoryDatapointStore();
+    store.insert(
+      { externalId: "x" },
+      Array.from({ length: hours * 6 }, (_, k) => ({ timestamp: T0 + k * 10 * M, value: 1 })),
+    );
+    const state = new InMemoryStateStore();
+    const clock = new FixedClock(T0 + hours * H);
+    const ports: RunPorts = {
+      source: store,
+      output: store,
+      pointer: { active: async () => SELF },
+      changes: new InMemoryChangeSource(store, { partitions: 1 }),
+      state,
+      clock,
+    };
+    const puts: PendingRecord[] = [];
+    const written: Span[] = [];
+    const watched: RunPorts = {
+      ...ports,
+      output: {
+        latest: (r) => store.latest(r),
+        remove: (r) => store.remove(r),
+        write: async (items) => {
+          for (const d of items[0]!.datapoints) {
+            const w = windowContaining(ONE[0]!.window, d.timestamp);
+            written.push({ from: w.start, to: w.end });
+          }
+          await store.write(items);
+        },
+      },
+      state: {
+        load: (k, sub) => state.load(k, sub),
+        save: async (e: StateSave) => {
+          if (e.pending?.put !== undefined) puts.push(structuredClone(e.pending.put));
+          await state.save(e);
+        },
+      },
+    };
+    return { store, clock, ports, watched, puts, written };
+  };
+  const opts = (runId: string) => ({ self: SELF, subscription: "s", budgetMs: 60_000, runId });
+
+  it("of more than 32 spans is joined to 32 that still hold every window written", async () => {
+    const { clock, ports, watched, puts, written } = site(140);
+    await runKpis(ONE, ports, opts("r0"));
+    // 40 windows left pending by an earlier run, each gap one window longer than the one before:
+    // 40 dirty spans, of which joining the 8 smallest gaps leaves 32.
+    const left = Array.from({ length: 40 }, (_, k) => {
+      const from = T0 + ((k * (k + 1)) / 2) * 10 * M;
+      return { from, to: from + 10 * M };
+    });
+    await ports.state.save({ pending: { put: { id: "earlier", kpis: new Map([[KEY, left]]) } } });
+    clock.set(T0 + 140 * H + 12 * M);
+    await runKpis(ONE, watched, opts("S"));
+    const planned = puts.find((p) => p.planned !== undefined)!.planned!.get(KEY)!;
+    expect(planned.length).toBe(32);
+    expect(written.length).toBeGreaterThan(40); // the 40, and what came due
+    for (const w of written)
+      expect(
+        planned.some((s) => s.from <= w.from && w.to <= s.to),
+        `${(w.from - T0) / M}`,
+      ).toBe(true);
+  });
+});
+
 describe("overlapping runs with plans", () => {
   // Two runs at once, each a scheduled call or a backfill of a random range, while late points
   // land anywhere in the KPI's history: each recomputes only what meets the other's plan, and
