@@ -54,6 +54,11 @@ export interface FunctionResult {
     incomplete: string[];
     /** Datapoints deleted: an earlier definition's, off the rewritten windows. */
     removed: number;
+    /**
+     * KPIs whose definition changed and whose recompute does not yet cover their whole history:
+     * the scheduled runs leave them alone until a backfill (of the rest) completes it.
+     */
+    waiting: string[];
   };
   dryRun?: {
     points: number;
@@ -131,6 +136,14 @@ export function functionResult(context: ResultContext): FunctionResult {
       complete: kpis.length - incomplete.length,
       incomplete: cut("incomplete", incomplete),
       removed: kpis.reduce((sum, k) => sum + (k.recompute?.removed ?? 0), 0),
+      waiting: cut(
+        "waiting",
+        kpis
+          .filter(
+            (k) => k.recompute?.changedDefinition !== undefined && !k.recompute.changedDefinition.complete,
+          )
+          .map((k) => k.key),
+      ),
     };
   }
   let dryRun: FunctionResult["dryRun"];
@@ -151,12 +164,12 @@ export function functionResult(context: ResultContext): FunctionResult {
         ? "fenced"
         : totals.failed > 0 ||
             backlogged.length > 0 ||
-            (backfill !== undefined && backfill.incomplete.length > 0)
+            (backfill !== undefined && (backfill.incomplete.length > 0 || backfill.waiting.length > 0))
           ? "incomplete"
           : "completed";
   const result: FunctionResult = {
     status,
-    message: messageOf(status, context, totals, dryRun),
+    message: messageOf(status, context, totals, dryRun, backfill),
     mode: data.mode,
     version: context.version,
     self: context.self,
@@ -181,6 +194,7 @@ function messageOf(
   context: ResultContext,
   totals: FunctionResult["kpis"],
   dryRun: FunctionResult["dryRun"],
+  backfill: FunctionResult["backfill"],
 ): string {
   const written = context.data.mode === "dry-run" ? "would write" : "wrote";
   const work = `${totals.due} due and ${totals.dirty} recomputed windows over ${totals.total} KPIs`;
@@ -189,8 +203,13 @@ function messageOf(
       return `Another version is active (the pointer does not name ${context.self}): nothing was written.`;
     case "deadline":
       return `Stopped at the deadline after ${round(context.elapsedMs / 1000)} s, before CDF's timeout; what was written stays, and the next call continues from there.`;
-    case "incomplete":
-      return `${capitalized(written)} ${work}; ${totals.failed} KPIs failed and ${totals.withBacklog} have windows left for the next call (see failures and backlogged).`;
+    case "incomplete": {
+      const waiting =
+        backfill === undefined || backfill.waiting.length === 0
+          ? ""
+          : ` ${backfill.waiting.length}${backfill.waiting.length === MAX_LISTED ? " or more" : ""} KPIs with a changed definition wait for a backfill of the rest of their history (see backfill.waiting).`;
+      return `${capitalized(written)} ${work}; ${totals.failed} KPIs failed and ${totals.withBacklog} have windows left for the next call (see failures and backlogged).${waiting}`;
+    }
     default:
       return dryRun === undefined
         ? `${capitalized(written)} ${work}; all are up to date.`

@@ -83,3 +83,46 @@ it("says fenced and deadline as such", () => {
     cursorsCommitted: false,
   });
 });
+
+it("a backfill that leaves a changed definition short of its whole history says it waits", () => {
+  const kpi = (key: string, complete: boolean | undefined): KpiRunReport => ({
+    key,
+    summary: {
+      at: 0,
+      due: 0,
+      dirty: 3,
+      noValue: {},
+      backlog: 0,
+      pendingSpans: 0,
+      pointsRead: 9,
+      requests: 1,
+      durationMs: 1,
+    },
+    recompute: {
+      from: 0,
+      to: 3,
+      written: true,
+      removed: 2,
+      ...(complete === undefined ? {} : { changedDefinition: { configHash: "h", done: [], complete } }),
+    },
+  });
+  const result = (kpis: KpiRunReport[]) =>
+    functionResult({
+      data: { mode: "backfill", from: 0, to: 3 },
+      version: "v",
+      self: "f@1",
+      at: 0,
+      clock: "server",
+      budgetMs: 1,
+      elapsedMs: 1,
+      requests: 1,
+      report: { at: 0, fenced: false, cursorsCommitted: false, kpis, read: { calls: 1, points: 9 } },
+    });
+  const waiting = result([kpi("a", undefined), kpi("b", false), kpi("c", true)]);
+  expect(waiting.status).toBe("incomplete");
+  expect(waiting.backfill).toMatchObject({ kpis: 3, complete: 3, removed: 6, waiting: ["b"] });
+  expect(waiting.message).toMatch(/1 KPIs with a changed definition wait for a backfill of the rest/);
+  const done = result([kpi("a", undefined), kpi("c", true)]);
+  expect(done.status).toBe("completed");
+  expect(done.backfill!.waiting).toEqual([]);
+});
