@@ -30,20 +30,21 @@ const report = fc.array(summary, { maxLength: 3_000 }).map(
   }),
 );
 
+/** A call's context around its run's report. */
+const CALL = {
+  version: "v",
+  self: "f@1",
+  at: 0,
+  clock: "server" as const,
+  budgetMs: 1,
+  elapsedMs: 1,
+  requests: 1,
+};
+
 it("stays under 1 MB with totals over every KPI", () => {
   fc.assert(
     fc.property(report, (run) => {
-      const result = functionResult({
-        data: { mode: "scheduled" },
-        version: "v",
-        self: "f@1",
-        at: 0,
-        clock: "server",
-        budgetMs: 1,
-        elapsedMs: 1,
-        requests: 1,
-        report: run,
-      });
+      const result = functionResult({ ...CALL, data: { mode: "scheduled" }, report: run });
       expect(new TextEncoder().encode(JSON.stringify(result)).length).toBeLessThan(MAX_RESULT_BYTES);
       const failed = run.kpis.filter((k) => k.summary.error !== undefined).length;
       expect(result.kpis.total).toBe(run.kpis.length);
@@ -108,14 +109,8 @@ it("a backfill that leaves a changed definition short of its whole history says 
   });
   const result = (kpis: KpiRunReport[]) =>
     functionResult({
+      ...CALL,
       data: { mode: "backfill", from: 0, to: 3 },
-      version: "v",
-      self: "f@1",
-      at: 0,
-      clock: "server",
-      budgetMs: 1,
-      elapsedMs: 1,
-      requests: 1,
       report: { at: 0, fenced: false, cursorsCommitted: false, kpis, read: { calls: 1, points: 9 } },
     });
   const waiting = result([kpi("a", undefined), kpi("b", false), kpi("c", true)]);

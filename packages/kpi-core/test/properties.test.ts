@@ -182,15 +182,17 @@ async function applyChange(store: InMemoryDatapointStore, reported: InputChanges
 async function expectChangedWindowsDirty(
   store: InMemoryDatapointStore,
   ks: readonly KpiDefinition[],
-  windows: readonly Window[],
+  /** The windows compared: the same for every KPI, or each KPI's own. */
+  windowsOf: readonly Window[] | ((k: KpiDefinition) => readonly Window[]),
   seriesIsStep: boolean,
   now: number,
   change: (reported: InputChanges) => Promise<void>,
   maxRegions?: number,
 ): Promise<void> {
+  const windows = (k: KpiDefinition) => (typeof windowsOf === "function" ? windowsOf(k) : windowsOf);
   const compute = () =>
     ks.map((k) =>
-      computeWindows(k, windows, new Map([[k.inputs[0]!.name, allPointsOf(store, seriesIsStep)]])).map(
+      computeWindows(k, windows(k), new Map([[k.inputs[0]!.name, allPointsOf(store, seriesIsStep)]])).map(
         (d) => ({
           value: d.value,
           status: d.status,
@@ -228,7 +230,9 @@ async function expectChangedWindowsDirty(
       [...windowsOfSpans(k, joined![n]!, now)].map((w) => w.start),
       `KPI ${n}: joined regions give other windows`,
     ).toEqual([...windowsOfSpans(k, unjoined![n]!, now)].map((w) => w.start));
-    const changed = windows.filter((_, i) => JSON.stringify(before[n]![i]) !== JSON.stringify(after[n]![i]));
+    const changed = windows(k).filter(
+      (_, i) => JSON.stringify(before[n]![i]) !== JSON.stringify(after[n]![i]),
+    );
     for (const w of changed)
       expect(
         dirty,
@@ -326,7 +330,8 @@ describe("properties", () => {
 
   it("KPIs of other window lengths planned together: every window of each whose datapoint changed is dirty, and joins are each KPI's own", async () => {
     // Planning shares reads and changed regions between KPIs on one input; a region joined for one
-    // KPI's windows (points less than a window apart) must not be handed to a KPI with shorter ones.
+    // KPI's windows (points less than a window apart) must not be handed to a KPI with shorter ones
+    // (a region joined at an hour would dirty a 1-minute KPI's minutes between).
     await fc.assert(
       fc.asyncProperty(
         data,
@@ -336,49 +341,17 @@ describe("properties", () => {
         batchArb(M),
         async (points, changes, long, mid, short) => {
           const store = storeOf(points, false);
-          const ks = [...long, ...mid, ...short];
           const now = EPOCH + 6 * H;
-          const windowsOf = (k: KpiDefinition) => windowsBetween(k.window, EPOCH, now);
-          const compute = () =>
-            ks.map((k) =>
-              computeWindows(k, windowsOf(k), new Map([[k.inputs[0]!.name, allPointsOf(store, false)]])).map(
-                (d) => JSON.stringify([d.value, d.status]),
-              ),
-            );
-          const before = compute();
-          const reported: InputChanges = { timestamps: [], deletedRanges: [] };
-          for (const c of changes) await applyChange(store, reported, c);
-          const after = compute();
-          const spans = await dirtySpansOfKpis(
+          await expectChangedWindowsDirty(
             store,
-            ks.map((kpi) => ({ kpi, changes: [reported] })),
+            [...long, ...mid, ...short],
+            (k) => windowsBetween(k.window, EPOCH, now),
+            false,
             now,
+            async (reported) => {
+              for (const c of changes) await applyChange(store, reported, c);
+            },
           );
-          // And each KPI's regions are joined at its own window's length: the same windows as with
-          // no joining (a region joined at an hour would dirty a 1-minute KPI's minutes between).
-          const [joined, unjoined] = await Promise.all(
-            [true, false].map((join) =>
-              dirtySpansOfKpis(
-                store,
-                ks.map((kpi) => ({ kpi, changes: [reported] })),
-                now,
-                undefined,
-                Number.POSITIVE_INFINITY,
-                join,
-              ),
-            ),
-          );
-          ks.forEach((k, n) => {
-            expect(
-              [...windowsOfSpans(k, joined![n]!, now)].map((w) => w.start),
-              `KPI ${n}: joined regions give other windows`,
-            ).toEqual([...windowsOfSpans(k, unjoined![n]!, now)].map((w) => w.start));
-            const dirty = new Set([...windowsOfSpans(k, spans[n]!, now)].map((w) => w.start));
-            windowsOf(k).forEach((w, i) => {
-              if (before[n]![i] !== after[n]![i])
-                expect(dirty.has(w.start), `KPI ${n}, window ${w.start}`).toBe(true);
-            });
-          });
         },
       ),
       { numRuns: 200 },
