@@ -95,6 +95,14 @@ const scenario = fc.record({
 /** Whether the window is inside one of the spans. */
 const inside = (w: Span, spans: readonly Span[]) => spans.some((s) => s.from <= w.from && w.to <= s.to);
 
+/** One KPI: the max of x over 10-minute windows from 2024-01-01. */
+const MAX_10M = parseKpiConfig({
+  defaults: { start: "2024-01-01T00:00:00Z", settle: "1m" },
+  kpis: [
+    { externalId: "kpi:max", window: { every: "10m" }, inputs: { x: { externalId: "x" } }, value: "max(x)" },
+  ],
+});
+
 describe("a run's plan", () => {
   it("holds every window the run writes, on every path", async () => {
     await fc.assert(
@@ -232,17 +240,7 @@ describe("a run's plan", () => {
 });
 
 describe("a large plan", () => {
-  const ONE = parseKpiConfig({
-    defaults: { start: "2024-01-01T00:00:00Z", settle: "1m" },
-    kpis: [
-      {
-        externalId: "kpi:max",
-        window: { every: "10m" },
-        inputs: { x: { externalId: "x" } },
-        value: "max(x)",
-      },
-    ],
-  });
+  const ONE = MAX_10M;
   const KEY = ONE[0]!.key;
   /** x every 10 minutes for `hours`, at the end of them; the puts of the run's record and its writes. */
   const site = (hours: number) => {
@@ -315,17 +313,7 @@ describe("overlapping runs with plans", () => {
   // Two runs at once, each a scheduled call or a backfill of a random range, while late points
   // land anywhere in the KPI's history: each recomputes only what meets the other's plan, and
   // after one more run every window must still equal a computation over the data as it is.
-  const KPI = parseKpiConfig({
-    defaults: { start: "2024-01-01T00:00:00Z", settle: "1m" },
-    kpis: [
-      {
-        externalId: "kpi:max",
-        window: { every: "10m" },
-        inputs: { x: { externalId: "x" } },
-        value: "max(x)",
-      },
-    ],
-  });
+  const KPI = MAX_10M;
   const run = fc.record({
     recompute: fc.option(
       fc.record({ from: fc.integer({ min: 0, max: 11 }), windows: fc.integer({ min: 1, max: 14 }) }),
