@@ -133,6 +133,8 @@ interface Plan {
   rewrittenBy: string | undefined;
   /** A recompute removed the datapoints before the first window (see clearBeforeStart). */
   clearedBefore: boolean;
+  /** A recompute saved its progress row before its first write (see markRewrites). */
+  marked: boolean;
   /** Datapoints a recompute deleted: an earlier definition's (see removeStrays). */
   removed: number;
   /** The output's latest datapoint when the run started (undefined: none). */
@@ -281,6 +283,7 @@ export async function runKpis(
       hashChanged,
       rewrittenBy,
       clearedBefore: false,
+      marked: false,
       removed: 0,
       last,
       adopted,
@@ -322,9 +325,13 @@ export async function runKpis(
   // writing after this one's reads finds it at its end (see `overlapped`). Asked for while the
   // changes are polled; awaited before the first input is read.
   const run = new RunRecord(ports, runId, staleRunMs, stored.pending);
-  // A recompute knows now every window it may write; a scheduled run's record says "planning"
-  // (no plan) until its changes are planned, below.
-  const opened = settle(() => run.open(at, recompute === undefined ? undefined : plannedOf(plans, at)));
+  // A recompute knows now every window it may write. A scheduled run knows only which KPIs it may
+  // write (not those left to a backfill): until its changes are planned, below, its record says
+  // "any window of these" (provisionalPlan), never of a KPI it leaves alone, so that a backfill of
+  // a changed definition beside it need not count its own work as undone (review finding).
+  const opened = settle(() =>
+    run.open(at, recompute === undefined ? provisionalPlan(plans) : plannedOf(plans, at)),
+  );
   // 3. Dirty windows: changes since the saved cursors, widened by each input's reach. A
   // recompute polls nothing: the scheduled runs own the cursors.
   const polled: Polled =
@@ -365,8 +372,12 @@ export async function runKpis(
   // record says "planning", which another run's check takes as "may write anything".
   if (recompute === undefined) run.plan(plannedOf(plans, at));
 
-  if (recompute !== undefined) await markRewrites(ports, plans, stored);
-  if (recompute !== undefined && !(await clearBeforeStart(ports, plans, recompute, opts.self))) {
+  if (recompute !== undefined && !(await markRewrites(ports, plans, stored, opts.self))) report.fenced = true;
+  if (
+    recompute !== undefined &&
+    !report.fenced &&
+    !(await clearBeforeStart(ports, plans, recompute, opts.self))
+  ) {
     report.fenced = true;
   }
 
@@ -488,7 +499,9 @@ export async function runKpis(
   // window from older input over the other's newer value, and no compare-and-set stops it; the
   // windows this run wrote that the other run may also write are recorded as pending, so that a
   // later run computes them again.
-  const overlap = await run.overlapped();
+  const overlap = await run.overlapped(
+    recompute === undefined ? [] : plans.filter((plan) => plan.hashChanged).map((plan) => plan.kpi.key),
+  );
   if (recompute !== undefined) return finishRecompute(ports, plans, stored, report, run, overlap);
   // The cursor must never be stored ahead of the pending spans, and a save may land in part: the
   // states and this run's pending record first, then the cursors, and only then are the pending
@@ -797,10 +810,21 @@ function priorProgress(plan: Plan, stored: StoredState): { replaces: string; don
  * (with what was done before): should the definition go back before the recompute finishes, the
  * runs of the stored one find the row and leave the mixed output to a recompute
  * (unfinishedRewrite) instead of trusting its end. A KPI whose row cannot be saved is stopped.
+ * False when the pointer names another version (nothing saved).
  */
-async function markRewrites(ports: RunPorts, plans: readonly Plan[], stored: StoredState): Promise<void> {
+async function markRewrites(
+  ports: RunPorts,
+  plans: readonly Plan[],
+  stored: StoredState,
+  self: string,
+): Promise<boolean> {
   const marked = plans.filter((plan) => plan.hashChanged && !plan.stopped);
-  if (marked.length === 0) return;
+  if (marked.length === 0) return true;
+  // A mark saved after the pointer went back (a rollback while this call planned) would make the
+  // stored definition's runs leave the KPI to a backfill though nothing was rewritten: the
+  // pointer is asked just before (review finding; a mark that fails here and lands later still
+  // can, which errs on the safe side).
+  if ((await ports.pointer.active()) !== self) return false;
   try {
     await ports.state.save({
       recomputes: new Map(
@@ -810,10 +834,12 @@ async function markRewrites(ports: RunPorts, plans: readonly Plan[], stored: Sto
         }),
       ),
     });
+    for (const plan of marked) plan.marked = true;
   } catch (error) {
     for (const plan of marked)
       stop(plan, `saving the recompute's progress before its first write failed: ${messageOf(error)}`);
   }
+  return true;
 }
 
 /** A recompute's end: progress for changed definitions (never KpiState), and the report. */
@@ -826,6 +852,7 @@ async function finishRecompute(
   overlap: Overlap,
 ): Promise<RunReport> {
   const progress = new Map<string, RecomputeProgress>();
+  const { recomputes: current } = overlap;
   plans.forEach((plan, i) => {
     const span = plan.dirty[0] ?? { from: plan.dueFrom, to: plan.dueFrom };
     const to = Math.min(span.to, plan.dueFrom);
@@ -841,19 +868,30 @@ async function finishRecompute(
       const { replaces, done: before } = priorProgress(plan, stored);
       // A run beside this one that may write the KPI (an old version's call in flight at the flip,
       // fenced only at its next batch) may have left old-grid datapoints after this one read its
-      // stretches back: where it may write, nothing counts as done (review finding).
+      // stretches back: where it may write, nothing this run did counts as done (review finding).
+      // What earlier recomputes did stays: each made the same check at its end, and a run it did
+      // not find began after the flip, so is fenced before it writes (a run still planning, which
+      // counts as "may write anything", would otherwise undo every earlier call's work).
       const others = overlap.all
         ? [{ from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY }]
         : mergeSpans(overlap.plans.flatMap((planned) => planned.get(plan.kpi.key) ?? []));
-      const done = without(
+      const own = without(
         mergeSpans([
-          ...before,
           ...(plan.clearedBefore ? [{ from: CDF_MIN_TIME, to: plan.firstStart }] : []),
           ...(written > span.from ? [{ from: span.from, to: written }] : []),
         ]),
         others,
       );
-      progress.set(plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done });
+      // The row as it is now: another recompute of the same change may have saved more since this
+      // one loaded it, or a run sealed the repair this one is part of (a seal is done for all
+      // time). Their work is kept, not overwritten (review finding). A row another definition
+      // took meanwhile (the pointer moved on) is left to it: this run's progress no longer counts.
+      const now = current.get(plan.kpi.key);
+      const samePair =
+        now !== undefined && now.configHash === plan.kpi.configHash && now.replaces === replaces;
+      const taken = now !== undefined && !samePair && plan.marked;
+      const done = taken ? [] : mergeSpans([...before, ...(samePair ? now.done : []), ...own]);
+      if (!taken) progress.set(plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done });
       entry.changedDefinition = {
         configHash: plan.kpi.configHash,
         done,
@@ -1201,6 +1239,14 @@ function plannedOf(plans: readonly Plan[], at: number): Map<string, Span[]> {
   return planned;
 }
 
+/**
+ * A scheduled run's plan before its changes are planned: any window of every KPI it may write,
+ * none of a KPI left to a backfill (it writes nothing of those, whatever its changes).
+ */
+function provisionalPlan(plans: readonly Plan[]): Map<string, Span[]> {
+  return new Map(plans.filter((plan) => !plan.skip).map((plan) => [plan.kpi.key, [ALL_TIME]]));
+}
+
 /** Sorted, merged spans, at most `max` of them: the smallest gaps between them are joined. */
 function joined(spans: Span[], max: number): Span[] {
   if (spans.length <= max) return spans;
@@ -1224,10 +1270,12 @@ function joined(spans: Span[], max: number): Span[] {
 interface Overlap {
   all: boolean;
   plans: ReadonlyArray<ReadonlyMap<string, Span[]>>;
+  /** The recompute progress rows of the KPIs asked for, as the check read them. */
+  recomputes: ReadonlyMap<string, RecomputeProgress>;
 }
 
 /** An overlap with a run whose plan is not known: every window written counts. */
-const EVERY_WINDOW: Overlap = { all: true, plans: [] };
+const EVERY_WINDOW: Overlap = { all: true, plans: [], recomputes: new Map() };
 
 /**
  * The windows this run wrote that an overlapping run may also write: all of them when one's
@@ -1360,21 +1408,24 @@ class RunRecord {
     await this.#putOpen();
   }
 
-  /** What to recompute for the other runs' records, not closed when this run started, that are there now. */
-  async overlapped(): Promise<Overlap> {
+  /**
+   * What to recompute for the other runs' records, not closed when this run started, that are
+   * there now; and, read in the same request, the recompute progress of the KPIs `keys`.
+   */
+  async overlapped(keys: readonly string[] = []): Promise<Overlap> {
     // The plan's put settled first: landing after this run's close, it would reopen the record.
     await this.#planLanded();
-    const { pending } = await this.#ports.state.load([], "");
+    const { pending, recomputes } = await this.#ports.state.load(keys, "");
     const now = this.#ports.clock.now();
     const others = pending.filter(
       (r) => !this.#own(r) && !this.#closedAtStart.has(r.id) && !this.#dead(r, now),
     );
     const plans: Array<ReadonlyMap<string, Span[]>> = [];
     for (const r of others) {
-      if (r.planned === undefined) return EVERY_WINDOW;
+      if (r.planned === undefined) return { ...EVERY_WINDOW, recomputes };
       plans.push(r.planned);
     }
-    return { all: false, plans };
+    return { all: false, plans, recomputes };
   }
 
   /** The records this run loaded and may remove once its own is saved. */

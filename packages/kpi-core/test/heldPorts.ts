@@ -1,4 +1,5 @@
-import type { StateSave, StateStore } from "../src/ports.js";
+import { CDF_MAX_TIME, CDF_MIN_TIME } from "../src/model.js";
+import type { PendingRecord, StateSave, StateStore } from "../src/ports.js";
 import type { RunPorts } from "../src/runKpis.js";
 import type { InMemoryDatapointStore } from "../src/testing/index.js";
 
@@ -52,4 +53,15 @@ export function heldCursors(state: StateStore, gate: Gate): StateStore {
       await state.save(e);
     },
   };
+}
+
+/**
+ * A scheduled run's plan before its changes are planned: any window (CDF's whole time range) of
+ * each KPI it may write. Its plan proper comes in a later put of the record.
+ */
+export function isProvisionalPlan(planned: PendingRecord["planned"]): boolean {
+  if (planned === undefined || planned.size === 0) return false;
+  return [...planned.values()].every(
+    (spans) => spans.length === 1 && spans[0]!.from === CDF_MIN_TIME && spans[0]!.to === CDF_MAX_TIME + 1,
+  );
 }

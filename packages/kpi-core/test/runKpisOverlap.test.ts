@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { computeWindows } from "../src/engine.js";
+import { CDF_MAX_TIME, CDF_MIN_TIME } from "../src/model.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import type { PendingRecord, StateSave, StateStore } from "../src/ports.js";
@@ -12,7 +13,7 @@ import {
   InMemoryStateStore,
   InMemoryVersionPointer,
 } from "../src/testing/index.js";
-import { held, heldCursors, heldOutput } from "./heldPorts.js";
+import { held, heldCursors, heldOutput, isProvisionalPlan } from "./heldPorts.js";
 
 // Scheduled calls overlap (late ticks, duplicated ticks), and CDF's stores have no
 // compare-and-set: whatever order two runs' saves land in, no change may be lost between the
@@ -517,9 +518,11 @@ describe("a long run's record", () => {
     );
     expect(opens.length).toBeGreaterThan(3);
     expect(oldest).toBeLessThan(staleRunMs);
-    // Renewed while polling without a plan (not known yet); from the plan's put on, every renewal keeps it.
-    const first = puts.findIndex((p) => p !== undefined);
-    expect(puts[0]).toBeUndefined();
+    // Renewed while polling with the provisional plan (the plan proper is not known yet); from the
+    // plan's put on, every renewal keeps it.
+    const first = puts.findIndex((p) => !isProvisionalPlan(p));
+    expect(puts[0]).toEqual(new Map([[KPIS[0]!.key, [{ from: CDF_MIN_TIME, to: CDF_MAX_TIME + 1 }]]]));
+    expect(puts[first]).toBeDefined();
     expect(first).toBeGreaterThan(1);
     expect(puts.length - first).toBeGreaterThan(2);
     for (const p of puts.slice(first)) expect(p).toEqual(puts[first]);
@@ -627,7 +630,7 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
     expect([maxAt(store, T0 + 30 * M), maxAt(store, T0 + 60 * M)]).toEqual([7, 8]);
   });
 
-  it("a plan whose put fails leaves the record planning: the run goes on, and a run beside it pends all it wrote", async () => {
+  it("a plan whose put fails leaves the record provisional: the run goes on, and a run beside it pends all it wrote", async () => {
     const { store, state, clock, plain } = site();
     await runKpis(KPIS, plain, runOpts("r0"));
     store.insert({ externalId: "x" }, [{ timestamp: T0 + 35 * M, value: 7 }]);
@@ -642,7 +645,8 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
           load: (k, s) => state.load(k, s),
           save: async (e: StateSave) => {
             const put = e.pending?.put;
-            if (put?.openSince !== undefined && put.planned !== undefined) throw new Error("503 (injected)");
+            if (put?.openSince !== undefined && put.planned !== undefined && !isProvisionalPlan(put.planned))
+              throw new Error("503 (injected)");
             await state.save(e);
           },
         },
@@ -650,9 +654,14 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
       runOpts("S"),
     );
     await sWrite.arrival;
-    expect(await recordOf(state, "S")).toEqual({ id: "S", kpis: new Map(), openSince: T0 + 2 * H + 12 * M });
+    expect(await recordOf(state, "S")).toEqual({
+      id: "S",
+      kpis: new Map(),
+      openSince: T0 + 2 * H + 12 * M,
+      planned: new Map([[KEY, [{ from: CDF_MIN_TIME, to: CDF_MAX_TIME + 1 }]]]),
+    });
     await runKpis(KPIS, plain, { ...runOpts("B"), recompute: { from: T0, to: T0 + 3 * H } });
-    // S's record has no plan: B pends every window it wrote, as before plans.
+    // S's record has the provisional plan (any window of the KPI): B pends every window it wrote.
     expect((await recordOf(state, "B"))?.kpis).toEqual(new Map([[KEY, [span(0, 110)]]]));
     sWrite.release();
     const s = await runS;
@@ -679,7 +688,12 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
           load: (k, s) => state.load(k, s),
           save: async (e: StateSave) => {
             const put = e.pending?.put;
-            if (put?.openSince !== undefined && put.planned !== undefined && lost === undefined) {
+            if (
+              put?.openSince !== undefined &&
+              put.planned !== undefined &&
+              !isProvisionalPlan(put.planned) &&
+              lost === undefined
+            ) {
               lost = structuredClone(e);
               throw new Error("timeout (injected)");
             }
@@ -712,7 +726,8 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
         state: {
           load: (k, s) => state.load(k, s),
           save: async (e: StateSave) => {
-            if (e.pending?.put?.planned !== undefined && e.pending.put.openSince !== undefined)
+            const put = e.pending?.put;
+            if (put?.openSince !== undefined && put.planned !== undefined && !isProvisionalPlan(put.planned))
               await planPut.wait();
             await state.save(e);
           },

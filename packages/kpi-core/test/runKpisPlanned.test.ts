@@ -14,6 +14,7 @@ import {
   InMemoryStateStore,
 } from "../src/testing/index.js";
 import { windowContaining } from "../src/window.js";
+import { isProvisionalPlan } from "./heldPorts.js";
 
 // A run's record carries its plan (PendingRecord.planned): every window it may write. Another
 // run that overlapped it recomputes only the windows it wrote that meet that plan, so the plan
@@ -205,7 +206,7 @@ describe("a run's plan", () => {
                 to: T0 + (sc.recompute.from + sc.recompute.hours) * H,
                 ...(sc.recompute.kpis === undefined ? {} : { kpis: sc.recompute.kpis }),
               };
-        await runKpis(KPIS, ports, {
+        const report = await runKpis(KPIS, ports, {
           self: SELF,
           subscription: "s",
           // The budget, in port calls so far (a second each).
@@ -215,13 +216,17 @@ describe("a run's plan", () => {
           ...(recompute === undefined ? {} : { recompute }),
         });
 
-        // Every put with a plan has the same one; the first put has none in a scheduled run
-        // (planning) and the whole plan in a recompute.
-        const plans = puts.filter((p) => p.planned !== undefined).map((p) => p.planned!);
-        expect(puts[0]!.planned === undefined).toBe(recompute === undefined);
+        // Every put has a plan. A recompute's first put has the whole plan. A scheduled run's
+        // first put has the provisional one (any window of each KPI it may write) until its plan
+        // proper is put; every put after that has the same plan.
+        expect(puts.every((p) => p.planned !== undefined)).toBe(true);
+        const provisional = puts[0]!.planned!;
+        expect(isProvisionalPlan(provisional)).toBe(recompute === undefined && provisional.size > 0);
+        const plans = puts.map((p) => p.planned!).filter((p) => !isProvisionalPlan(p));
         for (const p of plans) expect(p).toEqual(plans[0]);
         const planned = plans[0] ?? new Map<string, Span[]>();
         for (const [key, spans] of written) {
+          if (recompute === undefined) expect(provisional.has(key), key).toBe(true);
           for (const w of spans) {
             expect(
               inside(w, planned.get(key) ?? []),
@@ -229,9 +234,12 @@ describe("a run's plan", () => {
             ).toBe(true);
           }
         }
-        // The plan asks no more than it may: a KPI left to the backfill plans nothing.
+        // The plan asks no more than it may: a KPI left to the backfill plans nothing, not even
+        // provisionally.
+        const left = report.kpis.find((k) => k.key === sc.changedHash)?.summary.error?.includes("changed");
         if (sc.changedHash !== undefined && recompute === undefined) {
           expect(planned.has(sc.changedHash)).toBe(false);
+          expect(provisional.has(sc.changedHash)).toBe(!left);
         }
       }),
       { numRuns: 300 },
@@ -298,7 +306,9 @@ describe("a large plan", () => {
     await ports.state.save({ pending: { put: { id: "earlier", kpis: new Map([[KEY, left]]) } } });
     clock.set(T0 + 140 * H + 12 * M);
     await runKpis(ONE, watched, opts("S"));
-    const planned = puts.find((p) => p.planned !== undefined)!.planned!.get(KEY)!;
+    const planned = puts
+      .find((p) => p.planned !== undefined && !isProvisionalPlan(p.planned))!
+      .planned!.get(KEY)!;
     expect(planned.length).toBe(32);
     expect(written.length).toBeGreaterThan(40); // the 40, and what came due
     for (const w of written)

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { computeKpis } from "../src/engine.js";
 import type { KpiDefinition } from "../src/kpiDefinition.js";
-import { type InputSeries, STATUS_BAD } from "../src/model.js";
+import { CDF_MAX_TIME, CDF_MIN_TIME, type InputSeries, STATUS_BAD } from "../src/model.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import { type RunPorts, runKpis, strayRanges } from "../src/runKpis.js";
@@ -310,9 +310,10 @@ describe("a recompute of a changed definition", () => {
       await runKpis([before], w.ports, OPTIONS);
       const old = w.store.points(after.series);
       let asked = 0;
-      // The pointer is asked at the start, then before deleting what lies before the new start,
-      // then (no new window has closed: no batch) before deleting in the day not yet closed.
-      const flipOn = flipAt === "before the start" ? 2 : 3;
+      // The pointer is asked at the start, before marking the output, before deleting what lies
+      // before the new start, then (no new window has closed: no batch) before deleting in the
+      // day not yet closed.
+      const flipOn = flipAt === "before the start" ? 3 : 4;
       const pointer = { active: async () => (++asked >= flipOn ? "kpi-fn@2" : OPTIONS.self) };
       const report = await runKpis(
         [after],
@@ -395,6 +396,136 @@ describe("a recompute of a changed definition", () => {
     ).toBe(2);
     const rolledBack = await runKpis([before], w.ports, OPTIONS);
     expect(rolledBack.kpis[0]!.summary.error).toMatch(/^a backfill of another definition .* did not finish/);
+  });
+
+  it("marks nothing once the pointer names another version: a rollback while it planned leaves the old runs going", async () => {
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1h", startH: 4 });
+    const w = world();
+    await runKpis([before], w.ports, OPTIONS);
+    let asked = 0;
+    // Rolled back between the recompute's first look at the pointer and its mark.
+    const pointer = { active: async () => (++asked >= 2 ? "kpi-fn@0" : OPTIONS.self) };
+    const report = await runKpis(
+      [after],
+      { ...w.ports, pointer },
+      { ...OPTIONS, recompute: { from: T0, to: NOW } },
+    );
+    expect(report.fenced).toBe(true);
+    expect((await w.state.load([after.key], "")).recomputes.get(after.key)).toBeUndefined();
+    (w.ports.clock as FixedClock).set(NOW + H);
+    const next = await runKpis([before], w.ports, OPTIONS);
+    expect(next.kpis[0]!.summary.error).toBeUndefined();
+    expect(next.kpis[0]!.summary.due).toBe(6);
+  });
+
+  it("keeps what earlier backfill calls did when a run beside it has no plan yet, and its own work when that run leaves the KPI alone", async () => {
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1h", startH: 0 });
+    for (const beside of ["a new version's call still planning", "a record without a plan"]) {
+      const w = world();
+      await runKpis([before], w.ports, OPTIONS);
+      (w.ports.pointer as InMemoryVersionPointer).flip("kpi-fn@2");
+      // Ten minutes on: the hour holding the old output's end has closed.
+      (w.ports.clock as FixedClock).set(NOW + 10 * M);
+      const v2 = { ...OPTIONS, self: "kpi-fn@2" };
+      const first = await runKpis([after], w.ports, {
+        ...v2,
+        recompute: { from: T0 - 40 * H, to: T0 + 10 * H },
+      });
+      const earlier = first.kpis[0]!.recompute!.changedDefinition!.done;
+      expect(earlier).toEqual([{ from: CDF_MIN_TIME, to: T0 + 10 * H }]);
+      // Beside the second call: the new version's scheduled call, held while it polls its changes
+      // (it leaves the changed KPI to the backfill), or a record of a version before plans.
+      const poll = held();
+      let scheduled: Promise<unknown> = Promise.resolve();
+      if (beside === "a record without a plan") {
+        const clock = w.ports.clock.now();
+        await w.state.save({ pending: { put: { id: "older", kpis: new Map(), openSince: clock } } });
+        poll.release();
+      } else {
+        const changes = w.ports.changes;
+        scheduled = runKpis(
+          [after],
+          {
+            ...w.ports,
+            changes: {
+              partitions: changes.partitions,
+              poll: async (c) => {
+                await poll.wait();
+                return changes.poll(c);
+              },
+            },
+          },
+          v2,
+        );
+        await poll.arrival;
+      }
+      const second = await runKpis([after], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+      poll.release();
+      await scheduled;
+      const done = second.kpis[0]!.recompute!.changedDefinition!;
+      if (beside === "a record without a plan") {
+        // It may write anything: this call's work counts for nothing, the first call's stays.
+        expect(done, beside).toMatchObject({ done: earlier, complete: false });
+      } else {
+        expect(done, beside).toMatchObject({ complete: true });
+        expect((await runKpis([after], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+        // And 29:00, closed since NOW.
+        expect(w.store.points(after.series).slice(0, -1)).toEqual(truth(w.store, after));
+      }
+    }
+  });
+
+  it("a repair that ends after a run sealed it keeps the seal: the runs go on", async () => {
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1h", startH: 4 });
+    const w = world();
+    const clock = w.ports.clock as FixedClock;
+    await runKpis([before], w.ports, OPTIONS);
+    await runKpis([after], w.ports, { ...OPTIONS, recompute: { from: T0, to: T0 + 8 * H } });
+    // Rolled back: a repair over everything, and a second, smaller one that reads the state now.
+    await runKpis([before], w.ports, { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } });
+    const write = held();
+    const late = runKpis(
+      [before],
+      { ...w.ports, output: heldOutput(w.store, write) },
+      { ...OPTIONS, recompute: { from: T0, to: T0 + 2 * H } },
+    );
+    await write.arrival;
+    // Meanwhile a run finds the repair finished and seals it.
+    const sealing = await runKpis([before], w.ports, OPTIONS);
+    expect(sealing.kpis[0]!.adoptedConfigHash).toBe(before.configHash);
+    write.release();
+    await late;
+    const row = (await w.state.load([before.key], "")).recomputes.get(before.key)!;
+    expect(row.done).toEqual([{ from: CDF_MIN_TIME, to: CDF_MAX_TIME + 1 }]);
+    clock.set(NOW + H);
+    const next = await runKpis([before], w.ports, OPTIONS);
+    expect(next.kpis[0]!.summary.error).toBeUndefined();
+    expect(next.kpis[0]!.summary.due).toBe(6);
+  });
+
+  it("leaves a progress row that another definition's backfill took meanwhile as it is", async () => {
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1h", startH: 0 });
+    const third = definition({ every: "15m", startH: 0 });
+    const w = world();
+    await runKpis([before], w.ports, OPTIONS);
+    const write = held();
+    const slow = runKpis(
+      [after],
+      { ...w.ports, output: heldOutput(w.store, write) },
+      { ...OPTIONS, batchWindows: 1000, recompute: { from: T0 - 40 * H, to: NOW } },
+    );
+    await write.arrival;
+    // The third definition's backfill marks the output while the second's write is on the wire.
+    const mark = { configHash: third.configHash, replaces: before.configHash, done: [] };
+    await w.state.save({ recomputes: new Map([[third.key, mark]]) });
+    write.release();
+    const report = await slow;
+    expect(report.kpis[0]!.recompute!.changedDefinition).toMatchObject({ done: [], complete: false });
+    expect((await w.state.load([third.key], "")).recomputes.get(third.key)).toEqual(mark);
   });
 
   it("removes nothing when the grid is the same: one read back per batch, no delete", async () => {
