@@ -11,7 +11,12 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./withRetri
 // Raw has no compare-and-set, so a read-then-write is never atomic (see RawLease).
 
 /** Raw's row limit is 5 MiB; a document stays well under it so the row's JSON envelope fits too. */
-const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024 - 1024;
+export const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024 - 1024;
+
+/** The bytes a document takes in a row (its JSON, UTF-8). */
+export function documentBytes(document: unknown): number {
+  return Buffer.byteLength(JSON.stringify(document) ?? "", "utf8");
+}
 /**
  * Raw states no request size limit, only rows per request and bytes per row: one insert carries
  * rows up to about one row's limit, so no request is much larger than a single full row.
@@ -130,7 +135,7 @@ export class RawDocumentStore {
     let bytes = 0;
     for (const [key, document] of entries) {
       this.#checkKey(key);
-      const size = Buffer.byteLength(JSON.stringify(document) ?? "", "utf8");
+      const size = documentBytes(document);
       if (document === undefined || size > MAX_DOCUMENT_BYTES) {
         throw new RawDocumentError(
           `Raw row ${this.#where(key)}: ${document === undefined ? "no document given" : `the document has ${size} bytes, over Raw's 5 MiB row limit`}; nothing was written.`,

@@ -7,7 +7,7 @@ import type {
   StoredState,
 } from "@kpi-pipeline/kpi-core";
 import { z } from "zod";
-import type { RawDocumentStore } from "./rawDocumentStore.js";
+import { documentBytes, MAX_DOCUMENT_BYTES, type RawDocumentStore } from "./rawDocumentStore.js";
 
 // kpi-core's StateStore in Raw: one row per KPI (`kpi:<key>`: config hash, live-since, pending
 // dirty spans, last run summary), one per KPI with a recompute of a changed definition under way
@@ -137,16 +137,18 @@ export class RawStateStore implements StateStore {
     }
     const record = entries.pending?.put;
     if (record !== undefined) {
-      rows.push([
-        PENDING_PREFIX + record.id,
-        {
-          kpis: [...record.kpis].map(([key, spans]) => ({ key, spans })),
-          ...(record.openSince === undefined ? {} : { openSince: record.openSince }),
-          ...(record.planned === undefined
-            ? {}
-            : { planned: [...record.planned].map(([key, spans]) => ({ key, spans })) }),
-        },
-      ]);
+      const spans = {
+        kpis: [...record.kpis].map(([key, spans]) => ({ key, spans })),
+        ...(record.openSince === undefined ? {} : { openSince: record.openSince }),
+      };
+      const planned =
+        record.planned === undefined
+          ? spans
+          : { ...spans, planned: [...record.planned].map(([key, spans]) => ({ key, spans })) };
+      // A plan too large for one row (thousands of KPIs, each with many changed regions) is left
+      // out: a record without a plan reads as "may write anything", which costs recomputes and
+      // loses nothing, where a row refused would stop every run (review finding).
+      rows.push([PENDING_PREFIX + record.id, documentBytes(planned) > MAX_DOCUMENT_BYTES ? spans : planned]);
     }
     const removed = entries.pending?.remove ?? [];
     const put = async () => {

@@ -237,6 +237,29 @@ describe("RawStateStore pending records", () => {
     expect("planned" in loaded.get("run-old")!).toBe(false);
   });
 
+  it("leaves out a plan too large for one row: the record is saved with its spans and loads as a plan not known", async () => {
+    await t.emulator.control.reset();
+    const store = new RawStateStore(new RawDocumentStore(cdf, { db: "kpi_state", table: "pending" }));
+    const at = Date.UTC(2024, 0, 1, 12);
+    // 4,000 KPIs with long keys, 32 spans each: about 7 MB of plan, over Raw's 5 MiB row limit.
+    const span = (k: number) => ({ from: at + k * 1_200_000, to: at + k * 1_200_000 + 600_000 });
+    const planned = new Map(
+      Array.from({ length: 4000 }, (_, i) => [
+        `plant-${i}:${"x".repeat(100)}`,
+        Array.from({ length: 32 }, (_, k) => span(k)),
+      ]),
+    );
+    const kpis = new Map([["kpi:a", [span(0)]]]);
+    await store.save({ pending: { put: { id: "run-a", kpis, openSince: at, planned } } });
+    expect((await store.load([], "s")).pending).toEqual([{ id: "run-a", kpis, openSince: at }]);
+    // A plan that fits is kept.
+    const small = new Map([...planned].slice(0, 2000));
+    await store.save({ pending: { put: { id: "run-a", kpis, openSince: at, planned: small } } });
+    expect((await store.load([], "s")).pending).toEqual([
+      { id: "run-a", kpis, openSince: at, planned: small },
+    ]);
+  });
+
   it("names the row and the field when a record's plan is not one", async () => {
     await t.emulator.control.reset();
     const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "pending" });
