@@ -204,11 +204,20 @@ function messageOf(
     case "deadline":
       return `Stopped at the deadline after ${round(context.elapsedMs / 1000)} s, before CDF's timeout; what was written stays, and the next call continues from there.`;
     case "incomplete": {
-      const waiting =
-        backfill === undefined || backfill.waiting.length === 0
-          ? ""
-          : ` ${backfill.waiting.length}${backfill.waiting.length === MAX_LISTED ? " or more" : ""} KPIs with a changed definition wait for a backfill of the rest of their history (see backfill.waiting).`;
-      return `${capitalized(written)} ${work}; ${totals.failed} KPIs failed and ${totals.withBacklog} have windows left for the next call (see failures and backlogged).${waiting}`;
+      // Only what applies: "0 KPIs failed" says nothing, and reads as if something did.
+      const parts: string[] = [];
+      if (totals.failed > 0) parts.push(`${totals.failed} KPIs failed (see failures)`);
+      if (totals.withBacklog > 0)
+        parts.push(`${totals.withBacklog} KPIs have windows left for the next call (see backlogged)`);
+      const waiting = backfill?.waiting.length ?? 0;
+      if (waiting > 0)
+        parts.push(
+          `${waiting}${waiting === MAX_LISTED ? " or more" : ""} KPIs with a changed definition wait for a backfill of the rest of their history (see backfill.waiting)`,
+        );
+      const incomplete = backfill?.incomplete.length ?? 0;
+      if (parts.length === 0 && incomplete > 0)
+        parts.push(`${incomplete} KPIs are not recomputed over the whole range (see backfill.incomplete)`);
+      return `${capitalized(written)} ${work}; ${parts.join("; ")}.`;
     }
     default:
       return dryRun === undefined

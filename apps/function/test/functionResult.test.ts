@@ -57,6 +57,12 @@ it("stays under 1 MB with totals over every KPI", () => {
       expect(result.omitted?.failures ?? 0).toBe(Math.max(0, failed - MAX_LISTED));
       const behind = run.kpis.filter((k) => k.summary.backlog > 0 || k.summary.pendingSpans > 0).length;
       expect(result.status).toBe(failed > 0 || behind > 0 ? "incomplete" : "completed");
+      // The message names what applies, and no count of nothing.
+      if (result.status === "incomplete") {
+        expect(result.message.includes("failed")).toBe(failed > 0);
+        expect(result.message.includes("windows left")).toBe(behind > 0);
+        expect(result.message).not.toMatch(/\b0 KPIs/);
+      }
     }),
     { numRuns: 30 },
   );
@@ -116,7 +122,9 @@ it("a backfill that leaves a changed definition short of its whole history says 
   const waiting = result([kpi("a", undefined), kpi("b", false), kpi("c", true)]);
   expect(waiting.status).toBe("incomplete");
   expect(waiting.backfill).toMatchObject({ kpis: 3, complete: 3, removed: 6, waiting: ["b"] });
-  expect(waiting.message).toMatch(/1 KPIs with a changed definition wait for a backfill of the rest/);
+  expect(waiting.message).toBe(
+    "Wrote 0 due and 9 recomputed windows over 3 KPIs; 1 KPIs with a changed definition wait for a backfill of the rest of their history (see backfill.waiting).",
+  );
   const done = result([kpi("a", undefined), kpi("c", true)]);
   expect(done.status).toBe("completed");
   expect(done.backfill!.waiting).toEqual([]);
