@@ -872,9 +872,18 @@ async function finishRecompute(
       // What earlier recomputes did stays: each made the same check at its end, and a run it did
       // not find began after the flip, so is fenced before it writes (a run still planning, which
       // counts as "may write anything", would otherwise undo every earlier call's work).
+      // Pending spans of the KPI that appeared since this run started count too: a run fenced
+      // after such a write records the windows it wrote as pending, and a scheduled call of the
+      // new version may have taken that record over (and removed it) before this check, carrying
+      // the spans in its own record, whose plan leaves the KPI out (review finding).
+      const pendingOf = (records: readonly PendingRecord[]) =>
+        mergeSpans(records.flatMap((r) => r.kpis.get(plan.kpi.key) ?? []));
       const others = overlap.all
         ? [{ from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY }]
-        : mergeSpans(overlap.plans.flatMap((planned) => planned.get(plan.kpi.key) ?? []));
+        : mergeSpans([
+            ...overlap.plans.flatMap((planned) => planned.get(plan.kpi.key) ?? []),
+            ...without(pendingOf(overlap.records), pendingOf(stored.pending)),
+          ]);
       const own = without(
         mergeSpans([
           ...(plan.clearedBefore ? [{ from: CDF_MIN_TIME, to: plan.firstStart }] : []),
@@ -1272,10 +1281,12 @@ interface Overlap {
   plans: ReadonlyArray<ReadonlyMap<string, Span[]>>;
   /** The recompute progress rows of the KPIs asked for, as the check read them. */
   recomputes: ReadonlyMap<string, RecomputeProgress>;
+  /** Every other run's record, as the check read them. */
+  records: readonly PendingRecord[];
 }
 
 /** An overlap with a run whose plan is not known: every window written counts. */
-const EVERY_WINDOW: Overlap = { all: true, plans: [], recomputes: new Map() };
+const EVERY_WINDOW: Overlap = { all: true, plans: [], recomputes: new Map(), records: [] };
 
 /**
  * The windows this run wrote that an overlapping run may also write: all of them when one's
@@ -1417,15 +1428,14 @@ class RunRecord {
     await this.#planLanded();
     const { pending, recomputes } = await this.#ports.state.load(keys, "");
     const now = this.#ports.clock.now();
-    const others = pending.filter(
-      (r) => !this.#own(r) && !this.#closedAtStart.has(r.id) && !this.#dead(r, now),
-    );
+    const records = pending.filter((r) => !this.#own(r));
+    const others = records.filter((r) => !this.#closedAtStart.has(r.id) && !this.#dead(r, now));
     const plans: Array<ReadonlyMap<string, Span[]>> = [];
     for (const r of others) {
-      if (r.planned === undefined) return { ...EVERY_WINDOW, recomputes };
+      if (r.planned === undefined) return { ...EVERY_WINDOW, recomputes, records };
       plans.push(r.planned);
     }
-    return { all: false, plans, recomputes };
+    return { all: false, plans, recomputes, records };
   }
 
   /** The records this run loaded and may remove once its own is saved. */

@@ -167,7 +167,7 @@ describe("a recompute of a changed definition", () => {
       ),
       { numRuns: 150 },
     );
-  });
+  }, 60_000);
 
   it.each([
     {
@@ -266,6 +266,58 @@ describe("a recompute of a changed definition", () => {
     const stored = w.store.points(after.series);
     expect(stored.every((p) => p.timestamp % H === 0)).toBe(true);
     expect(stored.slice(0, -1)).toEqual(truth(w.store, after)); // and 29:00, closed since NOW
+  });
+
+  it("counts nothing done where that old call wrote even when a new version's call took over its record before the check", async () => {
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1h", startH: 0 });
+    const w = world();
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    await runKpis([before], w.ports, OPTIONS);
+    w.store.insert({ externalId: "x" }, [{ timestamp: T0 + 5 * H + 33 * M, value: 1000 }]);
+    const write = held();
+    const old = runKpis([before], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
+    await write.arrival;
+    pointer.flip("kpi-fn@2");
+    (w.ports.clock as FixedClock).set(NOW + 10 * M);
+    const v2 = { ...OPTIONS, self: "kpi-fn@2" };
+    const all = { from: T0 - 40 * H, to: NOW };
+    // The recompute, held at its overlap check (its second state load), after its read-backs.
+    const check = held();
+    let loads = 0;
+    const state = {
+      load: async (k: readonly string[], s: string) => {
+        if (++loads === 2) await check.wait();
+        return w.state.load(k, s);
+      },
+      save: (e: Parameters<InMemoryStateStore["save"]>[0]) => w.state.save(e),
+    };
+    const first = runKpis([after], { ...w.ports, state }, { ...v2, recompute: all });
+    await check.arrival;
+    // The old call's write lands now, after the read-back; fenced at its end, it closes its
+    // record with what it wrote, and a scheduled call of the new version takes that record over
+    // (the KPI left to the backfill) and removes it, all before the recompute's check.
+    write.release();
+    expect((await old).fenced).toBe(true);
+    await runKpis([after], w.ports, v2);
+    // Left: the recompute's open record, and the scheduled call's closed one, which holds the
+    // old call's windows as pending spans but no plan for the KPI (it leaves it alone).
+    const records = (await w.state.load([], "")).pending;
+    expect(
+      records.map((r) => [r.openSince === undefined, r.kpis.has(after.key), r.planned?.has(after.key)]),
+    ).toEqual([
+      [false, false, true],
+      [true, true, false],
+    ]);
+    check.release();
+    expect((await first).kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+    expect((await runKpis([after], w.ports, v2)).kpis[0]!.summary.error).toMatch(/definition changed/);
+    const again = await runKpis([after], w.ports, { ...v2, recompute: all });
+    expect(again.kpis[0]!.recompute!.changedDefinition!.complete).toBe(true);
+    expect((await runKpis([after], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+    const stored = w.store.points(after.series);
+    expect(stored.every((p) => p.timestamp % H === 0)).toBe(true);
+    expect(stored.slice(0, -1)).toEqual(truth(w.store, after));
   });
 
   it("deletes blind between its windows when a stretch holds more old datapoints than it reads back", async () => {
