@@ -34,7 +34,13 @@ const kpiYaml = fc
     externalId: fc.string({ minLength: 1, maxLength: 12 }),
     every: fc.constantFrom("10m", "1h", "1d", "1mo"),
     value: fc.constantFrom("mean(x)", "twa(x)", "count(x)", "percentile(x, 95)", "max(x) - min(x)"),
-    range: fc.option(fc.tuple(fc.double(), fc.double()), { nil: undefined }),
+    // Ordered and not NaN, so that most configs load (-0 and the infinities included).
+    range: fc.option(
+      fc
+        .tuple(fc.double({ noNaN: true }), fc.double({ noNaN: true }))
+        .map(([a, b]): [number, number] => (a <= b ? [a, b] : [b, a])),
+      { nil: undefined },
+    ),
     timeZone: fc.option(fc.constantFrom("UTC", "Europe/Oslo", "America/St_Johns"), { nil: undefined }),
   })
   .map(
