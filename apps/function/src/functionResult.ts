@@ -120,9 +120,10 @@ export function functionResult(context: ResultContext): FunctionResult {
       summary.error === undefined ? [] : [{ kpi: key, error: clip(summary.error) }],
     ),
   );
+  const behind = kpis.filter(({ summary }) => summary.backlog > 0 || summary.pendingSpans > 0);
   const backlogged = cut(
     "backlogged",
-    kpis.filter(({ summary }) => summary.backlog > 0 || summary.pendingSpans > 0).map(({ key }) => key),
+    behind.map(({ key }) => key),
   );
   let backfill: FunctionResult["backfill"];
   if (data.mode === "backfill") {
@@ -169,7 +170,7 @@ export function functionResult(context: ResultContext): FunctionResult {
           : "completed";
   const result: FunctionResult = {
     status,
-    message: messageOf(status, context, totals, dryRun, backfill),
+    message: messageOf(status, context, totals, behind.length, dryRun, backfill),
     mode: data.mode,
     version: context.version,
     self: context.self,
@@ -193,6 +194,7 @@ function messageOf(
   status: FunctionStatus,
   context: ResultContext,
   totals: FunctionResult["kpis"],
+  behind: number,
   dryRun: FunctionResult["dryRun"],
   backfill: FunctionResult["backfill"],
 ): string {
@@ -207,8 +209,8 @@ function messageOf(
       // Only what applies: "0 KPIs failed" says nothing, and reads as if something did.
       const parts: string[] = [];
       if (totals.failed > 0) parts.push(`${totals.failed} KPIs failed (see failures)`);
-      if (totals.withBacklog > 0)
-        parts.push(`${totals.withBacklog} KPIs have windows left for the next call (see backlogged)`);
+      // Due windows not reached, or changed ones kept pending: the next call computes both.
+      if (behind > 0) parts.push(`${behind} KPIs have windows left for the next call (see backlogged)`);
       const waiting = backfill?.waiting.length ?? 0;
       if (waiting > 0)
         parts.push(
@@ -217,6 +219,7 @@ function messageOf(
       const incomplete = backfill?.incomplete.length ?? 0;
       if (parts.length === 0 && incomplete > 0)
         parts.push(`${incomplete} KPIs are not recomputed over the whole range (see backfill.incomplete)`);
+      if (parts.length === 0) parts.push("see each KPI's summary in the logs");
       return `${capitalized(written)} ${work}; ${parts.join("; ")}.`;
     }
     default:

@@ -129,3 +129,36 @@ it("a backfill that leaves a changed definition short of its whole history says 
   expect(done.status).toBe("completed");
   expect(done.backfill!.waiting).toEqual([]);
 });
+
+it("an incomplete call names only what applies: a KPI with changed windows kept pending, and none due left", () => {
+  const result = functionResult({
+    ...CALL,
+    data: { mode: "scheduled" },
+    report: {
+      at: 0,
+      fenced: false,
+      cursorsCommitted: true,
+      read: { calls: 1, points: 7 },
+      kpis: [
+        {
+          key: "kpi:a",
+          summary: {
+            at: 0,
+            due: 1,
+            dirty: 0,
+            noValue: {},
+            backlog: 0,
+            pendingSpans: 2,
+            pointsRead: 7,
+            requests: 1,
+            durationMs: 1,
+          },
+        },
+      ],
+    },
+  });
+  expect(result.status).toBe("incomplete");
+  expect(result.message).toBe(
+    "Wrote 1 due and 0 recomputed windows over 1 KPIs; 1 KPIs have windows left for the next call (see backlogged).",
+  );
+});

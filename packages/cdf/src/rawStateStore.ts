@@ -50,6 +50,7 @@ export const kpiStateSchema = z.object({
   liveSince: z.number().optional(),
   pending: z.array(spanSchema).optional(),
   lastRun: runSummarySchema.optional(),
+  sealed: z.string().optional(),
 });
 
 const cursorSchema = z.object({ cursor: z.string() });
@@ -58,6 +59,7 @@ export const recomputeProgressSchema = z.object({
   configHash: z.string(),
   replaces: z.string(),
   done: z.array(spanSchema),
+  mark: z.string().optional(),
 });
 
 // Lists of pairs, not objects keyed by KPI: a KPI key may be "__proto__".

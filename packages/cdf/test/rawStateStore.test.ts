@@ -49,6 +49,7 @@ const stateArb: fc.Arbitrary<KpiState> = fc.record(
         ],
       },
     ),
+    sealed: fc.string(),
   },
   { requiredKeys: ["configHash"] },
 );
@@ -103,14 +104,19 @@ describe("RawStateStore", () => {
     let before = cdf.requestCount;
     await state.save({
       kpis: new Map(keys.map((key) => [key, { configHash: key, pending: [{ from: 0, to: 1 }] }])),
-      recomputes: new Map([[keys[0]!, { configHash: "new", replaces: "old", done: [] }]]),
+      recomputes: new Map([[keys[0]!, { configHash: "new", replaces: "old", done: [], mark: "run-1" }]]),
     });
     expect(cdf.requestCount - before).toBe(1);
     before = cdf.requestCount;
     const loaded = await state.load(keys, "s");
     expect(cdf.requestCount - before).toBe(1);
     expect(loaded.kpis.size).toBe(250);
-    expect(loaded.recomputes.get(keys[0]!)).toEqual({ configHash: "new", replaces: "old", done: [] });
+    expect(loaded.recomputes.get(keys[0]!)).toEqual({
+      configHash: "new",
+      replaces: "old",
+      done: [],
+      mark: "run-1",
+    });
   });
 
   it("pages through a table of more rows than one list returns, and splits inserts at Raw's 10,000 rows", async () => {

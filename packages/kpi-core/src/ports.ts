@@ -166,6 +166,13 @@ export interface KpiState {
   /** Read only (kept here by earlier versions); pending work now lives in PendingRecords. */
   pending?: Span[];
   lastRun?: RunSummary;
+  /**
+   * The `mark` of the repair (a recompute with the stored definition after another definition's
+   * rewrite began) that a run found finished and took up: its progress row counts as done for
+   * good. Kept here, not in the row, so that the save never overwrites a mark another
+   * definition's recompute put there meanwhile.
+   */
+  sealed?: string;
 }
 
 /**
@@ -181,6 +188,13 @@ export interface RecomputeProgress {
   replaces: string;
   /** Sorted, merged spans [from, to) whose windows were all written with `configHash`. */
   done: Span[];
+  /**
+   * The run id of the recompute that saved the row last before its first write (its mark). A
+   * recompute counts its own work only while the row still has its mark: another definition's
+   * recompute, or another of the same, may have rewritten the output since (absent in rows of
+   * versions before marks).
+   */
+  mark?: string;
 }
 
 /**

@@ -221,12 +221,18 @@ export async function runKpis(
   // datapoints are asked for at the same time (one round trip instead of three; only reads, so
   // a fenced run has still written nothing), and their answers used only once the fence passed.
   const active = settle(() => ports.pointer.active());
-  const storedAsked = settle(() =>
+  const load = () =>
     ports.state.load(
       selected.map((kpi) => kpi.key),
       opts.subscription,
-    ),
-  );
+    );
+  // A recompute loads after the pointer answered: the records it loads then hold every run of an
+  // earlier version that can still write (each opened its record before the pointer check it
+  // passed, before the flip), which finishRecompute relies on.
+  const storedAsked = settle(async () => {
+    if (recompute !== undefined) await active;
+    return load();
+  });
   const latestAsked = settle(() => ports.output.latest(selected.map((kpi) => kpi.series)));
   if ((await active) !== opts.self) return { ...report, fenced: true };
   const batchWindows = opts.batchWindows ?? DEFAULT_BATCH_WINDOWS;
@@ -250,9 +256,7 @@ export async function runKpis(
     // A backfill of another definition began to rewrite this output and did not finish (the
     // definition went back to the stored one): the output mixes both, as after a changed hash.
     const rewrittenBy =
-      storedState !== undefined && !hashChanged
-        ? unfinishedRewrite(progress, storedState.configHash)
-        : undefined;
+      storedState !== undefined && !hashChanged ? unfinishedRewrite(progress, storedState) : undefined;
     if (rewrittenBy !== undefined) hashChanged = true;
     let adopted = false;
     if (recompute === undefined && hashChanged) {
@@ -261,7 +265,14 @@ export async function runKpis(
         last === undefined ||
         (progress !== undefined && finished(progress, state, kpi.configHash, first.start))
       ) {
-        state = { ...state, configHash: kpi.configHash };
+        // A definition that repaired its own output (rewrittenBy, then its recompute finished)
+        // seals the repair's row: later runs, whose output reaches further, still take it as whole.
+        const repaired = rewrittenBy === kpi.configHash && progress !== undefined;
+        state = {
+          ...state,
+          configHash: kpi.configHash,
+          ...(repaired ? { sealed: progress.mark ?? "" } : {}),
+        };
         hashChanged = false;
         adopted = true;
       }
@@ -372,7 +383,8 @@ export async function runKpis(
   // record says "planning", which another run's check takes as "may write anything".
   if (recompute === undefined) run.plan(plannedOf(plans, at));
 
-  if (recompute !== undefined && !(await markRewrites(ports, plans, stored, opts.self))) report.fenced = true;
+  if (recompute !== undefined && !(await markRewrites(ports, plans, stored, opts.self, run.id)))
+    report.fenced = true;
   if (
     recompute !== undefined &&
     !report.fenced &&
@@ -509,19 +521,8 @@ export async function runKpis(
   const own = pendingRecordOf(plans, stored.pending, runId, overlap, run.planned);
   // This run's own record: replaced by what it leaves pending, or, when it leaves nothing, removed
   // in the same save (no overlap seen, so no run needs to find it any more).
-  // A definition that repaired its own output (rewrittenBy, then its recompute finished) keeps its
-  // progress as done for all time: later runs, whose output reaches further, still take it as whole.
-  const sealed = new Map(
-    plans
-      .filter((plan) => plan.adopted && plan.stored?.configHash === plan.kpi.configHash)
-      .map((plan): [string, RecomputeProgress] => [
-        plan.kpi.key,
-        { configHash: plan.kpi.configHash, replaces: plan.kpi.configHash, done: [ALL_TIME] },
-      ]),
-  );
   await ports.state.save({
     kpis: new Map(plans.map((plan) => [plan.kpi.key, plan.state])),
-    ...(sealed.size > 0 ? { recomputes: sealed } : {}),
     ...(own === undefined ? {} : { pending: { put: own } }),
   });
   if (polled.cursors !== undefined) {
@@ -781,14 +782,19 @@ function without(spans: readonly Span[], cut: readonly Span[]): Span[] {
 const ALL_TIME: Span = { from: CDF_MIN_TIME, to: CDF_MAX_TIME + 1 };
 
 /**
- * The hash of a definition whose backfill began to rewrite an output computed with `storedHash`
- * and has not finished, from the output's progress row; undefined when there is none. A
+ * The hash of a definition whose backfill began to rewrite an output computed with the stored
+ * hash and has not finished, from the output's progress row; undefined when there is none. A
  * definition's own backfill after such a one (the repair) counts as not finished until a run
- * took it up and sealed it (done for all time).
+ * took it up and sealed it (KpiState.sealed names the row's mark; a version before marks sealed
+ * the row itself, done for all time).
  */
-function unfinishedRewrite(progress: RecomputeProgress | undefined, storedHash: string): string | undefined {
-  if (progress === undefined || progress.replaces !== storedHash) return undefined;
-  if (progress.configHash === storedHash && covers(progress.done, ALL_TIME.from, ALL_TIME.to))
+function unfinishedRewrite(progress: RecomputeProgress | undefined, state: KpiState): string | undefined {
+  if (progress === undefined || progress.replaces !== state.configHash) return undefined;
+  if (
+    progress.configHash === state.configHash &&
+    ((state.sealed !== undefined && state.sealed === (progress.mark ?? "")) ||
+      covers(progress.done, ALL_TIME.from, ALL_TIME.to))
+  )
     return undefined;
   return progress.configHash;
 }
@@ -817,6 +823,7 @@ async function markRewrites(
   plans: readonly Plan[],
   stored: StoredState,
   self: string,
+  mark: string,
 ): Promise<boolean> {
   const marked = plans.filter((plan) => plan.hashChanged && !plan.stopped);
   if (marked.length === 0) return true;
@@ -830,7 +837,7 @@ async function markRewrites(
       recomputes: new Map(
         marked.map((plan): [string, RecomputeProgress] => {
           const { replaces, done } = priorProgress(plan, stored);
-          return [plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done }];
+          return [plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done, mark }];
         }),
       ),
     });
@@ -865,25 +872,23 @@ async function finishRecompute(
       removed: plan.removed,
     };
     if (plan.hashChanged) {
-      const { replaces, done: before } = priorProgress(plan, stored);
+      const { replaces } = priorProgress(plan, stored);
       // A run beside this one that may write the KPI (an old version's call in flight at the flip,
       // fenced only at its next batch) may have left old-grid datapoints after this one read its
-      // stretches back: where it may write, nothing this run did counts as done (review finding).
-      // What earlier recomputes did stays: each made the same check at its end, and a run it did
-      // not find began after the flip, so is fenced before it writes (a run still planning, which
-      // counts as "may write anything", would otherwise undo every earlier call's work).
-      // Pending spans of the KPI that appeared since this run started count too: a run fenced
-      // after such a write records the windows it wrote as pending, and a scheduled call of the
-      // new version may have taken that record over (and removed it) before this check, carrying
-      // the spans in its own record, whose plan leaves the KPI out (review finding).
-      const pendingOf = (records: readonly PendingRecord[]) =>
-        mergeSpans(records.flatMap((r) => r.kpis.get(plan.kpi.key) ?? []));
-      const others = overlap.all
-        ? [{ from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY }]
-        : mergeSpans([
-            ...overlap.plans.flatMap((planned) => planned.get(plan.kpi.key) ?? []),
-            ...without(pendingOf(overlap.records), pendingOf(stored.pending)),
-          ]);
+      // stretches back: where it may write, nothing this run did counts as done (review findings).
+      // Such a run opened its record before the pointer check it passed, so before the flip,
+      // before this run loaded its state (after its own pointer check): its record was among those
+      // loaded open, whether or not it is still there now (a call of the new version may have
+      // taken it over and removed it). Those found by the overlap check count as well.
+      const beside = run.openAtStart();
+      const others =
+        overlap.all || beside.some((r) => r.planned === undefined)
+          ? [{ from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY }]
+          : mergeSpans(
+              [...overlap.plans, ...beside.map((r) => r.planned!)].flatMap(
+                (planned) => planned.get(plan.kpi.key) ?? [],
+              ),
+            );
       const own = without(
         mergeSpans([
           ...(plan.clearedBefore ? [{ from: CDF_MIN_TIME, to: plan.firstStart }] : []),
@@ -891,16 +896,26 @@ async function finishRecompute(
         ]),
         others,
       );
-      // The row as it is now: another recompute of the same change may have saved more since this
-      // one loaded it, or a run sealed the repair this one is part of (a seal is done for all
-      // time). Their work is kept, not overwritten (review finding). A row another definition
-      // took meanwhile (the pointer moved on) is left to it: this run's progress no longer counts.
+      // The row as the overlap check read it. Still this run's mark: what is there (this run's
+      // `before`, and what recomputes of the same change saved since) and this run's own work.
+      // The same pair under another mark: another recompute marked it since, and may have found
+      // the output rewritten by yet another definition in between (B, then C, then B again):
+      // this run's work does not count, and what is there stays. Another pair: another
+      // definition's recompute took the row; if this run changed the output, its mark goes back
+      // (the output mixes both), else the row is left as it is (review findings).
       const now = current.get(plan.kpi.key);
       const samePair =
         now !== undefined && now.configHash === plan.kpi.configHash && now.replaces === replaces;
-      const taken = now !== undefined && !samePair && plan.marked;
-      const done = taken ? [] : mergeSpans([...before, ...(samePair ? now.done : []), ...own]);
-      if (!taken) progress.set(plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done });
+      const changedOutput = plan.written.length > 0 || plan.removed > 0 || plan.clearedBefore;
+      let done: Span[] = [];
+      if (samePair && now.mark === run.id) {
+        done = mergeSpans([...now.done, ...own]);
+        progress.set(plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done, mark: run.id });
+      } else if (samePair) {
+        done = now.done;
+      } else if (plan.marked && changedOutput) {
+        progress.set(plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done, mark: run.id });
+      }
       entry.changedDefinition = {
         configHash: plan.kpi.configHash,
         done,
@@ -1281,12 +1296,10 @@ interface Overlap {
   plans: ReadonlyArray<ReadonlyMap<string, Span[]>>;
   /** The recompute progress rows of the KPIs asked for, as the check read them. */
   recomputes: ReadonlyMap<string, RecomputeProgress>;
-  /** Every other run's record, as the check read them. */
-  records: readonly PendingRecord[];
 }
 
 /** An overlap with a run whose plan is not known: every window written counts. */
-const EVERY_WINDOW: Overlap = { all: true, plans: [], recomputes: new Map(), records: [] };
+const EVERY_WINDOW: Overlap = { all: true, plans: [], recomputes: new Map() };
 
 /**
  * The windows this run wrote that an overlapping run may also write: all of them when one's
@@ -1370,6 +1383,8 @@ class RunRecord {
   readonly #staleRunMs: number;
   /** Ids of the records loaded at the start, closed ones and those of dead runs: this run takes them over. */
   readonly #closedAtStart: Set<string>;
+  /** The records loaded at the start of runs still running then. */
+  readonly #openAtStart: readonly PendingRecord[];
   #openedAt = Number.NaN;
   #planned: ReadonlyMap<string, Span[]> | undefined;
   /** The put of the plan, sent beside the first batch; every later put of the record waits for it. */
@@ -1383,6 +1398,17 @@ class RunRecord {
     const now = ports.clock.now();
     const done = loaded.filter((r) => !this.#own(r) && (r.openSince === undefined || this.#dead(r, now)));
     this.#closedAtStart = new Set(done.map((r) => r.id));
+    this.#openAtStart = loaded.filter((r) => !this.#own(r) && !this.#closedAtStart.has(r.id));
+  }
+
+  /** The run's id: its closed record's, and the mark of the progress rows it saves. */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** The records, loaded at this run's start, of runs still running then. */
+  openAtStart(): readonly PendingRecord[] {
+    return this.#openAtStart;
   }
 
   /** Puts the open record; `planned`: every window this run may write, when known already. */
@@ -1428,14 +1454,15 @@ class RunRecord {
     await this.#planLanded();
     const { pending, recomputes } = await this.#ports.state.load(keys, "");
     const now = this.#ports.clock.now();
-    const records = pending.filter((r) => !this.#own(r));
-    const others = records.filter((r) => !this.#closedAtStart.has(r.id) && !this.#dead(r, now));
+    const others = pending.filter(
+      (r) => !this.#own(r) && !this.#closedAtStart.has(r.id) && !this.#dead(r, now),
+    );
     const plans: Array<ReadonlyMap<string, Span[]>> = [];
     for (const r of others) {
-      if (r.planned === undefined) return { ...EVERY_WINDOW, recomputes, records };
+      if (r.planned === undefined) return { ...EVERY_WINDOW, recomputes };
       plans.push(r.planned);
     }
-    return { all: false, plans, recomputes, records };
+    return { all: false, plans, recomputes };
   }
 
   /** The records this run loaded and may remove once its own is saved. */

@@ -886,6 +886,7 @@ describe("runKpis recompute (backfill mode)", () => {
       configHash: flow.configHash,
       replaces: "0000000000000000",
       done: [],
+      mark: expect.any(String),
     });
   });
 

@@ -124,7 +124,7 @@ describe("a run that read a window before a late point and writes it after a run
           );
           await xWrite.arrival;
           // The late point lands in W, after X's read.
-          store.insert({ externalId: "x" }, [{ timestamp: w.start + offsetS * 1000, value: 100 }]);
+          store.insert({ externalId: "x" }, [{ timestamp: w.start + offsetS * 1000 + 250, value: 100 }]);
           // Y polls it (or, a backfill, reads it) and writes W with it, while X waits.
           const ySave = held();
           const yPorts = { ...plain, state: yCursorLast ? heldCursors(state, ySave) : state };

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { computeKpis } from "../src/engine.js";
 import type { KpiDefinition } from "../src/kpiDefinition.js";
-import { CDF_MAX_TIME, CDF_MIN_TIME, type InputSeries, STATUS_BAD } from "../src/model.js";
+import { CDF_MIN_TIME, type InputSeries, STATUS_BAD } from "../src/model.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
 import { type RunPorts, runKpis, strayRanges } from "../src/runKpis.js";
@@ -268,56 +268,145 @@ describe("a recompute of a changed definition", () => {
     expect(stored.slice(0, -1)).toEqual(truth(w.store, after)); // and 29:00, closed since NOW
   });
 
-  it("counts nothing done where that old call wrote even when a new version's call took over its record before the check", async () => {
-    const before = definition({ every: "10m", startH: 0 });
-    const after = definition({ every: "1h", startH: 0 });
+  it.each(["no earlier pending spans", "its windows already pending"])(
+    "counts nothing done where that old call wrote even when a new version's call took over its record before the check (%s)",
+    async (pendingBefore) => {
+      const before = definition({ every: "10m", startH: 0 });
+      const after = definition({ every: "1h", startH: 0 });
+      const w = world();
+      const pointer = w.ports.pointer as InMemoryVersionPointer;
+      await runKpis([before], w.ports, OPTIONS);
+      w.store.insert({ externalId: "x" }, [{ timestamp: T0 + 5 * H + 33 * M, value: 1000 }]);
+      // An earlier overlap may have left the window the old call rewrites pending already (review finding).
+      const earlier = { from: T0 + 5 * H, to: T0 + 6 * H };
+      if (pendingBefore === "its windows already pending")
+        await w.state.save({ pending: { put: { id: "earlier", kpis: new Map([[before.key, [earlier]]]) } } });
+      const write = held();
+      const old = runKpis([before], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
+      await write.arrival;
+      pointer.flip("kpi-fn@2");
+      (w.ports.clock as FixedClock).set(NOW + 10 * M);
+      const v2 = { ...OPTIONS, self: "kpi-fn@2" };
+      const all = { from: T0 - 40 * H, to: NOW };
+      // The recompute, held at its overlap check (its second state load), after its read-backs.
+      const check = held();
+      let loads = 0;
+      const state = {
+        load: async (k: readonly string[], s: string) => {
+          if (++loads === 2) await check.wait();
+          return w.state.load(k, s);
+        },
+        save: (e: Parameters<InMemoryStateStore["save"]>[0]) => w.state.save(e),
+      };
+      const first = runKpis([after], { ...w.ports, state }, { ...v2, recompute: all });
+      await check.arrival;
+      // The old call's write lands now, after the read-back; fenced at its end, it closes its
+      // record with what it wrote, and a scheduled call of the new version takes that record over
+      // (the KPI left to the backfill) and removes it, all before the recompute's check.
+      write.release();
+      expect((await old).fenced).toBe(true);
+      await runKpis([after], w.ports, v2);
+      // Left: the recompute's open record, and the scheduled call's closed one, which holds the
+      // old call's windows as pending spans but no plan for the KPI (it leaves it alone).
+      const records = (await w.state.load([], "")).pending;
+      expect(
+        records.map((r) => [r.openSince === undefined, r.kpis.has(after.key), r.planned?.has(after.key)]),
+      ).toEqual([
+        [false, false, true],
+        [true, true, false],
+      ]);
+      expect(records.some((r) => r.id === "earlier")).toBe(false);
+      check.release();
+      expect((await first).kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+      expect((await runKpis([after], w.ports, v2)).kpis[0]!.summary.error).toMatch(/definition changed/);
+      const again = await runKpis([after], w.ports, { ...v2, recompute: all });
+      expect(again.kpis[0]!.recompute!.changedDefinition!.complete).toBe(true);
+      expect((await runKpis([after], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+      const stored = w.store.points(after.series);
+      expect(stored.every((p) => p.timestamp % H === 0)).toBe(true);
+      expect(stored.slice(0, -1)).toEqual(truth(w.store, after));
+    },
+  );
+
+  it("a call held across B, C and B again counts nothing of its own, and claims nothing C rewrote", async () => {
+    const A = definition({ every: "10m", startH: 0 });
+    const B = definition({ every: "1h", startH: 0 });
+    const C = definition({ every: "30m", offset: "7m", startH: 0 });
     const w = world();
     const pointer = w.ports.pointer as InMemoryVersionPointer;
-    await runKpis([before], w.ports, OPTIONS);
-    w.store.insert({ externalId: "x" }, [{ timestamp: T0 + 5 * H + 33 * M, value: 1000 }]);
-    const write = held();
-    const old = runKpis([before], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
-    await write.arrival;
+    await runKpis([A], w.ports, OPTIONS);
     pointer.flip("kpi-fn@2");
     (w.ports.clock as FixedClock).set(NOW + 10 * M);
     const v2 = { ...OPTIONS, self: "kpi-fn@2" };
-    const all = { from: T0 - 40 * H, to: NOW };
-    // The recompute, held at its overlap check (its second state load), after its read-backs.
-    const check = held();
-    let loads = 0;
-    const state = {
-      load: async (k: readonly string[], s: string) => {
-        if (++loads === 2) await check.wait();
-        return w.state.load(k, s);
+    const v3 = { ...OPTIONS, self: "kpi-fn@3" };
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: T0 + 10 * H } });
+    // A second B call, held at its last pointer check (after its writes and read-backs).
+    const gate = held();
+    let asked = 0;
+    const slowPointer = {
+      active: async () => {
+        if (++asked === 4) await gate.wait();
+        return pointer.active();
       },
-      save: (e: Parameters<InMemoryStateStore["save"]>[0]) => w.state.save(e),
     };
-    const first = runKpis([after], { ...w.ports, state }, { ...v2, recompute: all });
-    await check.arrival;
-    // The old call's write lands now, after the read-back; fenced at its end, it closes its
-    // record with what it wrote, and a scheduled call of the new version takes that record over
-    // (the KPI left to the backfill) and removes it, all before the recompute's check.
-    write.release();
-    expect((await old).fenced).toBe(true);
-    await runKpis([after], w.ports, v2);
-    // Left: the recompute's open record, and the scheduled call's closed one, which holds the
-    // old call's windows as pending spans but no plan for the KPI (it leaves it alone).
-    const records = (await w.state.load([], "")).pending;
-    expect(
-      records.map((r) => [r.openSince === undefined, r.kpis.has(after.key), r.planned?.has(after.key)]),
-    ).toEqual([
-      [false, false, true],
-      [true, true, false],
-    ]);
-    check.release();
-    expect((await first).kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
-    expect((await runKpis([after], w.ports, v2)).kpis[0]!.summary.error).toMatch(/definition changed/);
-    const again = await runKpis([after], w.ports, { ...v2, recompute: all });
-    expect(again.kpis[0]!.recompute!.changedDefinition!.complete).toBe(true);
-    expect((await runKpis([after], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
-    const stored = w.store.points(after.series);
-    expect(stored.every((p) => p.timestamp % H === 0)).toBe(true);
-    expect(stored.slice(0, -1)).toEqual(truth(w.store, after));
+    const held1 = runKpis(
+      [B],
+      { ...w.ports, pointer: slowPointer },
+      { ...v2, recompute: { from: T0 + 10 * H, to: T0 + 12 * H } },
+    );
+    await gate.arrival;
+    // C is deployed and rewrites everything; then B again, whose first call marks the row.
+    pointer.flip("kpi-fn@3");
+    await runKpis([C], w.ports, { ...v3, recompute: { from: T0 - 40 * H, to: NOW } });
+    pointer.flip("kpi-fn@2");
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 20 * H, to: NOW } });
+    // A scheduled call of B takes over the records C's backfill left (it leaves the KPI alone).
+    await runKpis([B], w.ports, v2);
+    expect((await w.state.load([], "")).pending.filter((r) => r.planned?.has(B.key))).toHaveLength(1);
+    gate.release();
+    const late = await held1;
+    expect(late.fenced).toBe(false);
+    // Its stretch, and the first call's, hold C's datapoints now: neither counts.
+    const done = late.kpis[0]!.recompute!.changedDefinition!.done;
+    expect(done.some((s) => s.from < T0 + 12 * H && s.to > T0)).toBe(false);
+    const rest = await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: T0 + 20 * H } });
+    expect(rest.kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+    expect((await runKpis([B], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBeUndefined();
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: NOW } });
+    expect((await runKpis([B], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(B.configHash);
+    expect(w.store.points(B.series).every((p) => p.timestamp % H === 0)).toBe(true);
+  });
+
+  it("a run's seal landing after the next definition's mark leaves that mark: a rollback after it sees the output mixed", async () => {
+    const A = definition({ every: "10m", startH: 0 });
+    const B = definition({ every: "1h", startH: 0 });
+    const w = world();
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    const v2 = { ...OPTIONS, self: "kpi-fn@2" };
+    await runKpis([A], w.ports, OPTIONS);
+    pointer.flip("kpi-fn@2");
+    (w.ports.clock as FixedClock).set(NOW + 10 * M);
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: T0 + 10 * H } });
+    pointer.flip("kpi-fn@1"); // rolled back; A's repair finishes
+    await runKpis([A], w.ports, { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } });
+    // The run that takes the repair up, its last save (states and seal) slow.
+    const gate = held();
+    const state = {
+      load: (k: readonly string[], s: string) => w.state.load(k, s),
+      save: async (e: Parameters<InMemoryStateStore["save"]>[0]) => {
+        if (e.kpis !== undefined) await gate.wait();
+        return w.state.save(e);
+      },
+    };
+    const sealing = runKpis([A], { ...w.ports, state }, OPTIONS);
+    await gate.arrival;
+    pointer.flip("kpi-fn@2"); // B again: its backfill marks the row and rewrites 10:00-20:00
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: T0 + 20 * H } });
+    gate.release();
+    expect((await sealing).kpis[0]!.adoptedConfigHash).toBe(A.configHash);
+    pointer.flip("kpi-fn@1"); // rolled back again
+    const after = await runKpis([A], w.ports, OPTIONS);
+    expect(after.kpis[0]!.summary.error).toMatch(/^a backfill of another definition .* did not finish/);
   });
 
   it("deletes blind between its windows when a stretch holds more old datapoints than it reads back", async () => {
@@ -550,15 +639,17 @@ describe("a recompute of a changed definition", () => {
     expect(sealing.kpis[0]!.adoptedConfigHash).toBe(before.configHash);
     write.release();
     await late;
-    const row = (await w.state.load([before.key], "")).recomputes.get(before.key)!;
-    expect(row.done).toEqual([{ from: CDF_MIN_TIME, to: CDF_MAX_TIME + 1 }]);
+    // The seal is in the KPI's state, naming the repair's row by its mark; the later repair,
+    // marked before the seal, counts nothing of its own and leaves the row as it is.
+    const loaded = await w.state.load([before.key], "");
+    expect(loaded.kpis.get(before.key)!.sealed).toBe(loaded.recomputes.get(before.key)!.mark);
     clock.set(NOW + H);
     const next = await runKpis([before], w.ports, OPTIONS);
     expect(next.kpis[0]!.summary.error).toBeUndefined();
     expect(next.kpis[0]!.summary.due).toBe(6);
   });
 
-  it("leaves a progress row that another definition's backfill took meanwhile as it is", async () => {
+  it("puts its mark back, with nothing done, when another definition's backfill took the row after it wrote", async () => {
     const before = definition({ every: "10m", startH: 0 });
     const after = definition({ every: "1h", startH: 0 });
     const third = definition({ every: "15m", startH: 0 });
@@ -577,7 +668,13 @@ describe("a recompute of a changed definition", () => {
     write.release();
     const report = await slow;
     expect(report.kpis[0]!.recompute!.changedDefinition).toMatchObject({ done: [], complete: false });
-    expect((await w.state.load([third.key], "")).recomputes.get(third.key)).toEqual(mark);
+    // It wrote: the output holds both definitions now, so its mark goes back, with nothing done.
+    expect((await w.state.load([third.key], "")).recomputes.get(third.key)).toEqual({
+      configHash: after.configHash,
+      replaces: before.configHash,
+      done: [],
+      mark: expect.any(String),
+    });
   });
 
   it("removes nothing when the grid is the same: one read back per batch, no delete", async () => {
