@@ -380,7 +380,7 @@ export async function runKpis(
     plan.dirtyWalk = windowsOfSpans(plan.kpi, plan.dirty, at, plan.firstStart);
   }
   // The plan, known now, goes into the run's record beside the first batch: until it lands the
-  // record says "planning", which another run's check takes as "may write anything".
+  // record holds the provisional plan, which another run's check takes as "any window of these KPIs".
   if (recompute === undefined) run.plan(plannedOf(plans, at));
 
   if (recompute !== undefined && !(await markRewrites(ports, plans, stored, opts.self, run.id)))
@@ -514,7 +514,7 @@ export async function runKpis(
   const overlap = await run.overlapped(
     recompute === undefined ? [] : plans.filter((plan) => plan.hashChanged).map((plan) => plan.kpi.key),
   );
-  if (recompute !== undefined) return finishRecompute(ports, plans, stored, report, run, overlap);
+  if (recompute !== undefined) return finishRecompute(ports, plans, report, run, overlap);
   // The cursor must never be stored ahead of the pending spans, and a save may land in part: the
   // states and this run's pending record first, then the cursors, and only then are the pending
   // records this run loaded (now done or carried into its own) removed.
@@ -853,7 +853,6 @@ async function markRewrites(
 async function finishRecompute(
   ports: RunPorts,
   plans: readonly Plan[],
-  stored: StoredState,
   report: RunReport,
   run: RunRecord,
   overlap: Overlap,
@@ -872,7 +871,7 @@ async function finishRecompute(
       removed: plan.removed,
     };
     if (plan.hashChanged) {
-      const { replaces } = priorProgress(plan, stored);
+      const replaces = plan.stored!.configHash;
       // A run beside this one that may write the KPI (an old version's call in flight at the flip,
       // fenced only at its next batch) may have left old-grid datapoints after this one read its
       // stretches back: where it may write, nothing this run did counts as done (review findings).

@@ -93,6 +93,30 @@ async function expectRunsGoOn(w: ReturnType<typeof world>, kpi: KpiDefinition): 
   expect(next.kpis[0]!.summary.due).toBe(6);
 }
 
+/**
+ * 10-minute windows (`before`) become hours (`after`). A late input point makes the old version's
+ * next call rewrite the windows around 05:33; that call, past its pointer check, is held with its
+ * write on the wire when the pointer flips to kpi-fn@2. Ten minutes on, the hour holding the old
+ * output's end has closed; the old call still runs. `beforeOldCall` runs just before it starts.
+ */
+async function oldCallInFlightAtFlip(
+  beforeOldCall?: (w: ReturnType<typeof world>, before: KpiDefinition) => Promise<void>,
+) {
+  const before = definition({ every: "10m", startH: 0 });
+  const after = definition({ every: "1h", startH: 0 });
+  const w = world();
+  await runKpis([before], w.ports, OPTIONS);
+  w.store.insert({ externalId: "x" }, [{ timestamp: T0 + 5 * H + 33 * M, value: 1000 }]);
+  await beforeOldCall?.(w, before);
+  const write = held();
+  const old = runKpis([before], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
+  await write.arrival;
+  (w.ports.pointer as InMemoryVersionPointer).flip("kpi-fn@2");
+  (w.ports.clock as FixedClock).set(NOW + 10 * M);
+  const v2 = { ...OPTIONS, self: "kpi-fn@2" };
+  return { after, w, write, old, v2, all: { from: T0 - 40 * H, to: NOW } };
+}
+
 const grid: fc.Arbitrary<Grid> = fc.record(
   {
     every: fc.constantFrom("10m", "15m", "40m", "1h", "90m", "1d"),
@@ -246,21 +270,7 @@ describe("a recompute of a changed definition", () => {
   });
 
   it("counts nothing done where a run beside it may write the KPI: an old version's write in flight at the flip lands after the read-back", async () => {
-    const before = definition({ every: "10m", startH: 0 });
-    const after = definition({ every: "1h", startH: 0 });
-    const w = world();
-    const pointer = w.ports.pointer as InMemoryVersionPointer;
-    await runKpis([before], w.ports, OPTIONS);
-    // A late input point: the old version's next call rewrites the 10-minute windows around 05:33.
-    w.store.insert({ externalId: "x" }, [{ timestamp: T0 + 5 * H + 33 * M, value: 1000 }]);
-    const write = held();
-    const old = runKpis([before], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
-    await write.arrival; // past its pointer check, its write on the wire
-    pointer.flip("kpi-fn@2");
-    // Ten minutes on: the hour holding the old output's end has closed; the old call still runs.
-    (w.ports.clock as FixedClock).set(NOW + 10 * M);
-    const v2 = { ...OPTIONS, self: "kpi-fn@2" };
-    const all = { from: T0 - 40 * H, to: NOW };
+    const { after, w, write, old, v2, all } = await oldCallInFlightAtFlip();
     const first = await runKpis([after], w.ports, { ...v2, recompute: all });
     write.release();
     expect((await old).fenced).toBe(true);
@@ -279,23 +289,14 @@ describe("a recompute of a changed definition", () => {
   it.each(["no earlier pending spans", "its windows already pending"])(
     "counts nothing done where that old call wrote even when a new version's call took over its record before the check (%s)",
     async (pendingBefore) => {
-      const before = definition({ every: "10m", startH: 0 });
-      const after = definition({ every: "1h", startH: 0 });
-      const w = world();
-      const pointer = w.ports.pointer as InMemoryVersionPointer;
-      await runKpis([before], w.ports, OPTIONS);
-      w.store.insert({ externalId: "x" }, [{ timestamp: T0 + 5 * H + 33 * M, value: 1000 }]);
       // An earlier overlap may have left the window the old call rewrites pending already (review finding).
       const earlier = { from: T0 + 5 * H, to: T0 + 6 * H };
-      if (pendingBefore === "its windows already pending")
-        await w.state.save({ pending: { put: { id: "earlier", kpis: new Map([[before.key, [earlier]]]) } } });
-      const write = held();
-      const old = runKpis([before], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
-      await write.arrival;
-      pointer.flip("kpi-fn@2");
-      (w.ports.clock as FixedClock).set(NOW + 10 * M);
-      const v2 = { ...OPTIONS, self: "kpi-fn@2" };
-      const all = { from: T0 - 40 * H, to: NOW };
+      const { after, w, write, old, v2, all } = await oldCallInFlightAtFlip(async (w, before) => {
+        if (pendingBefore === "its windows already pending")
+          await w.state.save({
+            pending: { put: { id: "earlier", kpis: new Map([[before.key, [earlier]]]) } },
+          });
+      });
       // The recompute, held at its overlap check (its second state load), after its read-backs.
       const check = held();
       let loads = 0;
