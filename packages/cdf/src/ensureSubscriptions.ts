@@ -65,11 +65,18 @@ export async function ensureSubscriptions(
   const plans: SubscriptionPlan[] = [];
   const placed = new Set<string>();
 
-  // Existing subscriptions, in order, until the first that does not exist.
+  // Existing subscriptions, in order, until the first that does not exist. The next one is asked
+  // for while this one's members are listed (one round trip less per call: usually there is one
+  // subscription, and the question whether a second exists waited for its members); its answer
+  // is awaited in the same place as before, so a failure is still reported in the same order.
+  let retrieving = retrieve(cdf, `${prefix}-0`, retry);
   for (let n = 0; ; n++) {
     const externalId = `${prefix}-${n}`;
-    const found = await retrieve(cdf, externalId, retry);
+    const found = await retrieving;
     if (found === undefined) break;
+    retrieving = retrieve(cdf, `${prefix}-${n + 1}`, retry);
+    // Handled when awaited; until then a failure must not be an unhandled rejection.
+    retrieving.catch(() => {});
     const members = await listMembers(cdf, externalId, retry);
     const keep: SeriesRef[] = [];
     const remove: SeriesRef[] = [];

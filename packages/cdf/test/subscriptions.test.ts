@@ -93,6 +93,33 @@ describe("ensureSubscriptions", () => {
   });
 });
 
+describe("ensureSubscriptions' round trips", () => {
+  it("asks whether the next subscription exists while it lists this one's members", async () => {
+    const issued: string[] = [];
+    const cdf = {
+      post: async (path: string, body: { items: Array<{ externalId: string }> }) => {
+        const id = body.items[0]!.externalId;
+        issued.push(`${path} ${id}`);
+        return path.endsWith("/byids") && id === "q-0"
+          ? { items: [{ externalId: id, partitionCount: 1 }] }
+          : {};
+      },
+      get: async (path: string, params: { externalId: string }) => {
+        issued.push(`${path} ${params.externalId}`);
+        return { items: [{ externalId: "a" }] };
+      },
+    } as unknown as CdfConnection;
+    const plans = await ensureSubscriptions(cdf, "q", [{ externalId: "a" }]);
+    expect(plans).toEqual([{ externalId: "q-0", partitionCount: 1, members: [{ externalId: "a" }] }]);
+    // q-1 is asked for before q-0's members come back, not after: one round trip less per call.
+    expect(issued).toEqual([
+      "/timeseries/subscriptions/byids q-0",
+      "/timeseries/subscriptions/byids q-1",
+      "/timeseries/subscriptions/members q-0",
+    ]);
+  });
+});
+
 describe("readSubscriptionChanges", () => {
   it("returns each series' upserts (Bad ones too) and deleted ranges in order, with cursors that move on", async () => {
     await t.emulator.control.reset();
