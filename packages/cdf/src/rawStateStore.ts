@@ -60,6 +60,7 @@ export const recomputeProgressSchema = z.object({
   replaces: z.string(),
   done: z.array(spanSchema),
   mark: z.string().optional(),
+  afterSeal: z.string().optional(),
 });
 
 // Lists of pairs, not objects keyed by KPI: a KPI key may be "__proto__".

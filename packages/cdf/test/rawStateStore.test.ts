@@ -104,7 +104,9 @@ describe("RawStateStore", () => {
     let before = cdf.requestCount;
     await state.save({
       kpis: new Map(keys.map((key) => [key, { configHash: key, pending: [{ from: 0, to: 1 }] }])),
-      recomputes: new Map([[keys[0]!, { configHash: "new", replaces: "old", done: [], mark: "run-1" }]]),
+      recomputes: new Map([
+        [keys[0]!, { configHash: "new", replaces: "old", done: [], mark: "run-1", afterSeal: "run-0" }],
+      ]),
     });
     expect(cdf.requestCount - before).toBe(1);
     before = cdf.requestCount;
@@ -116,6 +118,7 @@ describe("RawStateStore", () => {
       replaces: "old",
       done: [],
       mark: "run-1",
+      afterSeal: "run-0",
     });
   });
 

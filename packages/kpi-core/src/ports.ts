@@ -195,6 +195,14 @@ export interface RecomputeProgress {
    * versions before marks).
    */
   mark?: string;
+  /**
+   * The KPI's `sealed` (KpiState) when the row's mark was saved ("" when none). A row counts
+   * only while the KPI's seal is still that one: a save that failed at its caller and landed
+   * after a repair was sealed (a rollback, the repair, a seal, then the late save) would
+   * otherwise bring back stretches the repair rewrote (absent in rows of versions before it:
+   * read as "").
+   */
+  afterSeal?: string;
 }
 
 /**

@@ -135,6 +135,8 @@ interface Plan {
   clearedBefore: boolean;
   /** A recompute saved its progress row before its first write (see markRewrites). */
   marked: boolean;
+  /** The KPI's seal when markRewrites saved the row (its afterSeal). */
+  markedAfterSeal: string;
   /** Datapoints a recompute deleted: an earlier definition's (see removeStrays). */
   removed: number;
   /** The output's latest datapoint when the run started (undefined: none). */
@@ -295,6 +297,7 @@ export async function runKpis(
       rewrittenBy,
       clearedBefore: false,
       marked: false,
+      markedAfterSeal: "",
       removed: 0,
       last,
       adopted,
@@ -383,8 +386,7 @@ export async function runKpis(
   // record holds the provisional plan, which another run's check takes as "any window of these KPIs".
   if (recompute === undefined) run.plan(plannedOf(plans, at));
 
-  if (recompute !== undefined && !(await markRewrites(ports, plans, stored, opts.self, run.id)))
-    report.fenced = true;
+  if (recompute !== undefined && !(await markRewrites(ports, plans, opts.self, run.id))) report.fenced = true;
   if (
     recompute !== undefined &&
     !report.fenced &&
@@ -502,18 +504,21 @@ export async function runKpis(
     plan.state = { ...state, lastRun: plan.summary };
     plan.pending = pending;
   }
-  if (report.fenced || (await ports.pointer.active()) !== opts.self) {
-    // Writes nothing more for this version; what it wrote is left for the active one to check.
-    await run.closeFenced(plans).catch(() => undefined);
-    return { ...report, fenced: true };
-  }
   // After the last write: did another run overlap this one? Then either may have written a
   // window from older input over the other's newer value, and no compare-and-set stops it; the
   // windows this run wrote that the other run may also write are recorded as pending, so that a
-  // later run computes them again.
-  const overlap = await run.overlapped(
-    recompute === undefined ? [] : plans.filter((plan) => plan.hashChanged).map((plan) => plan.kpi.key),
-  );
+  // later run computes them again. A scheduled run asks for the records beside the pointer (two
+  // reads after its last write, one round trip); a recompute reads its progress row only after
+  // the pointer answered, as at its start.
+  const overlapping = report.fenced || recompute !== undefined ? undefined : settle(() => run.overlapped());
+  if (report.fenced || (await ports.pointer.active()) !== opts.self) {
+    // Writes nothing more for this version; what it wrote is left for the active one to check.
+    await overlapping?.catch(() => undefined);
+    await run.closeFenced(plans).catch(() => undefined);
+    return { ...report, fenced: true };
+  }
+  const overlap = await (overlapping ??
+    run.overlapped(plans.filter((plan) => plan.hashChanged).map((plan) => plan.kpi.key)));
   if (recompute !== undefined) return finishRecompute(ports, plans, report, run, overlap);
   // The cursor must never be stored ahead of the pending spans, and a save may land in part: the
   // states and this run's pending record first, then the cursors, and only then are the pending
@@ -760,7 +765,15 @@ function finished(
   dueFrom: number,
 ): boolean {
   if (progress.configHash !== configHash || progress.replaces !== state.configHash) return false;
-  return covers(progress.done, CDF_MIN_TIME, dueFrom);
+  return counts(progress, state) && covers(progress.done, CDF_MIN_TIME, dueFrom);
+}
+
+/**
+ * Whether a progress row's `done` still counts: saved under the KPI's present seal. A row saved
+ * before a repair was sealed (it can only be there now by a save that landed late) does not.
+ */
+function counts(progress: RecomputeProgress, state: KpiState | undefined): boolean {
+  return (progress.afterSeal ?? "") === (state?.sealed ?? "");
 }
 
 /** The parts of sorted, merged `spans` outside sorted, merged `cut`. */
@@ -803,12 +816,21 @@ function covers(spans: readonly Span[], from: number, to: number): boolean {
   return from >= to || mergeSpans(spans).some((s) => s.from <= from && s.to >= to);
 }
 
-/** The hash a changed definition's recompute replaces, and what earlier recomputes for the same pair did. */
-function priorProgress(plan: Plan, stored: StoredState): { replaces: string; done: Span[] } {
-  const before = stored.recomputes.get(plan.kpi.key);
+/**
+ * A changed definition's progress row as markRewrites saves it: what earlier recomputes for the
+ * same pair did, as the row says now (read just before), when it counts.
+ */
+function markedProgress(plan: Plan, now: StoredState, mark: string): RecomputeProgress {
+  const before = now.recomputes.get(plan.kpi.key);
+  const state = now.kpis.get(plan.kpi.key);
   const replaces = plan.stored!.configHash;
-  const same = before?.configHash === plan.kpi.configHash && before.replaces === replaces;
-  return { replaces, done: same ? before.done : [] };
+  const same =
+    before !== undefined &&
+    before.configHash === plan.kpi.configHash &&
+    before.replaces === replaces &&
+    counts(before, state);
+  const afterSeal = state?.sealed ?? "";
+  return { configHash: plan.kpi.configHash, replaces, done: same ? before.done : [], mark, afterSeal };
 }
 
 /**
@@ -821,7 +843,6 @@ function priorProgress(plan: Plan, stored: StoredState): { replaces: string; don
 async function markRewrites(
   ports: RunPorts,
   plans: readonly Plan[],
-  stored: StoredState,
   self: string,
   mark: string,
 ): Promise<boolean> {
@@ -833,15 +854,19 @@ async function markRewrites(
   // can, which errs on the safe side).
   if ((await ports.pointer.active()) !== self) return false;
   try {
-    await ports.state.save({
-      recomputes: new Map(
-        marked.map((plan): [string, RecomputeProgress] => {
-          const { replaces, done } = priorProgress(plan, stored);
-          return [plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done, mark }];
-        }),
-      ),
+    // The row as it is now, not as this call's start read it: held between the two (B, then C
+    // rewrote part of the output, then B again), this call would save the `done` it read before
+    // C's rewrite and so claim stretches C rewrote (review finding R6-1).
+    const now = await ports.state.load(
+      marked.map((plan) => plan.kpi.key),
+      "",
+    );
+    const rows = marked.map((plan) => markedProgress(plan, now, mark));
+    await ports.state.save({ recomputes: new Map(rows.map((row, i) => [marked[i]!.kpi.key, row])) });
+    marked.forEach((plan, i) => {
+      plan.marked = true;
+      plan.markedAfterSeal = rows[i]!.afterSeal ?? "";
     });
-    for (const plan of marked) plan.marked = true;
   } catch (error) {
     for (const plan of marked)
       stop(plan, `saving the recompute's progress before its first write failed: ${messageOf(error)}`);
@@ -907,13 +932,26 @@ async function finishRecompute(
         now !== undefined && now.configHash === plan.kpi.configHash && now.replaces === replaces;
       const changedOutput = plan.written.length > 0 || plan.removed > 0 || plan.clearedBefore;
       let done: Span[] = [];
+      const afterSeal = plan.markedAfterSeal;
       if (samePair && now.mark === run.id) {
         done = mergeSpans([...now.done, ...own]);
-        progress.set(plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done, mark: run.id });
+        progress.set(plan.kpi.key, {
+          configHash: plan.kpi.configHash,
+          replaces,
+          done,
+          mark: run.id,
+          afterSeal,
+        });
       } else if (samePair) {
         done = now.done;
       } else if (plan.marked && changedOutput) {
-        progress.set(plan.kpi.key, { configHash: plan.kpi.configHash, replaces, done, mark: run.id });
+        progress.set(plan.kpi.key, {
+          configHash: plan.kpi.configHash,
+          replaces,
+          done,
+          mark: run.id,
+          afterSeal,
+        });
       }
       entry.changedDefinition = {
         configHash: plan.kpi.configHash,

@@ -887,6 +887,7 @@ describe("runKpis recompute (backfill mode)", () => {
       replaces: "0000000000000000",
       done: [],
       mark: expect.any(String),
+      afterSeal: "",
     });
   });
 

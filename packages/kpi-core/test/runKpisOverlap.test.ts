@@ -756,3 +756,84 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
     }
   });
 });
+
+describe("the reads after a scheduled run's last write", () => {
+  /** Ports that log each pointer question, its answer (a moment later) and each state load. */
+  function logged() {
+    const s = site();
+    const log: string[] = [];
+    const ports: RunPorts = {
+      ...s.plain,
+      pointer: {
+        active: async () => {
+          log.push("pointer?");
+          const answer = await s.pointer.active();
+          await new Promise((r) => setTimeout(r, 5));
+          log.push(`pointer:${answer}`);
+          return answer;
+        },
+      },
+      output: {
+        latest: (r) => s.store.latest(r),
+        remove: (r) => s.store.remove(r),
+        write: async (w) => {
+          log.push("write");
+          await s.store.write(w);
+        },
+      },
+      state: {
+        load: (k, sub) => {
+          log.push("load");
+          return s.state.load(k, sub);
+        },
+        save: (e) => s.state.save(e),
+      },
+    };
+    return { ...s, log, ports };
+  }
+
+  it("asks for the other runs' records beside the last pointer check: one round trip, not two", async () => {
+    const { store, clock, log, ports, plain } = logged();
+    await runKpis(KPIS, plain, runOpts("r0"));
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 95 * M, value: 7 }]);
+    clock.set(T0 + 2 * H + 10 * M);
+    const report = await runKpis(KPIS, ports, runOpts("r1"));
+    expect(report.fenced).toBe(false);
+    expect(maxAt(store, T0 + 90 * M)).toBe(7);
+    const afterWrite = log.slice(log.lastIndexOf("write"));
+    // The records are read while the pointer's answer is on its way, after the last write.
+    expect(afterWrite).toEqual(["write", "pointer?", "load", `pointer:${SELF}`]);
+  });
+
+  it("fenced all the same when the pointer answers another version: no state, no cursor, its windows left pending", async () => {
+    const { store, state, pointer, log, ports, plain } = logged();
+    await runKpis(KPIS, plain, runOpts("r0"));
+    const before = (await state.load([KPIS[0]!.key], "s")).kpis.get(KPIS[0]!.key);
+    store.insert({ externalId: "x" }, [{ timestamp: T0 + 95 * M, value: 7 }]);
+    const flipping: RunPorts = {
+      ...ports,
+      output: {
+        ...ports.output,
+        write: async (w) => {
+          await ports.output.write(w);
+          pointer.flip("f@2");
+        },
+      },
+    };
+    const report = await runKpis(KPIS, flipping, runOpts("r1"));
+    expect(report.fenced).toBe(true);
+    expect(report.cursorsCommitted).toBe(false);
+    expect(log.slice(log.lastIndexOf("write"))).toEqual(["write", "pointer?", "load", "pointer:f@2"]);
+    const after = await state.load([KPIS[0]!.key], "s");
+    expect(after.kpis.get(KPIS[0]!.key)).toEqual(before);
+    expect(after.cursors).toEqual((await plain.state.load([], "s")).cursors);
+    // What it wrote is left for the active version: its closed record holds the window, and its
+    // open record is gone.
+    const r1 = after.pending.filter((r) => r.id.startsWith("r1"));
+    expect(r1).toHaveLength(1);
+    expect(r1[0]!.openSince).toBeUndefined();
+    expect(r1[0]!.kpis.get(KPIS[0]!.key)?.some((s) => s.from <= T0 + 90 * M && T0 + 100 * M <= s.to)).toBe(
+      true,
+    );
+  });
+});

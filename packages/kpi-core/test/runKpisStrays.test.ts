@@ -9,6 +9,7 @@ import type { KpiDefinition } from "../src/kpiDefinition.js";
 import { CDF_MIN_TIME, type InputSeries, STATUS_BAD } from "../src/model.js";
 import { parseKpiConfig } from "../src/parseKpiConfig.js";
 import { PointColumnsBuilder } from "../src/points.js";
+import type { StateSave, StateStore } from "../src/ports.js";
 import { type RunPorts, runKpis, strayRanges } from "../src/runKpis.js";
 import {
   FixedClock,
@@ -676,6 +677,7 @@ describe("a recompute of a changed definition", () => {
       replaces: before.configHash,
       done: [],
       mark: expect.any(String),
+      afterSeal: "",
     });
   });
 
@@ -700,6 +702,104 @@ describe("a recompute of a changed definition", () => {
     expect(w.store.removals).toEqual({ calls: 0, ranges: 0 });
     expect((await runKpis([after], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
     expect(w.store.points(after.series)).toEqual(truth(w.store, after));
+  });
+});
+
+describe("a progress row read before another definition's rewrite, or landing after a repair (review R6)", () => {
+  const A = definition({ every: "10m", startH: 0 });
+  const B = definition({ every: "1h", startH: 0 });
+  const C = definition({ every: "30m", offset: "7m", startH: 0 });
+  const v2 = { ...OPTIONS, self: "kpi-fn@2" };
+  const v3 = { ...OPTIONS, self: "kpi-fn@3" };
+
+  /**
+   * Whatever B's scheduled run then takes up is B's output and nothing else; B's first run
+   * does not take it up (stretches were rewritten by another definition after B computed them),
+   * and after B's whole history is backfilled it does.
+   */
+  async function expectNotTakenUntilBackfilled(w: ReturnType<typeof world>): Promise<void> {
+    const first = await runKpis([B], w.ports, v2);
+    expect(first.kpis[0]!.adoptedConfigHash).toBeUndefined();
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: NOW } });
+    const next = await runKpis([B], w.ports, v2);
+    expect(next.kpis[0]!.adoptedConfigHash).toBe(B.configHash);
+    // Every datapoint on B's hours; those up to truth's end (NOW) are B's values (one more hour
+    // closed at the clock's NOW + 10m).
+    const points = w.store.points(B.series);
+    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
+    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+  }
+
+  it("a B call held between its start and its mark across B -> C -> B marks the row as it is then, not as it read it", async () => {
+    const w = world();
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    await runKpis([A], w.ports, OPTIONS);
+    pointer.flip("kpi-fn@2");
+    (w.ports.clock as FixedClock).set(NOW + 10 * M);
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: T0 + 10 * H } });
+    // A second B call loads the row (B's first ten hours done), then waits at the pointer check
+    // before its mark while C rewrites two of those hours, and the pointer goes back to B.
+    const gate = held();
+    let asked = 0;
+    const slowPointer = {
+      active: async () => {
+        if (++asked === 2) await gate.wait();
+        return pointer.active();
+      },
+    };
+    const held2 = runKpis(
+      [B],
+      { ...w.ports, pointer: slowPointer },
+      { ...v2, recompute: { from: T0 + 20 * H, to: NOW } },
+    );
+    await gate.arrival;
+    pointer.flip("kpi-fn@3");
+    await runKpis([C], w.ports, { ...v3, recompute: { from: T0 + 2 * H, to: T0 + 4 * H } });
+    pointer.flip("kpi-fn@2");
+    gate.release();
+    expect((await held2).fenced).toBe(false);
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: T0 + 20 * H } });
+    await expectNotTakenUntilBackfilled(w);
+  });
+
+  it("a B mark that fails at the call and lands after a rollback's repair was sealed counts nothing", async () => {
+    const w = world();
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    await runKpis([A], w.ports, OPTIONS);
+    pointer.flip("kpi-fn@2");
+    (w.ports.clock as FixedClock).set(NOW + 10 * M);
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: T0 + 10 * H } });
+    // The next B call's mark times out at the call (it stops, writing nothing), and lands later.
+    let late: StateSave | undefined;
+    const state: StateStore = {
+      load: (k, s) => w.ports.state.load(k, s),
+      save: async (e) => {
+        if (e.recomputes !== undefined && late === undefined) {
+          late = e;
+          throw new Error("timeout");
+        }
+        await w.ports.state.save(e);
+      },
+    };
+    const failed = await runKpis(
+      [B],
+      { ...w.ports, state },
+      { ...v2, recompute: { from: T0 + 10 * H, to: NOW } },
+    );
+    expect(failed.kpis[0]!.summary.error).toMatch(
+      /saving the recompute's progress before its first write failed/,
+    );
+    // Rolled back to A: A's runs leave the KPI to a backfill, which repairs it; a run seals it.
+    pointer.flip("kpi-fn@1");
+    expect((await runKpis([A], w.ports, OPTIONS)).kpis[0]!.summary.error).toMatch(/another definition/);
+    await runKpis([A], w.ports, { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } });
+    expect((await runKpis([A], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(A.configHash);
+    expect(w.store.points(A.series).filter((p) => p.timestamp % (10 * M) !== 0)).toEqual([]);
+    // Now the mark lands, carrying B's first ten hours as done; then B again, backfilled from 10:00.
+    await w.ports.state.save(late!);
+    pointer.flip("kpi-fn@2");
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    await expectNotTakenUntilBackfilled(w);
   });
 });
 
