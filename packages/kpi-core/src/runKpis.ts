@@ -932,26 +932,19 @@ async function finishRecompute(
         now !== undefined && now.configHash === plan.kpi.configHash && now.replaces === replaces;
       const changedOutput = plan.written.length > 0 || plan.removed > 0 || plan.clearedBefore;
       let done: Span[] = [];
-      const afterSeal = plan.markedAfterSeal;
+      const row = {
+        configHash: plan.kpi.configHash,
+        replaces,
+        mark: run.id,
+        afterSeal: plan.markedAfterSeal,
+      };
       if (samePair && now.mark === run.id) {
         done = mergeSpans([...now.done, ...own]);
-        progress.set(plan.kpi.key, {
-          configHash: plan.kpi.configHash,
-          replaces,
-          done,
-          mark: run.id,
-          afterSeal,
-        });
+        progress.set(plan.kpi.key, { ...row, done });
       } else if (samePair) {
         done = now.done;
       } else if (plan.marked && changedOutput) {
-        progress.set(plan.kpi.key, {
-          configHash: plan.kpi.configHash,
-          replaces,
-          done,
-          mark: run.id,
-          afterSeal,
-        });
+        progress.set(plan.kpi.key, { ...row, done });
       }
       entry.changedDefinition = {
         configHash: plan.kpi.configHash,

@@ -118,6 +118,25 @@ async function oldCallInFlightAtFlip(
   return { after, w, write, old, v2, all: { from: T0 - 40 * H, to: NOW } };
 }
 
+/** A call of `kpi` whose `n`th question to the pointer waits at `gate`. */
+function heldAtPointer(
+  w: ReturnType<typeof world>,
+  kpi: KpiDefinition,
+  n: number,
+  options: Parameters<typeof runKpis>[2],
+) {
+  const pointer = w.ports.pointer as InMemoryVersionPointer;
+  const gate = held();
+  let asked = 0;
+  const slowPointer = {
+    active: async () => {
+      if (++asked === n) await gate.wait();
+      return pointer.active();
+    },
+  };
+  return { gate, call: runKpis([kpi], { ...w.ports, pointer: slowPointer }, options) };
+}
+
 const grid: fc.Arbitrary<Grid> = fc.record(
   {
     every: fc.constantFrom("10m", "15m", "40m", "1h", "90m", "1d"),
@@ -351,19 +370,10 @@ describe("a recompute of a changed definition", () => {
     const v3 = { ...OPTIONS, self: "kpi-fn@3" };
     await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: T0 + 10 * H } });
     // A second B call, held at its last pointer check (after its writes and read-backs).
-    const gate = held();
-    let asked = 0;
-    const slowPointer = {
-      active: async () => {
-        if (++asked === 4) await gate.wait();
-        return pointer.active();
-      },
-    };
-    const held1 = runKpis(
-      [B],
-      { ...w.ports, pointer: slowPointer },
-      { ...v2, recompute: { from: T0 + 10 * H, to: T0 + 12 * H } },
-    );
+    const { gate, call: held1 } = heldAtPointer(w, B, 4, {
+      ...v2,
+      recompute: { from: T0 + 10 * H, to: T0 + 12 * H },
+    });
     await gate.arrival;
     // C is deployed and rewrites everything; then B again, whose first call marks the row.
     pointer.flip("kpi-fn@3");
@@ -730,28 +740,25 @@ describe("a progress row read before another definition's rewrite, or landing af
     expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
   }
 
-  it("a B call held between its start and its mark across B -> C -> B marks the row as it is then, not as it read it", async () => {
+  /** A's output; then B deployed, and its first ten hours backfilled. */
+  async function bDoneToTen() {
     const w = world();
     const pointer = w.ports.pointer as InMemoryVersionPointer;
     await runKpis([A], w.ports, OPTIONS);
     pointer.flip("kpi-fn@2");
     (w.ports.clock as FixedClock).set(NOW + 10 * M);
     await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: T0 + 10 * H } });
+    return { w, pointer };
+  }
+
+  it("a B call held between its start and its mark across B -> C -> B marks the row as it is then, not as it read it", async () => {
+    const { w, pointer } = await bDoneToTen();
     // A second B call loads the row (B's first ten hours done), then waits at the pointer check
     // before its mark while C rewrites two of those hours, and the pointer goes back to B.
-    const gate = held();
-    let asked = 0;
-    const slowPointer = {
-      active: async () => {
-        if (++asked === 2) await gate.wait();
-        return pointer.active();
-      },
-    };
-    const held2 = runKpis(
-      [B],
-      { ...w.ports, pointer: slowPointer },
-      { ...v2, recompute: { from: T0 + 20 * H, to: NOW } },
-    );
+    const { gate, call: held2 } = heldAtPointer(w, B, 2, {
+      ...v2,
+      recompute: { from: T0 + 20 * H, to: NOW },
+    });
     await gate.arrival;
     pointer.flip("kpi-fn@3");
     await runKpis([C], w.ports, { ...v3, recompute: { from: T0 + 2 * H, to: T0 + 4 * H } });
@@ -763,12 +770,7 @@ describe("a progress row read before another definition's rewrite, or landing af
   });
 
   it("a B mark that fails at the call and lands after a rollback's repair was sealed counts nothing", async () => {
-    const w = world();
-    const pointer = w.ports.pointer as InMemoryVersionPointer;
-    await runKpis([A], w.ports, OPTIONS);
-    pointer.flip("kpi-fn@2");
-    (w.ports.clock as FixedClock).set(NOW + 10 * M);
-    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: T0 + 10 * H } });
+    const { w, pointer } = await bDoneToTen();
     // The next B call's mark times out at the call (it stops, writing nothing), and lands later.
     let late: StateSave | undefined;
     const state: StateStore = {
