@@ -772,6 +772,37 @@ describe("a progress row read before another definition's rewrite, or landing af
   it("a B mark that fails at the call and lands after a rollback's repair was sealed counts nothing", async () => {
     const { w, pointer } = await bDoneToTen();
     // The next B call's mark times out at the call (it stops, writing nothing), and lands later.
+    const late = await failedBMark(w);
+    // Rolled back to A: A's runs leave the KPI to a backfill, which repairs it; a run seals it.
+    pointer.flip("kpi-fn@1");
+    expect((await runKpis([A], w.ports, OPTIONS)).kpis[0]!.summary.error).toMatch(/another definition/);
+    await runKpis([A], w.ports, { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } });
+    expect((await runKpis([A], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(A.configHash);
+    expect(w.store.points(A.series).filter((p) => p.timestamp % (10 * M) !== 0)).toEqual([]);
+    // Now the mark lands, carrying B's first ten hours as done; then B again, backfilled from 10:00.
+    await w.ports.state.save(late);
+    pointer.flip("kpi-fn@2");
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    await expectNotTakenUntilBackfilled(w);
+  });
+
+  it("a B mark that fails at the call and lands after another definition was taken up counts nothing", async () => {
+    const { w, pointer } = await bDoneToTen();
+    const late = await failedBMark(w);
+    // D is deployed, backfilled and taken up (no repair, no seal); then the mark lands, and B is
+    // deployed again: the row names the hash B replaced then (A's), not the stored one (D's).
+    const D = definition({ every: "20m", startH: 0 });
+    pointer.flip("kpi-fn@3");
+    await runKpis([D], w.ports, { ...v3, recompute: { from: T0 - 40 * H, to: NOW } });
+    expect((await runKpis([D], w.ports, v3)).kpis[0]!.adoptedConfigHash).toBe(D.configHash);
+    await w.ports.state.save(late);
+    pointer.flip("kpi-fn@2");
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    await expectNotTakenUntilBackfilled(w);
+  });
+
+  /** The next B call (from 10:00 on), whose mark times out at the call and is returned to land later. */
+  async function failedBMark(w: ReturnType<typeof world>): Promise<StateSave> {
     let late: StateSave | undefined;
     const state: StateStore = {
       load: (k, s) => w.ports.state.load(k, s),
@@ -791,18 +822,8 @@ describe("a progress row read before another definition's rewrite, or landing af
     expect(failed.kpis[0]!.summary.error).toMatch(
       /saving the recompute's progress before its first write failed/,
     );
-    // Rolled back to A: A's runs leave the KPI to a backfill, which repairs it; a run seals it.
-    pointer.flip("kpi-fn@1");
-    expect((await runKpis([A], w.ports, OPTIONS)).kpis[0]!.summary.error).toMatch(/another definition/);
-    await runKpis([A], w.ports, { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } });
-    expect((await runKpis([A], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(A.configHash);
-    expect(w.store.points(A.series).filter((p) => p.timestamp % (10 * M) !== 0)).toEqual([]);
-    // Now the mark lands, carrying B's first ten hours as done; then B again, backfilled from 10:00.
-    await w.ports.state.save(late!);
-    pointer.flip("kpi-fn@2");
-    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
-    await expectNotTakenUntilBackfilled(w);
-  });
+    return late!;
+  }
 });
 
 describe("strayRanges", () => {
