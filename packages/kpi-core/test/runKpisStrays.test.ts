@@ -317,18 +317,20 @@ describe("a recompute of a changed definition", () => {
             pending: { put: { id: "earlier", kpis: new Map([[before.key, [earlier]]]) } },
           });
       });
-      // The recompute, held at its overlap check (its second state load), after its read-backs.
+      // The recompute, held at its overlap check (its third state load, after the start's and the
+      // mark's), after its read-backs: it has deleted the old grid's datapoints.
       const check = held();
       let loads = 0;
       const state = {
         load: async (k: readonly string[], s: string) => {
-          if (++loads === 2) await check.wait();
+          if (++loads === 3) await check.wait();
           return w.state.load(k, s);
         },
         save: (e: Parameters<InMemoryStateStore["save"]>[0]) => w.state.save(e),
       };
       const first = runKpis([after], { ...w.ports, state }, { ...v2, recompute: all });
       await check.arrival;
+      expect(w.store.removals.calls).toBeGreaterThan(0);
       // The old call's write lands now, after the read-back; fenced at its end, it closes its
       // record with what it wrote, and a scheduled call of the new version takes that record over
       // (the KPI left to the backfill) and removes it, all before the recompute's check.
@@ -356,6 +358,67 @@ describe("a recompute of a changed definition", () => {
       expect(stored.slice(0, -1)).toEqual(truth(w.store, after));
     },
   );
+
+  it("counts nothing done where an old call wrote that opened its record while this call's first pointer question was on its way", async () => {
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1h", startH: 0 });
+    const w = world();
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    await runKpis([before], w.ports, OPTIONS);
+    w.store.insert({ externalId: "x" }, [{ timestamp: T0 + 5 * H + 33 * M, value: 1000 }]);
+    (w.ports.clock as FixedClock).set(NOW + 10 * M);
+    const v2 = { ...OPTIONS, self: "kpi-fn@2" };
+    const all = { from: T0 - 40 * H, to: NOW };
+    // The new version's backfill: the answer to its first pointer question is held, and so is its
+    // overlap check (its third state load).
+    const question = held();
+    const check = held();
+    let asked = 0;
+    let loads = 0;
+    const backfill = runKpis(
+      [after],
+      {
+        ...w.ports,
+        pointer: {
+          active: async () => {
+            if (++asked === 1) await question.wait();
+            return pointer.active();
+          },
+        },
+        state: {
+          load: async (k, s) => {
+            if (++loads === 3) await check.wait();
+            return w.state.load(k, s);
+          },
+          save: (e) => w.state.save(e),
+        },
+      },
+      { ...v2, recompute: all },
+    );
+    await question.arrival;
+    // Meanwhile an old version's call opens its record, passes its pointer check and is held with
+    // its write on the wire; then the pointer flips, and the backfill's answer comes.
+    const write = held();
+    const old = runKpis([before], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
+    await write.arrival;
+    pointer.flip("kpi-fn@2");
+    question.release();
+    await check.arrival;
+    expect(w.store.removals.calls).toBeGreaterThan(0);
+    // The old call's write lands after the backfill's read-backs; fenced, it closes its record,
+    // which a scheduled call of the new version takes over before the backfill's check.
+    write.release();
+    expect((await old).fenced).toBe(true);
+    await runKpis([after], w.ports, v2);
+    check.release();
+    expect((await backfill).kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+    expect((await runKpis([after], w.ports, v2)).kpis[0]!.summary.error).toMatch(/definition changed/);
+    await runKpis([after], w.ports, { ...v2, recompute: all });
+    expect((await runKpis([after], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+    const stored = w.store.points(after.series);
+    expect(stored.every((p) => p.timestamp % H === 0)).toBe(true);
+    expect(stored.slice(0, -1)).toEqual(truth(w.store, after));
+  });
 
   it("a call held across B, C and B again counts nothing of its own, and claims nothing C rewrote", async () => {
     const A = definition({ every: "10m", startH: 0 });
