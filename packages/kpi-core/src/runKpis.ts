@@ -267,13 +267,14 @@ export async function runKpis(
         last === undefined ||
         (progress !== undefined && finished(progress, state, kpi.configHash, first.start))
       ) {
-        // A definition that repaired its own output (rewrittenBy, then its recompute finished)
-        // seals the repair's row: later runs, whose output reaches further, still take it as whole.
-        const repaired = rewrittenBy === kpi.configHash && progress !== undefined;
+        // The row found is sealed: a repair's (rewrittenBy, then its recompute finished), so that
+        // later runs, whose output reaches further, still take it as whole; any other, so that a
+        // row of another pair that lands later is told from it (unfinishedRewrite), and rows marked
+        // before count no more (counts).
         state = {
           ...state,
           configHash: kpi.configHash,
-          ...(repaired ? { sealed: progress.mark ?? "" } : {}),
+          ...(progress !== undefined ? { sealed: progress.mark ?? "" } : {}),
         };
         hashChanged = false;
         adopted = true;
@@ -802,7 +803,14 @@ const ALL_TIME: Span = { from: CDF_MIN_TIME, to: CDF_MAX_TIME + 1 };
  * the row itself, done for all time).
  */
 function unfinishedRewrite(progress: RecomputeProgress | undefined, state: KpiState): string | undefined {
-  if (progress === undefined || progress.replaces !== state.configHash) return undefined;
+  if (progress === undefined) return undefined;
+  // A row of another definition than the stored one that does not replace it either, and not the
+  // row there when the stored one was taken up (every adoption seals the row it found): only a
+  // save that landed late leaves one (a run's adoption of B landing after C marked the row,
+  // replacing A, and began to rewrite), and C may have rewritten part of the output (review R7-F2).
+  if (progress.configHash !== state.configHash && progress.replaces !== state.configHash)
+    return (state.sealed ?? "") === (progress.mark ?? "") ? undefined : progress.configHash;
+  if (progress.replaces !== state.configHash) return undefined;
   if (
     progress.configHash === state.configHash &&
     ((state.sealed !== undefined && state.sealed === (progress.mark ?? "")) ||

@@ -864,6 +864,72 @@ describe("a progress row read before another definition's rewrite, or landing af
     await expectNotTakenUntilBackfilled(w);
   });
 
+  it("a B mark that lands after a rollback's repair was sealed: B's first run straight after takes nothing up", async () => {
+    const { w, pointer } = await bDoneToTen();
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    const late = await failedBMark(w);
+    pointer.flip("kpi-fn@1");
+    await runKpis([A], w.ports, OPTIONS);
+    await runKpis([A], w.ports, { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } });
+    expect((await runKpis([A], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(A.configHash);
+    // The late mark carries B's whole history as done (review R7-F3: no test covered this).
+    await w.ports.state.save(late);
+    pointer.flip("kpi-fn@2");
+    await expectNotTakenUntilBackfilled(w);
+  });
+
+  it("a B run's adoption that lands after C marked the row and rewrote: rolled back to B, its runs leave the KPI to a backfill", async () => {
+    const { w, pointer } = await bDoneToTen();
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    // B's run takes B up, but its state save times out at the call and lands later.
+    let late: StateSave | undefined;
+    const state: StateStore = {
+      load: (k, s) => w.ports.state.load(k, s),
+      save: async (e) => {
+        if (late === undefined && e.kpis?.get(B.key)?.configHash === B.configHash) {
+          late = e;
+          throw new Error("timeout");
+        }
+        await w.ports.state.save(e);
+      },
+    };
+    await runKpis([B], { ...w.ports, state }, v2).catch(() => undefined);
+    expect((await w.state.load([B.key], "")).kpis.get(B.key)!.configHash).toBe(A.configHash);
+    pointer.flip("kpi-fn@3");
+    await runKpis([C], w.ports, { ...v3, recompute: { from: T0 + 2 * H, to: T0 + 4 * H } });
+    await w.ports.state.save(late!);
+    pointer.flip("kpi-fn@2");
+    const next = await runKpis([B], w.ports, v2);
+    expect(next.kpis[0]!.summary.error).toMatch(/a backfill of another definition/);
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: NOW } });
+    const taken = await runKpis([B], w.ports, v2);
+    expect(taken.kpis[0]!.adoptedConfigHash).toBe(B.configHash);
+    expect(taken.kpis[0]!.summary.error).toBeUndefined();
+    const points = w.store.points(B.series);
+    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
+    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+  });
+
+  it("an output without datapoints takes a definition up over another pair's row, and its runs go on", async () => {
+    const w = world();
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    // B's backfill began when the output had nothing, wrote nothing, and left its row {B, A}.
+    await w.state.save({
+      kpis: new Map([[A.key, { configHash: A.configHash }]]),
+      recomputes: new Map([
+        [A.key, { configHash: B.configHash, replaces: A.configHash, done: [], mark: "b" }],
+      ]),
+    });
+    pointer.flip("kpi-fn@3");
+    const first = await runKpis([C], w.ports, v3);
+    expect(first.kpis[0]!.adoptedConfigHash).toBe(C.configHash);
+    expect(first.kpis[0]!.summary.due).toBeGreaterThan(0);
+    (w.ports.clock as FixedClock).set(NOW + H);
+    const next = await runKpis([C], w.ports, v3);
+    expect(next.kpis[0]!.summary.error).toBeUndefined();
+    expect(next.kpis[0]!.summary.due).toBe(2);
+  });
+
   /** The next B call (from 10:00 on), whose mark times out at the call and is returned to land later. */
   async function failedBMark(w: ReturnType<typeof world>): Promise<StateSave> {
     let late: StateSave | undefined;
