@@ -843,10 +843,7 @@ describe("a progress row read before another definition's rewrite, or landing af
     expect((await runKpis([A], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBe(A.configHash);
     expect(w.store.points(A.series).filter((p) => p.timestamp % (10 * M) !== 0)).toEqual([]);
     // Now the mark lands, carrying B's first ten hours as done; then B again, backfilled from 10:00.
-    await w.ports.state.save(late);
-    pointer.flip("kpi-fn@2");
-    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
-    await expectNotTakenUntilBackfilled(w);
+    await landThenBAgain(w, late);
   });
 
   it("a B mark that fails at the call and lands after another definition was taken up counts nothing", async () => {
@@ -858,10 +855,7 @@ describe("a progress row read before another definition's rewrite, or landing af
     pointer.flip("kpi-fn@3");
     await runKpis([D], w.ports, { ...v3, recompute: { from: T0 - 40 * H, to: NOW } });
     expect((await runKpis([D], w.ports, v3)).kpis[0]!.adoptedConfigHash).toBe(D.configHash);
-    await w.ports.state.save(late);
-    pointer.flip("kpi-fn@2");
-    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
-    await expectNotTakenUntilBackfilled(w);
+    await landThenBAgain(w, late);
   });
 
   it("a B mark that lands after a rollback's repair was sealed: B's first run straight after takes nothing up", async () => {
@@ -882,22 +876,12 @@ describe("a progress row read before another definition's rewrite, or landing af
     const { w, pointer } = await bDoneToTen();
     await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
     // B's run takes B up, but its state save times out at the call and lands later.
-    let late: StateSave | undefined;
-    const state: StateStore = {
-      load: (k, s) => w.ports.state.load(k, s),
-      save: async (e) => {
-        if (late === undefined && e.kpis?.get(B.key)?.configHash === B.configHash) {
-          late = e;
-          throw new Error("timeout");
-        }
-        await w.ports.state.save(e);
-      },
-    };
+    const { state, late } = timingOut(w, (e) => e.kpis?.get(B.key)?.configHash === B.configHash);
     await runKpis([B], { ...w.ports, state }, v2).catch(() => undefined);
     expect((await w.state.load([B.key], "")).kpis.get(B.key)!.configHash).toBe(A.configHash);
     pointer.flip("kpi-fn@3");
     await runKpis([C], w.ports, { ...v3, recompute: { from: T0 + 2 * H, to: T0 + 4 * H } });
-    await w.ports.state.save(late!);
+    await w.ports.state.save(late());
     pointer.flip("kpi-fn@2");
     const next = await runKpis([B], w.ports, v2);
     expect(next.kpis[0]!.summary.error).toMatch(/a backfill of another definition/);
@@ -930,19 +914,17 @@ describe("a progress row read before another definition's rewrite, or landing af
     expect(next.kpis[0]!.summary.due).toBe(2);
   });
 
+  /** The late save lands; B is deployed again and backfilled from 10:00, and still not taken up. */
+  async function landThenBAgain(w: ReturnType<typeof world>, late: StateSave): Promise<void> {
+    await w.ports.state.save(late);
+    (w.ports.pointer as InMemoryVersionPointer).flip("kpi-fn@2");
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    await expectNotTakenUntilBackfilled(w);
+  }
+
   /** The next B call (from 10:00 on), whose mark times out at the call and is returned to land later. */
   async function failedBMark(w: ReturnType<typeof world>): Promise<StateSave> {
-    let late: StateSave | undefined;
-    const state: StateStore = {
-      load: (k, s) => w.ports.state.load(k, s),
-      save: async (e) => {
-        if (e.recomputes !== undefined && late === undefined) {
-          late = e;
-          throw new Error("timeout");
-        }
-        await w.ports.state.save(e);
-      },
-    };
+    const { state, late } = timingOut(w, (e) => e.recomputes !== undefined);
     const failed = await runKpis(
       [B],
       { ...w.ports, state },
@@ -951,7 +933,23 @@ describe("a progress row read before another definition's rewrite, or landing af
     expect(failed.kpis[0]!.summary.error).toMatch(
       /saving the recompute's progress before its first write failed/,
     );
-    return late!;
+    return late();
+  }
+
+  /** w's state store, whose first save that `pick` chooses times out at the call; `late()` is it, to land later. */
+  function timingOut(w: ReturnType<typeof world>, pick: (e: StateSave) => boolean) {
+    let late: StateSave | undefined;
+    const state: StateStore = {
+      load: (k, s) => w.ports.state.load(k, s),
+      save: async (e) => {
+        if (late === undefined && pick(e)) {
+          late = e;
+          throw new Error("timeout");
+        }
+        await w.ports.state.save(e);
+      },
+    };
+    return { state, late: () => late! };
   }
 });
 
