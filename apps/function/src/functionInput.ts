@@ -62,7 +62,7 @@ export function parseFunctionInput(text: string): FunctionInput {
       if (issue.code !== "invalid_type") return `${where}: ${issue.message}`;
       return !given && issue.path.length === 1
         ? `${where} is missing`
-        : `${where} must be a ${issue.expected}`;
+        : `${where} must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`;
     });
     throw new FunctionInputError(`The function's input on stdin is wrong: ${problems.join("; ")}`);
   }

@@ -88,6 +88,8 @@ describe("refused calls", () => {
       },
       /data must be an object/,
     ));
+  it("a list as the whole input", () =>
+    expectRefused({ stdin: "[1]" }, /^The function's input on stdin is wrong: the input must be an object$/));
   it("wrong types", () =>
     expectRefused(
       { stdin: payload({ project: 3, token: 7 }) },

@@ -133,10 +133,8 @@ interface Plan {
   rewrittenBy: string | undefined;
   /** A recompute removed the datapoints before the first window (see clearBeforeStart). */
   clearedBefore: boolean;
-  /** A recompute saved its progress row before its first write (see markRewrites). */
-  marked: boolean;
-  /** The KPI's seal when markRewrites saved the row (its afterSeal). */
-  markedAfterSeal: string;
+  /** The progress row a recompute saved before its first write, if it did (see markRewrites). */
+  marked: RecomputeProgress | undefined;
   /** Datapoints a recompute deleted: an earlier definition's (see removeStrays). */
   removed: number;
   /** The output's latest datapoint when the run started (undefined: none). */
@@ -297,8 +295,7 @@ export async function runKpis(
       hashChanged,
       rewrittenBy,
       clearedBefore: false,
-      marked: false,
-      markedAfterSeal: "",
+      marked: undefined,
       removed: 0,
       last,
       adopted,
@@ -808,6 +805,7 @@ function unfinishedRewrite(progress: RecomputeProgress | undefined, state: KpiSt
   // row there when the stored one was taken up (every adoption seals the row it found): only a
   // save that landed late leaves one (a run's adoption of B landing after C marked the row,
   // replacing A, and began to rewrite), and C may have rewritten part of the output (review R7-F2).
+  // (A row of a version before marks on a state never sealed is left alone, as those versions did.)
   if (progress.configHash !== state.configHash && progress.replaces !== state.configHash)
     return (state.sealed ?? "") === (progress.mark ?? "") ? undefined : progress.configHash;
   if (progress.replaces !== state.configHash) return undefined;
@@ -872,8 +870,7 @@ async function markRewrites(
     const rows = marked.map((plan) => markedProgress(plan, now, mark));
     await ports.state.save({ recomputes: new Map(rows.map((row, i) => [marked[i]!.kpi.key, row])) });
     marked.forEach((plan, i) => {
-      plan.marked = true;
-      plan.markedAfterSeal = rows[i]!.afterSeal ?? "";
+      plan.marked = rows[i];
     });
   } catch (error) {
     for (const plan of marked)
@@ -940,19 +937,13 @@ async function finishRecompute(
         now !== undefined && now.configHash === plan.kpi.configHash && now.replaces === replaces;
       const changedOutput = plan.written.length > 0 || plan.removed > 0 || plan.clearedBefore;
       let done: Span[] = [];
-      const row = {
-        configHash: plan.kpi.configHash,
-        replaces,
-        mark: run.id,
-        afterSeal: plan.markedAfterSeal,
-      };
       if (samePair && now.mark === run.id) {
         done = mergeSpans([...now.done, ...own]);
-        progress.set(plan.kpi.key, { ...row, done });
+        progress.set(plan.kpi.key, { ...now, done });
       } else if (samePair) {
         done = now.done;
-      } else if (plan.marked && changedOutput) {
-        progress.set(plan.kpi.key, { ...row, done });
+      } else if (plan.marked !== undefined && changedOutput) {
+        progress.set(plan.kpi.key, { ...plan.marked, done });
       }
       entry.changedDefinition = {
         configHash: plan.kpi.configHash,
