@@ -62,6 +62,7 @@ export type {
   OutputWrite,
   PartitionCursor,
   PendingRecord,
+  PointerReading,
   PointsAnswer,
   PointsRequest,
   RecomputeProgress,

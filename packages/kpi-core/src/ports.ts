@@ -93,10 +93,23 @@ export interface OutputRemoval {
   ranges: readonly TimeRange[];
 }
 
-/** The active-version pointer: which deployed function may write (design.md, "State, fencing"). */
+/** The active-version pointer: which deployed function may write (the fence). */
 export interface VersionPointer {
+  /** The pointer as it is now: the active function, and which write of the pointer put it there. */
+  active(): Promise<PointerReading>;
+}
+
+export interface PointerReading {
   /** The identity of the active function (its externalId and epoch, as the deployer wrote it). */
-  active(): Promise<string>;
+  version: string;
+  /**
+   * Tells this write of the pointer from every other: it changes whenever the pointer is written,
+   * a write back to an earlier version (a rollback) included (CDF Raw: the row's lastUpdatedTime).
+   * A run that finds it changed since its start is fenced; a recompute's progress counts only under
+   * the generation its mark was saved under, so that work done before a flip away and back is not
+   * trusted after it (another version's backfill may have rewritten the output in between).
+   */
+  generation: string;
 }
 
 /** Changes to one series, as a subscription reports them. */
@@ -203,6 +216,14 @@ export interface RecomputeProgress {
    * read as "").
    */
   afterSeal?: string;
+  /**
+   * The version pointer's generation (PointerReading) when the row's mark was saved. The row
+   * counts only while the pointer is still at that generation: the pointer written since (B, then
+   * C whose backfill rewrote part of the output, then B again) means another version's recompute
+   * may have rewritten stretches this row calls done, and a save of this row that landed late
+   * would bring them back (review R7-F1). Absent in rows of versions before it: never counts.
+   */
+  generation?: string;
 }
 
 /**

@@ -171,6 +171,18 @@ interface Chunk {
   kind: "due" | "dirty";
 }
 
+/** What every pointer check of a run asks for: this function, at the pointer's write its start saw. */
+interface Fence {
+  self: string;
+  generation: string;
+}
+
+/** The pointer still names this function, and has not been written since the run's start. */
+async function stillActive(ports: RunPorts, fence: Fence): Promise<boolean> {
+  const now = await ports.pointer.active();
+  return now.version === fence.self && now.generation === fence.generation;
+}
+
 const DEFAULT_BATCH_WINDOWS = 1000;
 const DEFAULT_STALE_RUN_MS = 30 * 60_000;
 /** Chunks of one batch lie within this of each other, so a batch reads no long stretch between them. */
@@ -234,7 +246,12 @@ export async function runKpis(
     return load();
   });
   const latestAsked = settle(() => ports.output.latest(selected.map((kpi) => kpi.series)));
-  if ((await active) !== opts.self) return { ...report, fenced: true };
+  const pointer = await active;
+  if (pointer.version !== opts.self) return { ...report, fenced: true };
+  // Every later pointer check asks for this same write of the pointer: a run that saw it written
+  // meanwhile (a flip away and back, B -> C -> B) is fenced, since another version may have
+  // rewritten outputs in between, and the state this run loaded may be older or newer than it.
+  const fence: Fence = { self: opts.self, generation: pointer.generation };
   const batchWindows = opts.batchWindows ?? DEFAULT_BATCH_WINDOWS;
 
   // 2. Due windows, from the output series' latest datapoint (Bad ones count as present).
@@ -263,7 +280,7 @@ export async function runKpis(
       // An output without datapoints holds nothing of the old definition to mix with.
       if (
         last === undefined ||
-        (progress !== undefined && finished(progress, state, kpi.configHash, first.start))
+        (progress !== undefined && finished(progress, state, kpi.configHash, first.start, fence.generation))
       ) {
         // The row found is sealed: a repair's (rewrittenBy, then its recompute finished), so that
         // later runs, whose output reaches further, still take it as whole; any other, so that a
@@ -384,11 +401,11 @@ export async function runKpis(
   // record holds the provisional plan, which another run's check takes as "any window of these KPIs".
   if (recompute === undefined) run.plan(plannedOf(plans, at));
 
-  if (recompute !== undefined && !(await markRewrites(ports, plans, opts.self, run.id))) report.fenced = true;
+  if (recompute !== undefined && !(await markRewrites(ports, plans, fence, run.id))) report.fenced = true;
   if (
     recompute !== undefined &&
     !report.fenced &&
-    !(await clearBeforeStart(ports, plans, recompute, opts.self))
+    !(await clearBeforeStart(ports, plans, recompute, fence))
   ) {
     report.fenced = true;
   }
@@ -427,7 +444,7 @@ export async function runKpis(
       stop(batch[0]!.plan, `reading inputs failed: ${messageOf(error)}`);
       continue;
     }
-    if ((await ports.pointer.active()) !== opts.self) {
+    if (!(await stillActive(ports, fence))) {
       report.fenced = true;
       break;
     }
@@ -479,7 +496,7 @@ export async function runKpis(
   if (
     recompute !== undefined &&
     !report.fenced &&
-    !(await clearUnclosed(ports, plans, recompute, staleRunMs, opts.self))
+    !(await clearUnclosed(ports, plans, recompute, staleRunMs, fence))
   ) {
     report.fenced = true;
   }
@@ -509,7 +526,7 @@ export async function runKpis(
   // reads after its last write, one round trip); a recompute reads its progress row only after
   // the pointer answered, as at its start.
   const overlapping = report.fenced || recompute !== undefined ? undefined : settle(() => run.overlapped());
-  if (report.fenced || (await ports.pointer.active()) !== opts.self) {
+  if (report.fenced || !(await stillActive(ports, fence))) {
     // Writes nothing more for this version; what it wrote is left for the active one to check.
     await overlapping?.catch(() => undefined);
     await run.closeFenced(plans).catch(() => undefined);
@@ -622,13 +639,13 @@ async function clearBeforeStart(
   ports: RunPorts,
   plans: readonly Plan[],
   recompute: RecomputeOption,
-  self: string,
+  fence: Fence,
 ): Promise<boolean> {
   const clearing = plans.filter(
     (p) => p.hashChanged && !p.stopped && recompute.from <= p.firstStart && p.firstStart < recompute.to,
   );
   if (clearing.length === 0) return true;
-  if ((await ports.pointer.active()) !== self) return false;
+  if (!(await stillActive(ports, fence))) return false;
   try {
     await deleteOff(
       ports,
@@ -673,7 +690,7 @@ async function clearUnclosed(
   plans: readonly Plan[],
   recompute: RecomputeOption,
   staleRunMs: number,
-  self: string,
+  fence: Fence,
 ): Promise<boolean> {
   const now = ports.clock.now();
   const clearing = plans.flatMap((p) => {
@@ -691,7 +708,7 @@ async function clearUnclosed(
     return fits ? [{ plan: p, open }] : [];
   });
   if (clearing.length === 0) return true;
-  if ((await ports.pointer.active()) !== self) return false;
+  if (!(await stillActive(ports, fence))) return false;
   try {
     await deleteOff(
       ports,
@@ -761,17 +778,21 @@ function finished(
   state: KpiState,
   configHash: string,
   dueFrom: number,
+  generation: string,
 ): boolean {
   if (progress.configHash !== configHash || progress.replaces !== state.configHash) return false;
-  return counts(progress, state) && covers(progress.done, CDF_MIN_TIME, dueFrom);
+  return counts(progress, state, generation) && covers(progress.done, CDF_MIN_TIME, dueFrom);
 }
 
 /**
- * Whether a progress row's `done` still counts: saved under the KPI's present seal. A row saved
- * before a repair was sealed (it can only be there now by a save that landed late) does not.
+ * Whether a progress row's `done` still counts: marked under the KPI's present seal and the
+ * pointer's present generation. A row saved before a repair was sealed (it can only be there now
+ * by a save that landed late) does not; nor does one marked before the pointer was last written
+ * (B, then C's backfill rewrote part of the output, then B again: a B save that landed late
+ * would otherwise claim C's stretches; review R7-F1), nor one of a version before generations.
  */
-function counts(progress: RecomputeProgress, state: KpiState | undefined): boolean {
-  return (progress.afterSeal ?? "") === (state?.sealed ?? "");
+function counts(progress: RecomputeProgress, state: KpiState | undefined, generation: string): boolean {
+  return (progress.afterSeal ?? "") === (state?.sealed ?? "") && progress.generation === generation;
 }
 
 /** The parts of sorted, merged `spans` outside sorted, merged `cut`. */
@@ -826,7 +847,7 @@ function covers(spans: readonly Span[], from: number, to: number): boolean {
  * A changed definition's progress row as markRewrites saves it: what earlier recomputes for the
  * same pair did, as the row says now (read just before), when it counts.
  */
-function markedProgress(plan: Plan, now: StoredState, mark: string): RecomputeProgress {
+function markedProgress(plan: Plan, now: StoredState, mark: string, generation: string): RecomputeProgress {
   const before = now.recomputes.get(plan.kpi.key);
   const state = now.kpis.get(plan.kpi.key);
   const replaces = plan.stored!.configHash;
@@ -834,9 +855,10 @@ function markedProgress(plan: Plan, now: StoredState, mark: string): RecomputePr
     before !== undefined &&
     before.configHash === plan.kpi.configHash &&
     before.replaces === replaces &&
-    counts(before, state);
+    counts(before, state, generation);
   const afterSeal = state?.sealed ?? "";
-  return { configHash: plan.kpi.configHash, replaces, done: same ? before.done : [], mark, afterSeal };
+  const done = same ? before.done : [];
+  return { configHash: plan.kpi.configHash, replaces, done, mark, afterSeal, generation };
 }
 
 /**
@@ -849,7 +871,7 @@ function markedProgress(plan: Plan, now: StoredState, mark: string): RecomputePr
 async function markRewrites(
   ports: RunPorts,
   plans: readonly Plan[],
-  self: string,
+  fence: Fence,
   mark: string,
 ): Promise<boolean> {
   const marked = plans.filter((plan) => plan.hashChanged && !plan.stopped);
@@ -858,7 +880,7 @@ async function markRewrites(
   // stored definition's runs leave the KPI to a backfill though nothing was rewritten: the
   // pointer is asked just before (review finding; a mark that fails here and lands later still
   // can, which errs on the safe side).
-  if ((await ports.pointer.active()) !== self) return false;
+  if (!(await stillActive(ports, fence))) return false;
   try {
     // The row as it is now, not as this call's start read it: held between the two (B, then C
     // rewrote part of the output, then B again), this call would save the `done` it read before
@@ -867,7 +889,7 @@ async function markRewrites(
       marked.map((plan) => plan.kpi.key),
       "",
     );
-    const rows = marked.map((plan) => markedProgress(plan, now, mark));
+    const rows = marked.map((plan) => markedProgress(plan, now, mark, fence.generation));
     await ports.state.save({ recomputes: new Map(rows.map((row, i) => [marked[i]!.kpi.key, row])) });
     marked.forEach((plan, i) => {
       plan.marked = rows[i];

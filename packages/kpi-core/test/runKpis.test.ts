@@ -608,7 +608,7 @@ describe("runKpis", () => {
     w.clock.set(T0 + 6 * H + 5 * M);
     const plainPorts = {
       ...w.ports,
-      pointer: { active: () => SELF },
+      pointer: { active: () => ({ version: SELF, generation: "1" }) },
       output: {
         write: (items: never) => w.ports.output.write(items),
         latest: () => KPIS.map(() => undefined),
@@ -875,6 +875,7 @@ describe("runKpis recompute (backfill mode)", () => {
         await w.store.write(items);
       },
     };
+    const { generation } = await w.pointer.active();
     const report = await runKpis(
       KPIS,
       { ...w.ports, output },
@@ -888,6 +889,7 @@ describe("runKpis recompute (backfill mode)", () => {
       done: [],
       mark: expect.any(String),
       afterSeal: "",
+      generation,
     });
   });
 

@@ -769,7 +769,7 @@ describe("the reads after a scheduled run's last write", () => {
           log.push("pointer?");
           const answer = await s.pointer.active();
           await new Promise((r) => setTimeout(r, 5));
-          log.push(`pointer:${answer}`);
+          log.push(`pointer:${answer.version}`);
           return answer;
         },
       },

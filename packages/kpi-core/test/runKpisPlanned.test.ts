@@ -122,7 +122,7 @@ describe("a run's plan", () => {
         const changes = new InMemoryChangeSource(store, { partitions: 2 });
         const state = new InMemoryStateStore();
         const clock = new FixedClock(T0 + 24 * H + 5 * M);
-        const pointer = { active: async () => SELF };
+        const pointer = { active: async () => ({ version: SELF, generation: "1" }) };
         const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
         await runKpis(KPIS, plain, { self: SELF, subscription: "s", budgetMs: 60_000, runId: "r0" });
 
@@ -262,7 +262,7 @@ describe("a large plan", () => {
     const ports: RunPorts = {
       source: store,
       output: store,
-      pointer: { active: async () => SELF },
+      pointer: { active: async () => ({ version: SELF, generation: "1" }) },
       changes: new InMemoryChangeSource(store, { partitions: 1 }),
       state,
       clock,
@@ -360,7 +360,7 @@ describe("overlapping runs with plans", () => {
           const changes = new InMemoryChangeSource(store, { partitions: 1 });
           const state = new InMemoryStateStore();
           const clock = new FixedClock(T0 + 2 * H);
-          const pointer = { active: async () => SELF };
+          const pointer = { active: async () => ({ version: SELF, generation: "1" }) };
           const plain: RunPorts = { source: store, output: store, pointer, changes, state, clock };
           const opts = (runId: string, budgetMs = 60_000) => ({
             self: SELF,

@@ -448,10 +448,10 @@ describe("a recompute of a changed definition", () => {
     expect((await w.state.load([], "")).pending.filter((r) => r.planned?.has(B.key))).toHaveLength(1);
     gate.release();
     const late = await held1;
-    expect(late.fenced).toBe(false);
-    // Its stretch, and the first call's, hold C's datapoints now: neither counts.
-    const done = late.kpis[0]!.recompute!.changedDefinition!.done;
-    expect(done.some((s) => s.from < T0 + 12 * H && s.to > T0)).toBe(false);
+    // The pointer was written since it started (C, then B again): fenced, it saves nothing, and
+    // its stretch and the first call's, which hold C's datapoints now, do not count.
+    expect(late.fenced).toBe(true);
+    expect(late.kpis[0]?.recompute).toBeUndefined();
     const rest = await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: T0 + 20 * H } });
     expect(rest.kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
     expect((await runKpis([B], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBeUndefined();
@@ -538,7 +538,9 @@ describe("a recompute of a changed definition", () => {
       // before the new start, then (no new window has closed: no batch) before deleting in the
       // day not yet closed.
       const flipOn = flipAt === "before the start" ? 3 : 4;
-      const pointer = { active: async () => (++asked >= flipOn ? "kpi-fn@2" : OPTIONS.self) };
+      const pointer = {
+        active: async () => ({ version: ++asked >= flipOn ? "kpi-fn@2" : OPTIONS.self, generation: "1" }),
+      };
       const report = await runKpis(
         [after],
         { ...w.ports, pointer },
@@ -629,7 +631,9 @@ describe("a recompute of a changed definition", () => {
     await runKpis([before], w.ports, OPTIONS);
     let asked = 0;
     // Rolled back between the recompute's first look at the pointer and its mark.
-    const pointer = { active: async () => (++asked >= 2 ? "kpi-fn@0" : OPTIONS.self) };
+    const pointer = {
+      active: async () => ({ version: ++asked >= 2 ? "kpi-fn@0" : OPTIONS.self, generation: "1" }),
+    };
     const report = await runKpis(
       [after],
       { ...w.ports, pointer },
@@ -751,6 +755,7 @@ describe("a recompute of a changed definition", () => {
       done: [],
       mark: expect.any(String),
       afterSeal: "",
+      generation: (await w.ports.pointer.active()).generation,
     });
   });
 
@@ -814,7 +819,7 @@ describe("a progress row read before another definition's rewrite, or landing af
     return { w, pointer };
   }
 
-  it("a B call held between its start and its mark across B -> C -> B marks the row as it is then, not as it read it", async () => {
+  it("a B call held between its start and its mark across B -> C -> B is fenced, and marks nothing", async () => {
     const { w, pointer } = await bDoneToTen();
     // A second B call loads the row (B's first ten hours done), then waits at the pointer check
     // before its mark while C rewrites two of those hours, and the pointer goes back to B.
@@ -827,7 +832,8 @@ describe("a progress row read before another definition's rewrite, or landing af
     await runKpis([C], w.ports, { ...v3, recompute: { from: T0 + 2 * H, to: T0 + 4 * H } });
     pointer.flip("kpi-fn@2");
     gate.release();
-    expect((await held2).fenced).toBe(false);
+    // The pointer was written since the call started: fenced before its mark, it saves nothing.
+    expect((await held2).fenced).toBe(true);
     await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: T0 + 20 * H } });
     await expectNotTakenUntilBackfilled(w);
   });
@@ -912,6 +918,92 @@ describe("a progress row read before another definition's rewrite, or landing af
     const next = await runKpis([C], w.ports, v3);
     expect(next.kpis[0]!.summary.error).toBeUndefined();
     expect(next.kpis[0]!.summary.due).toBe(2);
+  });
+
+  /** C is deployed and rewrites 02:00-04:00; then B again (each flip a new write of the pointer). */
+  async function cRewritesThenB(w: ReturnType<typeof world>): Promise<void> {
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    pointer.flip("kpi-fn@3");
+    await runKpis([C], w.ports, { ...v3, recompute: { from: T0 + 2 * H, to: T0 + 4 * H } });
+    expect(w.store.points(B.series).some((p) => p.timestamp % H !== 0)).toBe(true);
+    pointer.flip("kpi-fn@2");
+  }
+
+  /** The end of a B call that did 10:00 to 20:00: its progress row with that stretch done. */
+  const doneToTwenty = (e: StateSave) =>
+    (e.recomputes?.get(B.key)?.done ?? []).some((s) => s.from <= T0 + 10 * H && s.to >= T0 + 20 * H);
+
+  it("a B call's progress save that times out at the call and lands after B -> C -> B counts nothing (review R7-F1)", async () => {
+    const { w } = await bDoneToTen();
+    const { state, late } = timingOut(w, doneToTwenty);
+    await expect(
+      runKpis([B], { ...w.ports, state }, { ...v2, recompute: { from: T0 + 10 * H, to: T0 + 20 * H } }),
+    ).rejects.toThrow("timeout");
+    // The failed call left its record open: stale after 30 minutes, it no longer counts as running.
+    (w.ports.clock as FixedClock).set(NOW + 41 * M);
+    await cRewritesThenB(w);
+    // The save lands now, naming B's first twenty hours done under B's mark, C's two among them.
+    await w.ports.state.save(late());
+    const rest = await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 20 * H, to: NOW } });
+    expect(rest.kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+    await expectNotTakenUntilBackfilled(w);
+  });
+
+  it("a B call's progress save slow on the wire across B -> C -> B counts nothing (review R7-F1)", async () => {
+    const { w } = await bDoneToTen();
+    const gate = held();
+    const state: StateStore = {
+      load: (k, s) => w.ports.state.load(k, s),
+      save: async (e) => {
+        if (doneToTwenty(e)) await gate.wait();
+        await w.ports.state.save(e);
+      },
+    };
+    const slow = runKpis(
+      [B],
+      { ...w.ports, state },
+      { ...v2, recompute: { from: T0 + 10 * H, to: T0 + 20 * H } },
+    );
+    await gate.arrival;
+    await cRewritesThenB(w);
+    gate.release();
+    expect((await slow).fenced).toBe(false);
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 20 * H, to: NOW } });
+    await expectNotTakenUntilBackfilled(w);
+  });
+
+  it("a B run whose pointer answer came before B -> C -> B and its state after a late complete row is fenced, taking nothing up (review R7-F1)", async () => {
+    const { w } = await bDoneToTen();
+    // B's backfill of the rest, whose last progress save (all of B's history done) lands late.
+    const { state, late } = timingOut(
+      w,
+      (e) => e.recomputes?.get(B.key)?.done.length === 1 && doneToTwenty(e),
+    );
+    await expect(
+      runKpis([B], { ...w.ports, state }, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } }),
+    ).rejects.toThrow("timeout");
+    // The failed call left its record open: stale after 30 minutes, it no longer counts as running.
+    (w.ports.clock as FixedClock).set(NOW + 41 * M);
+    // A scheduled B run asks for the pointer and its state together; the pointer answers at once,
+    // the state load only after B -> C -> B and the late save.
+    const gate = held();
+    let loads = 0;
+    const slowState: StateStore = {
+      load: async (k, s) => {
+        if (++loads === 1) await gate.wait();
+        return w.ports.state.load(k, s);
+      },
+      save: (e) => w.ports.state.save(e),
+    };
+    const run = runKpis([B], { ...w.ports, state: slowState }, v2);
+    await gate.arrival;
+    await cRewritesThenB(w);
+    await w.ports.state.save(late());
+    gate.release();
+    const report = await run;
+    expect(report.fenced).toBe(true);
+    expect((await w.state.load([B.key], "")).kpis.get(B.key)!.configHash).toBe(A.configHash);
+    await expectNotTakenUntilBackfilled(w);
   });
 
   /** The late save lands; B is deployed again and backfilled from 10:00, and still not taken up. */

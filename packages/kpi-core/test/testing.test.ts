@@ -248,11 +248,18 @@ describe("InMemoryChangeSource", () => {
 });
 
 describe("InMemoryVersionPointer and FixedClock", () => {
-  it("names the active version until flipped; the clock says what it is told", async () => {
+  it("names the active version until flipped, each flip a new generation; the clock says what it is told", async () => {
     const pointer = new InMemoryVersionPointer("fn@1");
-    expect(await pointer.active()).toBe("fn@1");
+    const first = await pointer.active();
+    expect(first.version).toBe("fn@1");
+    expect(await pointer.active()).toEqual(first);
     pointer.flip("fn@2");
-    expect(await pointer.active()).toBe("fn@2");
+    const second = await pointer.active();
+    expect(second.version).toBe("fn@2");
+    pointer.flip("fn@1");
+    const back = await pointer.active();
+    expect(back.version).toBe("fn@1");
+    expect(new Set([first.generation, second.generation, back.generation]).size).toBe(3);
     const clock = new FixedClock(5);
     clock.advance(10);
     expect(clock.now()).toBe(15);
