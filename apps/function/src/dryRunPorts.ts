@@ -155,7 +155,7 @@ export function dryRunPorts(
     ports: {
       source,
       output,
-      pointer: { active: async () => self },
+      pointer: { active: async () => ({ version: self, generation: "dry-run" }) },
       changes: NO_CHANGES,
       state: new ReadOnlyState(new RawStateStore(new RawDocumentStore(cdf, raw))),
       clock,

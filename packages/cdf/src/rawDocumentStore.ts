@@ -57,8 +57,19 @@ export class RawDocumentStore {
 
   /** The document at `key`, checked against `schema`; undefined when there is none (or no table yet). */
   async get<T>(key: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    return (await this.getRow(key, schema))?.document;
+  }
+
+  /**
+   * The document at `key` with the time Raw last wrote its row (epoch ms; Raw sets it on every
+   * insert); undefined when there is none (or no table yet).
+   */
+  async getRow<T>(
+    key: string,
+    schema: z.ZodType<T>,
+  ): Promise<{ document: T; lastUpdatedTime: number } | undefined> {
     this.#checkKey(key);
-    let row: { columns?: Record<string, unknown> };
+    let row: { columns?: Record<string, unknown>; lastUpdatedTime?: Date | number };
     try {
       row = await withRetries(
         () =>
@@ -71,7 +82,15 @@ export class RawDocumentStore {
       if (error instanceof CdfRequestError && error.status === 404) return undefined;
       throw error;
     }
-    return this.check(key, row.columns?.[COLUMN], schema);
+    const document = this.check(key, row.columns?.[COLUMN], schema);
+    const updated = row.lastUpdatedTime;
+    const lastUpdatedTime = updated instanceof Date ? updated.getTime() : updated;
+    if (typeof lastUpdatedTime !== "number" || !Number.isFinite(lastUpdatedTime)) {
+      throw new RawDocumentError(
+        `Raw row ${this.#where(key)} came without a lastUpdatedTime, which CDF always sends: is CDF_BASE_URL a CDF API?`,
+      );
+    }
+    return { document, lastUpdatedTime };
   }
 
   /**

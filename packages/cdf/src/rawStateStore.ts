@@ -61,6 +61,7 @@ export const recomputeProgressSchema = z.object({
   done: z.array(spanSchema),
   mark: z.string().optional(),
   afterSeal: z.string().optional(),
+  generation: z.string().optional(),
 });
 
 // Lists of pairs, not objects keyed by KPI: a KPI key may be "__proto__".

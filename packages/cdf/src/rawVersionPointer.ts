@@ -1,4 +1,4 @@
-import type { VersionPointer } from "@kpi-pipeline/kpi-core";
+import type { PointerReading, VersionPointer } from "@kpi-pipeline/kpi-core";
 import { z } from "zod";
 import type { RawDocumentStore } from "./rawDocumentStore.js";
 
@@ -36,12 +36,22 @@ export class RawVersionPointer implements VersionPointer {
     this.#key = key;
   }
 
-  async active(): Promise<string> {
-    const version = await this.#store.get(this.#key, activeVersionSchema);
+  /**
+   * The active version, and as the pointer's generation the time Raw last wrote the row: every
+   * write of the row, a rollback to `previous` (the same identity as before) included, gives a
+   * new one, whoever writes it (kpi-deploy, a script, the Raw explorer). Two writes of the row in
+   * one millisecond would share it; flips are minutes apart, with runs between them.
+   */
+  async active(): Promise<PointerReading> {
+    const row = await this.#store.getRow(this.#key, activeVersionSchema);
     // Ends in ")", so it never equals a versionIdentity (which ends in its epoch): every run is fenced.
-    if (version === undefined)
-      return `no active version (Raw row ${this.#store.db}/${this.#store.table}/${this.#key} is missing)`;
-    return versionIdentity(version);
+    if (row === undefined) {
+      return {
+        version: `no active version (Raw row ${this.#store.db}/${this.#store.table}/${this.#key} is missing)`,
+        generation: "",
+      };
+    }
+    return { version: versionIdentity(row.document), generation: String(row.lastUpdatedTime) };
   }
 
   /** The pointer as stored, for status displays and the deployer. */

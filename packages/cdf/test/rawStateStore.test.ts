@@ -105,7 +105,17 @@ describe("RawStateStore", () => {
     await state.save({
       kpis: new Map(keys.map((key) => [key, { configHash: key, pending: [{ from: 0, to: 1 }] }])),
       recomputes: new Map([
-        [keys[0]!, { configHash: "new", replaces: "old", done: [], mark: "run-1", afterSeal: "run-0" }],
+        [
+          keys[0]!,
+          {
+            configHash: "new",
+            replaces: "old",
+            done: [],
+            mark: "run-1",
+            afterSeal: "run-0",
+            generation: "1732000000000",
+          },
+        ],
       ]),
     });
     expect(cdf.requestCount - before).toBe(1);
@@ -119,6 +129,7 @@ describe("RawStateStore", () => {
       done: [],
       mark: "run-1",
       afterSeal: "run-0",
+      generation: "1732000000000",
     });
   });
 

@@ -18,15 +18,44 @@ describe("RawVersionPointer", () => {
     const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
     const pointer = new RawVersionPointer(documents);
     const none = await pointer.active();
-    expect(none).toBe("no active version (Raw row kpi_state/state/active-version is missing)");
+    expect(none.version).toBe("no active version (Raw row kpi_state/state/active-version is missing)");
     await documents.put(ACTIVE_VERSION_KEY, {
       functionExternalId: "kpi-fn-v2",
       epoch: 3,
       previous: { functionExternalId: "kpi-fn-v1", epoch: 2 },
     });
-    expect(await pointer.active()).toBe(versionIdentity({ functionExternalId: "kpi-fn-v2", epoch: 3 }));
-    expect(await pointer.active()).not.toBe(versionIdentity({ functionExternalId: "kpi-fn-v2", epoch: 2 }));
-    expect(await pointer.active()).not.toBe(versionIdentity({ functionExternalId: "kpi-fn-v1", epoch: 3 }));
+    const { version } = await pointer.active();
+    expect(version).toBe(versionIdentity({ functionExternalId: "kpi-fn-v2", epoch: 3 }));
+    expect(version).not.toBe(versionIdentity({ functionExternalId: "kpi-fn-v2", epoch: 2 }));
+    expect(version).not.toBe(versionIdentity({ functionExternalId: "kpi-fn-v1", epoch: 3 }));
+  });
+
+  it("gives a new generation with every write of the row, a rollback to the same version included", async () => {
+    await t.emulator.control.reset();
+    const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
+    const pointer = new RawVersionPointer(documents);
+    const v1 = { functionExternalId: "kpi-fn-v1", epoch: 1, previous: null };
+    const v2 = {
+      functionExternalId: "kpi-fn-v2",
+      epoch: 2,
+      previous: { functionExternalId: "kpi-fn-v1", epoch: 1 },
+    };
+    const readings = [];
+    for (const row of [v1, v2, v1, v1]) {
+      // Raw stamps each write with its time in ms; the emulator's clock stands still unless moved.
+      await t.emulator.control.advanceClock("1s");
+      await documents.put(ACTIVE_VERSION_KEY, row);
+      const reading = await pointer.active();
+      expect(await pointer.active()).toEqual(reading);
+      readings.push(reading);
+    }
+    expect(readings.map((r) => r.version)).toEqual([
+      "kpi-fn-v1@1",
+      "kpi-fn-v2@2",
+      "kpi-fn-v1@1",
+      "kpi-fn-v1@1",
+    ]);
+    expect(new Set(readings.map((r) => r.generation)).size).toBe(4);
   });
 
   it("refuses a pointer row that is not one, naming it", async () => {
