@@ -201,8 +201,15 @@ function messageOf(
   const written = context.data.mode === "dry-run" ? "would write" : "wrote";
   const work = `${totals.due} due and ${totals.dirty} recomputed windows over ${totals.total} KPIs`;
   switch (status) {
-    case "fenced":
-      return `Another version is active (the pointer does not name ${context.self}): nothing was written.`;
+    case "fenced": {
+      // Fenced at the start, or at a later pointer check: by then some batches may have landed.
+      const some = totals.due + totals.dirty;
+      const what =
+        some === 0
+          ? "nothing was written"
+          : `it stopped after ${work}, which the active version's next call checks again`;
+      return `The active-version pointer does not name ${context.self}, or was written during this call (a deploy or a rollback): ${what}.`;
+    }
     case "deadline":
       return `Stopped at the deadline after ${round(context.elapsedMs / 1000)} s, before CDF's timeout; what was written stays, and the next call continues from there.`;
     case "incomplete": {

@@ -79,12 +79,40 @@ it("says fenced and deadline as such", () => {
     elapsedMs: 1,
     requests: 3,
   };
-  expect(
-    functionResult({
-      ...base,
-      report: { at: 0, fenced: true, cursorsCommitted: false, kpis: [], read: { calls: 0, points: 0 } },
-    }).status,
-  ).toBe("fenced");
+  const atStart = functionResult({
+    ...base,
+    report: { at: 0, fenced: true, cursorsCommitted: false, kpis: [], read: { calls: 0, points: 0 } },
+  });
+  expect(atStart.status).toBe("fenced");
+  expect(atStart.message).toBe(
+    "The active-version pointer does not name f@1, or was written during this call (a deploy or a rollback): nothing was written.",
+  );
+  // Fenced at a later pointer check, after a batch landed: the message does not say nothing was written.
+  const summary = {
+    at: 0,
+    due: 4,
+    dirty: 0,
+    noValue: {},
+    backlog: 0,
+    pendingSpans: 0,
+    pointsRead: 9,
+    requests: 1,
+    durationMs: 1,
+  };
+  const later = functionResult({
+    ...base,
+    report: {
+      at: 0,
+      fenced: true,
+      cursorsCommitted: false,
+      kpis: [{ key: "k", summary }],
+      read: { calls: 1, points: 9 },
+    },
+  });
+  expect(later.status).toBe("fenced");
+  expect(later.message).toMatch(
+    /: it stopped after 4 due and 0 recomputed windows over 1 KPIs, which the active version's next call checks again\.$/,
+  );
   expect(functionResult({ ...base, report: undefined })).toMatchObject({
     status: "deadline",
     cursorsCommitted: false,
