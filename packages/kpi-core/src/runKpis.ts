@@ -975,10 +975,17 @@ async function finishRecompute(
     }
     report.kpis[i]!.recompute = entry;
   });
-  if (progress.size > 0) await ports.state.save({ recomputes: progress });
   // A recompute takes over no pending record: the scheduled runs own them. Its own record is
   // kept, closed, only when it overlapped another run that may write some of the windows it
-  // wrote: then the scheduled runs compute those again.
+  // wrote: then the scheduled runs compute those again. Closed even when the progress save
+  // failed (its writes are over): left open, it would make every recompute of these KPIs in the
+  // next staleRunMs count nothing where this one planned.
+  try {
+    if (progress.size > 0) await ports.state.save({ recomputes: progress });
+  } catch (error) {
+    await run.close(overlappedByKpi(plans, overlap)).catch(() => undefined);
+    throw error;
+  }
   await run.close(overlappedByKpi(plans, overlap));
   return report;
 }

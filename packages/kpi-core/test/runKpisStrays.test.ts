@@ -939,8 +939,8 @@ describe("a progress row read before another definition's rewrite, or landing af
     await expect(
       runKpis([B], { ...w.ports, state }, { ...v2, recompute: { from: T0 + 10 * H, to: T0 + 20 * H } }),
     ).rejects.toThrow("timeout");
-    // The failed call left its record open: stale after 30 minutes, it no longer counts as running.
-    (w.ports.clock as FixedClock).set(NOW + 41 * M);
+    // Its writes were over: it closed its record, so the next calls count their own work at once.
+    expect((await w.state.load([], "")).pending.filter((r) => r.openSince !== undefined)).toEqual([]);
     await cRewritesThenB(w);
     // The save lands now, naming B's first twenty hours done under B's mark, C's two among them.
     await w.ports.state.save(late());
@@ -982,8 +982,8 @@ describe("a progress row read before another definition's rewrite, or landing af
     await expect(
       runKpis([B], { ...w.ports, state }, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } }),
     ).rejects.toThrow("timeout");
-    // The failed call left its record open: stale after 30 minutes, it no longer counts as running.
-    (w.ports.clock as FixedClock).set(NOW + 41 * M);
+    // Its writes were over: it closed its record, so the next calls count their own work at once.
+    expect((await w.state.load([], "")).pending.filter((r) => r.openSince !== undefined)).toEqual([]);
     // A scheduled B run asks for the pointer and its state together; the pointer answers at once,
     // the state load only after B -> C -> B and the late save.
     const gate = held();
