@@ -541,8 +541,12 @@ export async function runKpis(
   const own = pendingRecordOf(plans, stored.pending, runId, overlap, run.planned);
   // This run's own record: replaced by what it leaves pending, or, when it leaves nothing, removed
   // in the same save (no overlap seen, so no run needs to find it any more).
+  // The state of a KPI left to a backfill is not saved: this run changed nothing of it but its
+  // summary, and a run beside this one may have taken the new definition up since this one loaded
+  // it (the backfill finished in between). Saving the loaded hash back would undo that, and the
+  // runs would then wait for a whole backfill again, the output falling behind (review R7-F4).
   await ports.state.save({
-    kpis: new Map(plans.map((plan) => [plan.kpi.key, plan.state])),
+    kpis: new Map(plans.filter((plan) => !plan.skip).map((plan) => [plan.kpi.key, plan.state])),
     ...(own === undefined ? {} : { pending: { put: own } }),
   });
   if (polled.cursors !== undefined) {

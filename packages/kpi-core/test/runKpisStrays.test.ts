@@ -1006,6 +1006,35 @@ describe("a progress row read before another definition's rewrite, or landing af
     await expectNotTakenUntilBackfilled(w);
   });
 
+  it("a run that loaded the state before the backfill finished does not undo another run's taking B up (review R7-F4)", async () => {
+    const { w } = await bDoneToTen();
+    // A scheduled B run loads the state while B's backfill is short of the end; its save is slow.
+    const gate = held();
+    const state: StateStore = {
+      load: (k, s) => w.ports.state.load(k, s),
+      save: async (e) => {
+        if (e.kpis !== undefined) await gate.wait();
+        await w.ports.state.save(e);
+      },
+    };
+    const slow = runKpis([B], { ...w.ports, state }, v2);
+    await gate.arrival;
+    // Meanwhile the backfill finishes and the next scheduled run takes B up and writes on.
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    (w.ports.clock as FixedClock).set(NOW + 70 * M);
+    expect((await runKpis([B], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(B.configHash);
+    gate.release();
+    expect((await slow).kpis[0]!.summary.error).toMatch(/the definition changed/);
+    expect((await w.state.load([B.key], "")).kpis.get(B.key)!.configHash).toBe(B.configHash);
+    (w.ports.clock as FixedClock).set(NOW + 130 * M);
+    const next = await runKpis([B], w.ports, v2);
+    expect(next.kpis[0]!.summary.error).toBeUndefined();
+    expect(next.kpis[0]!.summary.due).toBe(1);
+    const points = w.store.points(B.series);
+    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
+    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+  });
+
   /** The late save lands; B is deployed again and backfilled from 10:00, and still not taken up. */
   async function landThenBAgain(w: ReturnType<typeof world>, late: StateSave): Promise<void> {
     await w.ports.state.save(late);
