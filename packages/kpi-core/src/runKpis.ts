@@ -76,8 +76,9 @@ export interface RunOptions {
  * A KPI whose stored config hash differs from its definition's (the scheduled runs leave it
  * alone) gets its written spans recorded as RecomputeProgress for the new hash. Once they cover
  * every window from its first to its output's end, the next scheduled run stores the new hash
- * and takes the KPI up again; until then the old hash stays and the runs say so. Parallel
- * recompute calls may lose each other's progress (Raw has no compare-and-set), never claim more.
+ * and takes the KPI up again; until then the old hash stays and the runs say so. Recompute calls
+ * at once (the parts of one backfill) add up; two that save at the same moment may lose one's
+ * progress (Raw has no compare-and-set), never claim more.
  */
 export interface RecomputeOption {
   from: number;
@@ -951,25 +952,35 @@ async function finishRecompute(
         ]),
         others,
       );
-      // The row as the overlap check read it. Still this run's mark: what is there (this run's
-      // `before`, and what recomputes of the same change saved since) and this run's own work.
-      // The same pair under another mark: another recompute marked it since, and may have found
-      // the output rewritten by yet another definition in between (B, then C, then B again):
-      // this run's work does not count, and what is there stays. Another pair: another
-      // definition's recompute took the row; if this run changed the output, its mark goes back
-      // (the output mixes both), else the row is left as it is (review findings).
+      // The row as the overlap check read it. Still this run's mark, or the mark of another
+      // recompute of the same pair saved under the same write of the pointer and the same seal
+      // (a call beside this one, say another part of one backfill): what is there and this run's
+      // own work. No other version could write between the two marks (every run is fenced when
+      // the pointer was written since its start), and a version's calls in flight at the pointer's
+      // last write are in `others`. The same pair marked under another generation or seal: the
+      // output may have been rewritten by another definition in between (B, then C, then B
+      // again, or a repair sealed), so this run's work does not count, and what is there stays.
+      // Another pair: another definition's recompute took the row; if this run changed the
+      // output, its mark goes back (the output mixes both), else the row is left as it is.
       const now = current.get(plan.kpi.key);
       const samePair =
         now !== undefined && now.configHash === plan.kpi.configHash && now.replaces === replaces;
       const changedOutput = plan.written.length > 0 || plan.removed > 0 || plan.clearedBefore;
+      const marked = plan.marked;
+      const sameMarking =
+        samePair &&
+        marked !== undefined &&
+        (now.mark === run.id ||
+          (now.generation === marked.generation && (now.afterSeal ?? "") === (marked.afterSeal ?? "")));
       let done: Span[] = [];
-      if (samePair && now.mark === run.id) {
+      if (sameMarking) {
         done = mergeSpans([...now.done, ...own]);
         progress.set(plan.kpi.key, { ...now, done });
       } else if (samePair) {
-        done = now.done;
-      } else if (plan.marked !== undefined && changedOutput) {
-        progress.set(plan.kpi.key, { ...plan.marked, done });
+        // Marked under an earlier write of the pointer or another seal (a save that landed late):
+        // it counts for no run, nor does this run's work on top of it; the next recompute marks anew.
+      } else if (marked !== undefined && changedOutput) {
+        progress.set(plan.kpi.key, { ...marked, done });
       }
       entry.changedDefinition = {
         configHash: plan.kpi.configHash,

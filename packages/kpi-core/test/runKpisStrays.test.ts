@@ -492,6 +492,67 @@ describe("a recompute of a changed definition", () => {
     expect(after.kpis[0]!.summary.error).toMatch(/^a backfill of another definition .* did not finish/);
   });
 
+  it("two calls of one backfill at once, over two parts, both count: the runs take the definition up after them", async () => {
+    const before = definition({ every: "10m", startH: 0 });
+    const after = definition({ every: "1h", startH: 0 });
+    const w = world();
+    await runKpis([before], w.ports, OPTIONS);
+    (w.ports.clock as FixedClock).set(NOW + 10 * M);
+    // The first part's call marks the row, then waits with its first write on the wire; the second
+    // part's call marks the row after it (its own mark), writes and finishes; then the first does.
+    const write = held();
+    const first = runKpis(
+      [after],
+      { ...w.ports, output: heldOutput(w.store, write) },
+      { ...OPTIONS, recompute: { from: T0 - 40 * H, to: T0 + 12 * H } },
+    );
+    await write.arrival;
+    const second = await runKpis([after], w.ports, { ...OPTIONS, recompute: { from: T0 + 12 * H, to: NOW } });
+    expect(second.kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+    write.release();
+    const report = await first;
+    expect(report.kpis[0]!.recompute!.changedDefinition!.complete).toBe(true);
+    const taken = await runKpis([after], w.ports, OPTIONS);
+    expect(taken.kpis[0]!.adoptedConfigHash).toBe(after.configHash);
+    const points = w.store.points(after.series);
+    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
+    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, after));
+  });
+
+  it.each([
+    ["an earlier write of the pointer", "generation"],
+    ["another seal", "afterSeal"],
+  ] as const)(
+    "a call that finds the row of its pair marked under %s (a late save) counts nothing, and says so",
+    async (_, field) => {
+      const before = definition({ every: "10m", startH: 0 });
+      const after = definition({ every: "1h", startH: 0 });
+      const w = world();
+      await runKpis([before], w.ports, OPTIONS);
+      (w.ports.clock as FixedClock).set(NOW + 10 * M);
+      const write = held();
+      const call = runKpis(
+        [after],
+        { ...w.ports, output: heldOutput(w.store, write) },
+        { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } },
+      );
+      await write.arrival;
+      // A save from before the pointer's last write, or before a seal, lands: the same pair, all done.
+      const mine = (await w.state.load([after.key], "")).recomputes.get(after.key)!;
+      const late = {
+        ...mine,
+        mark: "older",
+        [field]: `${mine[field]}-before`,
+        done: [{ from: CDF_MIN_TIME, to: NOW + H }],
+      };
+      await w.state.save({ recomputes: new Map([[after.key, late]]) });
+      write.release();
+      const report = await call;
+      expect(report.kpis[0]!.recompute!.changedDefinition).toMatchObject({ done: [], complete: false });
+      expect((await runKpis([after], w.ports, OPTIONS)).kpis[0]!.adoptedConfigHash).toBeUndefined();
+    },
+  );
+
   it("deletes blind between its windows when a stretch holds more old datapoints than it reads back", async () => {
     // A 1-minute grid under daily windows: 1,440 old datapoints a day, more than the read-back cap.
     const before = definition({ every: "1m", startH: -26 });
