@@ -290,7 +290,7 @@ export async function runKpis(
         state = {
           ...state,
           configHash: kpi.configHash,
-          ...(progress !== undefined ? { sealed: progress.mark ?? "" } : {}),
+          sealed: progress?.mark ?? "",
         };
         hashChanged = false;
         adopted = true;
@@ -834,7 +834,16 @@ function unfinishedRewrite(progress: RecomputeProgress | undefined, state: KpiSt
   // (A row of a version before marks on a state never sealed is left alone, as those versions did.)
   if (progress.configHash !== state.configHash && progress.replaces !== state.configHash)
     return (state.sealed ?? "") === (progress.mark ?? "") ? undefined : progress.configHash;
-  if (progress.replaces !== state.configHash) return undefined;
+  // A row of the stored definition replacing another hash: the row the stored one was taken up
+  // from, or one that landed late after that (a mark or progress save of the same pair, or an
+  // adoption saved late over a row marked anew), perhaps over the row of a definition that began
+  // to rewrite the output since (B taken up, C marks and rewrites, the late B row lands, B again):
+  // only the row sealed counts as whole (review R8). A state never sealed is of a version before
+  // every adoption sealed (this one seals even without a row), and is left alone as it did.
+  if (progress.replaces !== state.configHash)
+    return state.sealed === undefined || state.sealed === (progress.mark ?? "")
+      ? undefined
+      : progress.configHash;
   if (
     progress.configHash === state.configHash &&
     ((state.sealed !== undefined && state.sealed === (progress.mark ?? "")) ||

@@ -1096,6 +1096,86 @@ describe("a progress row read before another definition's rewrite, or landing af
     expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
   });
 
+  it("a B mark that lands after B was taken up and C began to rewrite leaves B's runs to a repair (review R8)", async () => {
+    const { w } = await bDoneToTen();
+    const late = await failedBMark(w);
+    // Run again: the backfill finishes, and a run takes B up.
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    expect((await runKpis([B], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(B.configHash);
+    // C marks the row (C replacing B) and rewrites 02:00-04:00; the mark lands over C's row; B again.
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    pointer.flip("kpi-fn@3");
+    await runKpis([C], w.ports, { ...v3, recompute: { from: T0 + 2 * H, to: T0 + 4 * H } });
+    await w.ports.state.save(late);
+    pointer.flip("kpi-fn@2");
+    await expectRepairedByB(w);
+  });
+
+  it("a B run's adoption that lands after C rewrote and B's new backfill marked the row anew leaves B's runs to a repair (review R8)", async () => {
+    const { w } = await bDoneToTen();
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    const { state, late } = timingOut(w, (e) => e.kpis?.get(B.key)?.configHash === B.configHash);
+    await runKpis([B], { ...w.ports, state }, v2).catch(() => undefined);
+    await cRewritesThenB(w);
+    const part = await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 20 * H, to: NOW } });
+    expect(part.kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
+    await w.ports.state.save(late());
+    await expectRepairedByB(w);
+  });
+
+  it("a state taken up by a version before every adoption sealed is trusted with the row it was taken from", async () => {
+    const { w } = await bDoneToTen();
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    expect((await runKpis([B], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(B.configHash);
+    // As such a version saved it: the new hash, no seal.
+    const { sealed: _, ...unsealed } = (await w.state.load([B.key], "")).kpis.get(B.key)!;
+    await w.state.save({ kpis: new Map([[B.key, unsealed]]) });
+    (w.ports.clock as FixedClock).set(NOW + 70 * M);
+    const next = await runKpis([B], w.ports, v2);
+    expect(next.kpis[0]!.summary.error).toBeUndefined();
+    expect(next.kpis[0]!.summary.due).toBe(1);
+  });
+
+  it("a B row that lands after B was taken up over an empty output (no row to seal) and C began to rewrite leaves B's runs to a repair", async () => {
+    const w = world();
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    // A's state, but no datapoints yet; B is deployed and its first run takes it up, writing its hours.
+    await w.state.save({ kpis: new Map([[A.key, { configHash: A.configHash }]]) });
+    pointer.flip("kpi-fn@2");
+    (w.ports.clock as FixedClock).set(NOW + 10 * M);
+    expect((await runKpis([B], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(B.configHash);
+    await cRewritesThenB(w);
+    // A row of a B backfill call from before (it marked the empty output) lands late over C's.
+    const { generation } = await w.ports.pointer.active();
+    const late = {
+      configHash: B.configHash,
+      replaces: A.configHash,
+      done: [],
+      mark: "b-late",
+      afterSeal: "",
+      generation,
+    };
+    await w.state.save({ recomputes: new Map([[B.key, late]]) });
+    await expectRepairedByB(w);
+  });
+
+  /** B's next run leaves the KPI to a repair, which a backfill with B does; then only B's hours are there. */
+  async function expectRepairedByB(w: ReturnType<typeof world>): Promise<void> {
+    (w.ports.clock as FixedClock).set(NOW + 70 * M);
+    const next = await runKpis([B], w.ports, v2);
+    // The late row hides which definition began to rewrite: the runs ask for a repair with this one.
+    expect(next.kpis[0]!.summary.error).toMatch(
+      /^a backfill with this definition, repairing .* has not finished/,
+    );
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: NOW + 70 * M } });
+    (w.ports.clock as FixedClock).set(NOW + 130 * M);
+    const taken = await runKpis([B], w.ports, v2);
+    expect(taken.kpis[0]!.summary.error).toBeUndefined();
+    const points = w.store.points(B.series);
+    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
+    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+  }
+
   /** The late save lands; B is deployed again and backfilled from 10:00, and still not taken up. */
   async function landThenBAgain(w: ReturnType<typeof world>, late: StateSave): Promise<void> {
     await w.ports.state.save(late);
