@@ -73,6 +73,8 @@ const pendingRecordSchema = z.object({
   // Every window the run may write (kpi-core's PendingRecord.planned); absent: not known (a run
   // still planning, or a row of a version before plans).
   planned: spansByKpiSchema.optional(),
+  // The version whose run put the record (kpi-core's PendingRecord.by); absent in older rows.
+  by: z.string().optional(),
 });
 
 const PENDING_PREFIX = "pending:";
@@ -117,6 +119,7 @@ export class RawStateStore implements StateStore {
           ...(record.planned === undefined
             ? {}
             : { planned: new Map(record.planned.map(({ key, spans }) => [key, spans])) }),
+          ...(record.by === undefined ? {} : { by: record.by }),
         });
       } else if (kpi !== undefined) {
         kpis.set(kpi, withoutUndefined(this.#store.check(rowKey, document, kpiStateSchema)));
@@ -144,6 +147,7 @@ export class RawStateStore implements StateStore {
       const spans = {
         kpis: [...record.kpis].map(([key, spans]) => ({ key, spans })),
         ...(record.openSince === undefined ? {} : { openSince: record.openSince }),
+        ...(record.by === undefined ? {} : { by: record.by }),
       };
       const planned =
         record.planned === undefined

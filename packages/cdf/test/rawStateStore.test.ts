@@ -242,7 +242,7 @@ describe("RawStateStore pending records", () => {
       { id: "run-a", kpis: new Map(), openSince: at, planned },
     ]);
     const spans = new Map([["kpi:a", [{ from: 10, to: 20 }]]]);
-    await store.save({ pending: { put: { id: "run-a", kpis: spans, planned } } });
+    await store.save({ pending: { put: { id: "run-a", kpis: spans, planned, by: "kpi-fn@2" } } });
     // An empty plan (a run that writes nothing) is a plan, not an unknown one.
     await store.save({
       pending: { put: { id: "run-b", kpis: new Map(), openSince: at, planned: new Map() } },
@@ -250,11 +250,12 @@ describe("RawStateStore pending records", () => {
     // A row as the version before plans put it.
     await documents.put("pending:run-old", { kpis: [], openSince: at });
     const loaded = new Map((await store.load([], "s")).pending.map((r) => [r.id, r]));
-    expect(loaded.get("run-a")).toEqual({ id: "run-a", kpis: spans, planned });
+    expect(loaded.get("run-a")).toEqual({ id: "run-a", kpis: spans, planned, by: "kpi-fn@2" });
     expect(loaded.get("run-a")!.planned!.get("__proto__")).toEqual([{ from: 0, to: 600_000 }]);
     expect(loaded.get("run-b")).toEqual({ id: "run-b", kpis: new Map(), openSince: at, planned: new Map() });
     expect(loaded.get("run-old")).toEqual({ id: "run-old", kpis: new Map(), openSince: at });
     expect("planned" in loaded.get("run-old")!).toBe(false);
+    expect("by" in loaded.get("run-old")!).toBe(false);
   });
 
   it("leaves out a plan too large for one row: the record is saved with its spans and loads as a plan not known", async () => {

@@ -251,6 +251,12 @@ export interface PendingRecord {
    * RunRecord).
    */
   planned?: ReadonlyMap<string, Span[]>;
+  /**
+   * The version (RunOptions.self) whose run owns the record; absent in records of versions
+   * before it (read as another version's). A scheduled run takes no new definition up while a
+   * run of another version that may write the KPI is running (runKpis.ts, "foreign").
+   */
+  by?: string;
 }
 
 /** Everything one run reads from the state store, read in one call. */

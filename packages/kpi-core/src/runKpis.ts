@@ -141,7 +141,9 @@ interface Plan {
   /** The output's latest datapoint when the run started (undefined: none). */
   last: number | undefined;
   adopted: boolean;
-  /** A KPI whose definition changed is left to the backfill (design.md: never silently mixed). */
+  /** Its recompute is done, but a run of another version that may write it was running (see `foreign`). */
+  heldBack: boolean;
+  /** A KPI whose definition changed is left to the backfill (never silently mixed). */
   skip: boolean;
   firstStart: number;
   /** Next due window, or undefined when all closed ones are done. */
@@ -258,6 +260,15 @@ export async function runKpis(
   // 2. Due windows, from the output series' latest datapoint (Bad ones count as present).
   const stored = await storedAsked;
   const latest = await latestAsked;
+  const run = new RunRecord(ports, runId, staleRunMs, stored.pending, opts.self);
+  // Runs of another version that were running when this one loaded its state: a call of the
+  // version before a deploy, past its pointer check before the flip, may still write its windows
+  // (its write on the wire). A new definition is not taken up while one of them may write the
+  // KPI: those windows of the old definition would land after the new one was trusted, and no
+  // scheduled run removes them (review R8-F3). Such a run opened its record before its pointer
+  // check, so before the flip, before any progress row that counts now was marked, so before this
+  // run's load saw that row: it is among the records loaded.
+  const foreign = run.openAtStart().filter((r) => r.by !== opts.self);
   const plans: Plan[] = selected.map((kpi, i) => {
     const storedState = stored.kpis.get(kpi.key);
     let state: KpiState = storedState ?? {
@@ -277,12 +288,14 @@ export async function runKpis(
       storedState !== undefined && !hashChanged ? unfinishedRewrite(progress, storedState) : undefined;
     if (rewrittenBy !== undefined) hashChanged = true;
     let adopted = false;
+    let heldBack = false;
     if (recompute === undefined && hashChanged) {
       // An output without datapoints holds nothing of the old definition to mix with.
-      if (
+      const done =
         last === undefined ||
-        (progress !== undefined && finished(progress, state, kpi.configHash, first.start, fence.generation))
-      ) {
+        (progress !== undefined && finished(progress, state, kpi.configHash, first.start, fence.generation));
+      heldBack = done && mayWrite(foreign, kpi.key);
+      if (done && !heldBack) {
         // The row found is sealed: a repair's (rewrittenBy, then its recompute finished), so that
         // later runs, whose output reaches further, still take it as whole; any other, so that a
         // row of another pair that lands later is told from it (unfinishedRewrite), and rows marked
@@ -317,6 +330,7 @@ export async function runKpis(
       removed: 0,
       last,
       adopted,
+      heldBack,
       skip,
       firstStart,
       nextDue: recompute === undefined && first.end <= at - kpi.settleMs ? first : undefined,
@@ -343,6 +357,8 @@ export async function runKpis(
       plan.summary.error =
         `${who}; recompute it over its whole history with this definition (the function's backfill mode), ` +
         "after which the runs take it up again";
+    } else if (plan.heldBack) {
+      plan.summary.error = HELD_BACK;
     } else if (plan.skip) {
       plan.summary.error =
         `the definition changed since its datapoints were computed (config hash ${plan.state.configHash}, now ` +
@@ -354,7 +370,6 @@ export async function runKpis(
   // Overlapping runs: this run's open record is stored before it reads any input, so that a run
   // writing after this one's reads finds it at its end (see `overlapped`). Asked for while the
   // changes are polled; awaited before the first input is read.
-  const run = new RunRecord(ports, runId, staleRunMs, stored.pending);
   // A recompute knows now every window it may write. A scheduled run knows only which KPIs it may
   // write (not those left to a backfill): until its changes are planned, below, its record says
   // "any window of these" (provisionalPlan), never of a KPI it leaves alone, so that a backfill of
@@ -536,10 +551,25 @@ export async function runKpis(
   const overlap = await (overlapping ??
     run.overlapped(plans.filter((plan) => plan.hashChanged).map((plan) => plan.kpi.key)));
   if (recompute !== undefined) return finishRecompute(ports, plans, report, run, overlap);
+  // A run of another version that this run's load did not see (answered before that run put its
+  // record) and that may have written a KPI this run took up: only a KPI whose output was empty
+  // can be taken up so (a progress row that counts was marked after the flip, after that run put
+  // its record). Its datapoints may be among the new definition's: the hash stays the stored one,
+  // and the runs leave the KPI to a backfill (the output no longer ends where the recompute did).
+  const foreignSince = overlap.others.filter((r) => r.by !== opts.self);
+  for (const plan of plans) {
+    if (!plan.adopted || !mayWrite(foreignSince, plan.kpi.key)) continue;
+    const { pending: _legacy, ...stored } = plan.stored!;
+    plan.state = { ...stored, lastRun: plan.summary };
+    plan.adopted = false;
+    plan.summary.error = HELD_BACK;
+    const entry = report.kpis.find((k) => k.key === plan.kpi.key);
+    if (entry !== undefined) delete entry.adoptedConfigHash;
+  }
   // The cursor must never be stored ahead of the pending spans, and a save may land in part: the
   // states and this run's pending record first, then the cursors, and only then are the pending
   // records this run loaded (now done or carried into its own) removed.
-  const own = pendingRecordOf(plans, stored.pending, runId, overlap, run.planned);
+  const own = pendingRecordOf(plans, stored.pending, runId, overlap, run.planned, opts.self);
   // This run's own record: replaced by what it leaves pending, or, when it leaves nothing, removed
   // in the same save (no overlap seen, so no run needs to find it any more).
   // The state of a KPI left to a backfill is not saved: this run changed nothing of it but its
@@ -799,6 +829,16 @@ function finished(
 function counts(progress: RecomputeProgress, state: KpiState | undefined, generation: string): boolean {
   return (progress.afterSeal ?? "") === (state?.sealed ?? "") && progress.generation === generation;
 }
+
+/** Whether any of these runs' records says it may write the KPI (a record without a plan: any). */
+function mayWrite(records: readonly PendingRecord[], key: string): boolean {
+  return records.some((r) => r.planned === undefined || r.planned.has(key));
+}
+
+const HELD_BACK =
+  "its recompute with this definition is done, but a call of another version that may write it was " +
+  "running (a call in flight at the deploy): the runs take the definition up once that call has ended, " +
+  "or leave it to a backfill if its datapoints landed after the recompute";
 
 /** The parts of sorted, merged `spans` outside sorted, merged `cut`. */
 function without(spans: readonly Span[], cut: readonly Span[]): Span[] {
@@ -1239,6 +1279,7 @@ function pendingRecordOf(
   id: string,
   overlap: Overlap,
   planned: ReadonlyMap<string, Span[]> | undefined,
+  by: string,
 ): PendingRecord | undefined {
   const kpis = new Map<string, Span[]>();
   for (const plan of plans) {
@@ -1252,7 +1293,7 @@ function pendingRecordOf(
     }
   }
   // Closed, the record keeps its plan: a run still running may find it in its overlap check.
-  return kpis.size === 0 ? undefined : { id, kpis, ...(planned === undefined ? {} : { planned }) };
+  return kpis.size === 0 ? undefined : { id, kpis, by, ...(planned === undefined ? {} : { planned }) };
 }
 
 /**
@@ -1376,12 +1417,14 @@ function joined(spans: Span[], max: number): Span[] {
 interface Overlap {
   all: boolean;
   plans: ReadonlyArray<ReadonlyMap<string, Span[]>>;
+  /** The other runs' records the check found (not taken over at the start, not of dead runs). */
+  others: readonly PendingRecord[];
   /** The recompute progress rows of the KPIs asked for, as the check read them. */
   recomputes: ReadonlyMap<string, RecomputeProgress>;
 }
 
 /** An overlap with a run whose plan is not known: every window written counts. */
-const EVERY_WINDOW: Overlap = { all: true, plans: [], recomputes: new Map() };
+const EVERY_WINDOW: Overlap = { all: true, plans: [], recomputes: new Map(), others: [] };
 
 /**
  * The windows this run wrote that an overlapping run may also write: all of them when one's
@@ -1472,7 +1515,13 @@ class RunRecord {
   /** The put of the plan, sent beside the first batch; every later put of the record waits for it. */
   #planPut: Promise<void> | undefined;
 
-  constructor(ports: RunPorts, id: string, staleRunMs: number, loaded: readonly PendingRecord[]) {
+  constructor(
+    ports: RunPorts,
+    id: string,
+    staleRunMs: number,
+    loaded: readonly PendingRecord[],
+    readonly by: string,
+  ) {
     this.#ports = ports;
     this.#id = id;
     this.openId = `${id}~open`;
@@ -1541,10 +1590,10 @@ class RunRecord {
     );
     const plans: Array<ReadonlyMap<string, Span[]>> = [];
     for (const r of others) {
-      if (r.planned === undefined) return { ...EVERY_WINDOW, recomputes };
+      if (r.planned === undefined) return { ...EVERY_WINDOW, recomputes, others };
       plans.push(r.planned);
     }
-    return { all: false, plans, recomputes };
+    return { all: false, plans, recomputes, others };
   }
 
   /** The records this run loaded and may remove once its own is saved. */
@@ -1556,7 +1605,9 @@ class RunRecord {
   async close(kpis: ReadonlyMap<string, Span[]>): Promise<void> {
     await this.#planLanded();
     if (kpis.size > 0)
-      await this.#ports.state.save({ pending: { put: { id: this.#id, kpis, ...this.#plan() } } });
+      await this.#ports.state.save({
+        pending: { put: { id: this.#id, kpis, by: this.by, ...this.#plan() } },
+      });
     await this.#ports.state.save({ pending: { remove: [this.openId] } });
   }
 
@@ -1571,7 +1622,9 @@ class RunRecord {
 
   #putOpen(): Promise<void> {
     return this.#ports.state.save({
-      pending: { put: { id: this.openId, kpis: new Map(), openSince: this.#openedAt, ...this.#plan() } },
+      pending: {
+        put: { id: this.openId, kpis: new Map(), openSince: this.#openedAt, by: this.by, ...this.#plan() },
+      },
     });
   }
 

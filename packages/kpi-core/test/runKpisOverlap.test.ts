@@ -590,6 +590,7 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
       id: "B",
       kpis: new Map([[KEY, [span(30, 40)]]]),
       planned: new Map([[KEY, [span(0, 110)]]]),
+      by: SELF,
     });
     sWrite.release();
     const s = await runS;
@@ -659,6 +660,7 @@ describe("overlapping runs recompute only the windows both may write (the runs' 
       kpis: new Map(),
       openSince: T0 + 2 * H + 12 * M,
       planned: new Map([[KEY, [{ from: CDF_MIN_TIME, to: CDF_MAX_TIME + 1 }]]]),
+      by: SELF,
     });
     await runKpis(KPIS, plain, { ...runOpts("B"), recompute: { from: T0, to: T0 + 3 * H } });
     // S's record has the provisional plan (any window of the KPI): B pends every window it wrote.

@@ -1159,6 +1159,75 @@ describe("a progress row read before another definition's rewrite, or landing af
     await expectRepairedByB(w);
   });
 
+  it("an old version's scheduled call in flight at the deploy holds the adoption back: its windows never stay among B's (review R8-F3)", async () => {
+    const w = world();
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    const clock = w.ports.clock as FixedClock;
+    clock.set(NOW + 10 * M);
+    await runKpis([A], w.ports, OPTIONS); // A's output ends at 29:50
+    clock.set(NOW + 40 * M);
+    // A's next scheduled call, past its pointer check, with its due windows (30:00-30:30) on the wire.
+    const write = held();
+    const old = runKpis([A], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
+    await write.arrival;
+    pointer.flip("kpi-fn@2");
+    const back = await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: NOW + 40 * M } });
+    expect(back.kpis[0]!.recompute!.changedDefinition!.complete).toBe(true);
+    clock.set(NOW + 70 * M);
+    const held1 = await runKpis([B], w.ports, v2);
+    expect(held1.kpis[0]!.adoptedConfigHash).toBeUndefined();
+    expect(held1.kpis[0]!.summary.due).toBe(0);
+    expect(held1.kpis[0]!.summary.error).toMatch(/a call of another version that may write it was running/);
+    write.release();
+    expect((await old).fenced).toBe(true);
+    await expectBackfilledThenClean(w);
+  });
+
+  it("an old call whose record B's run did not load (its load answered first) undoes B's taking up an empty output (review R8-F3)", async () => {
+    const w = world();
+    const pointer = w.ports.pointer as InMemoryVersionPointer;
+    const clock = w.ports.clock as FixedClock;
+    // A's state, no datapoints yet; what B's run will load, read before A's call puts its record.
+    await w.state.save({ kpis: new Map([[A.key, { configHash: A.configHash }]]) });
+    const early = await w.state.load([B.key], v2.subscription);
+    clock.set(NOW + 10 * M);
+    const write = held();
+    const old = runKpis([A], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
+    await write.arrival;
+    pointer.flip("kpi-fn@2");
+    let loads = 0;
+    const state: StateStore = {
+      load: async (k, s) => (++loads === 1 ? early : w.ports.state.load(k, s)),
+      save: (e) => w.ports.state.save(e),
+    };
+    const first = await runKpis([B], { ...w.ports, state }, v2);
+    expect(first.kpis[0]!.summary.due).toBeGreaterThan(0);
+    expect(first.kpis[0]!.adoptedConfigHash).toBeUndefined();
+    expect(first.kpis[0]!.summary.error).toMatch(/a call of another version that may write it was running/);
+    expect((await w.state.load([B.key], "")).kpis.get(B.key)!.configHash).toBe(A.configHash);
+    write.release();
+    expect((await old).fenced).toBe(true);
+    expect(w.store.points(B.series).some((p) => p.timestamp % H !== 0)).toBe(true);
+    await expectBackfilledThenClean(w);
+  });
+
+  /** B's runs leave the KPI to a backfill; after one, a run takes B up and only B's hours are there. */
+  async function expectBackfilledThenClean(w: ReturnType<typeof world>): Promise<void> {
+    const clock = w.ports.clock as FixedClock;
+    clock.set(NOW + 130 * M);
+    const waiting = await runKpis([B], w.ports, v2);
+    expect(waiting.kpis[0]!.adoptedConfigHash).toBeUndefined();
+    expect(waiting.kpis[0]!.summary.error).toMatch(/the definition changed/);
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 - 40 * H, to: NOW + 130 * M } });
+    const taken = await runKpis([B], w.ports, v2);
+    expect(taken.kpis[0]!.adoptedConfigHash).toBe(B.configHash);
+    clock.set(NOW + 190 * M);
+    expect((await runKpis([B], w.ports, v2)).kpis[0]!.summary.error).toBeUndefined();
+    const points = w.store.points(B.series);
+    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
+    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+  }
+
   /** B's next run leaves the KPI to a repair, which a backfill with B does; then only B's hours are there. */
   async function expectRepairedByB(w: ReturnType<typeof world>): Promise<void> {
     (w.ports.clock as FixedClock).set(NOW + 70 * M);
