@@ -5,6 +5,7 @@ import {
   DEFAULT_STATE_LOCATION,
   RawDocumentStore,
   RawStateStore,
+  RawVersionPointer,
 } from "@kpi-pipeline/cdf";
 import {
   type ChangeSource,
@@ -141,7 +142,12 @@ export interface DryRunPorts {
   output: DryRunOutput;
 }
 
-/** Ports for a dry run as `self`: the fence always names it, every write is only compared. */
+/**
+ * Ports for a dry run as `self`: the fence always names it, at the generation the pointer row has
+ * when the run first asks (read once, so a pointer written meanwhile does not fence a run that
+ * writes nothing), so that a finished recompute whose progress counts now shows as taken up, as
+ * the live version's next run would. Every write is only compared.
+ */
 export function dryRunPorts(
   cdf: CdfConnection,
   self: string,
@@ -150,14 +156,22 @@ export function dryRunPorts(
 ): DryRunPorts {
   const source = new CdfDatapointSource(cdf);
   const output = new DryRunOutput(new CdfKpiOutput(cdf), source);
+  const documents = new RawDocumentStore(cdf, raw);
+  let generation: Promise<string> | undefined;
+  const pointer = new RawVersionPointer(documents);
   return {
     output,
     ports: {
       source,
       output,
-      pointer: { active: async () => ({ version: self, generation: "dry-run" }) },
+      pointer: {
+        active: async () => {
+          generation ??= pointer.active().then((reading) => reading.generation);
+          return { version: self, generation: await generation };
+        },
+      },
       changes: NO_CHANGES,
-      state: new ReadOnlyState(new RawStateStore(new RawDocumentStore(cdf, raw))),
+      state: new ReadOnlyState(new RawStateStore(documents)),
       clock,
     },
   };

@@ -146,4 +146,27 @@ describe("a call", () => {
     expect(result).toMatchObject({ status: "completed", kpis: { due: 7, dirty: 0, pendingSpans: 0 } });
     expect((await stateRows()).filter((r) => r.includes('"pending:killed-call"'))).toEqual([]);
   });
+
+  // Last: it leaves the hourly KPI's state on another definition.
+  it("a dry run after a changed definition's backfill finished shows it taken up, as the next scheduled call will", async () => {
+    await writeFile(
+      join(site.dir, "kpis.yaml"),
+      KPIS_YAML.replace("value: count(flow)", "value: count(flow) * 2"),
+    );
+    const waiting = await site.call({ data: { mode: "dry-run" } });
+    expect(waiting.result).toMatchObject({ status: "incomplete", kpis: { failed: 1 } });
+    const backfill = await site.call({
+      data: {
+        mode: "backfill",
+        from: "2024-04-01T00:00:00Z",
+        to: T0 + 4 * HOUR,
+        kpis: ["kpi:flow:count:1h"],
+      },
+    });
+    expect(backfill.result).toMatchObject({ status: "completed", backfill: { complete: 1 } });
+    const dry = await site.call({ data: { mode: "dry-run" } });
+    expect(dry.result).toMatchObject({ status: "completed", kpis: { failed: 0 } });
+    const scheduled = await site.call();
+    expect(scheduled.result).toMatchObject({ status: "completed", kpis: { failed: 0 } });
+  });
 });
