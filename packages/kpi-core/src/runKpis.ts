@@ -258,25 +258,28 @@ export async function runKpis(
   const batchWindows = opts.batchWindows ?? DEFAULT_BATCH_WINDOWS;
 
   // 2. Due windows, from the output series' latest datapoint (Bad ones count as present).
-  const stored = await storedAsked;
-  const latest = await latestAsked;
-  const run = new RunRecord(ports, runId, staleRunMs, stored.pending, opts.self);
-  // Runs of another version that were running when this one loaded its state: a call of the
-  // version before a deploy, past its pointer check before the flip, may still write its windows
-  // (its write on the wire). A new definition is not taken up while one of them may write the
-  // KPI: those windows of the old definition would land after the new one was trusted, and no
-  // scheduled run removes them (review R8-F3). Such a run opened its record before its pointer
-  // check, so before the flip, before any progress row that counts now was marked, so before this
-  // run's load saw that row: it is among the records loaded.
-  const foreign = run.openAtStart().filter((r) => r.by !== opts.self);
-  const plans: Plan[] = selected.map((kpi, i) => {
+  const planFrom = (stored: StoredState, latest: ReadonlyArray<number | undefined>) => {
+    const run = new RunRecord(ports, runId, staleRunMs, stored.pending, opts.self);
+    // Runs of another version that were running when this one loaded its state: a call of the
+    // version before a deploy, past its pointer check before the flip, may still write its
+    // windows (its write on the wire). A new definition is not taken up while one of them may
+    // write the KPI: those windows of the old definition would land after the new one was trusted,
+    // and no scheduled run removes them (review R8-F3).
+    const foreign = run.openAtStart().filter((r) => r.by !== opts.self);
+    return { run, plans: selected.map((kpi, i) => planOf(kpi, stored, latest[i], foreign)) };
+  };
+  const planOf = (
+    kpi: KpiDefinition,
+    stored: StoredState,
+    last: number | undefined,
+    foreign: readonly PendingRecord[],
+  ): Plan => {
     const storedState = stored.kpis.get(kpi.key);
     let state: KpiState = storedState ?? {
       configHash: kpi.configHash,
       ...(kpi.startMs === undefined ? { liveSince: at } : {}),
     };
     const firstStart = firstWindowStart(kpi, state.liveSince ?? at);
-    const last = latest[i];
     const dueFrom =
       last === undefined ? firstStart : Math.max(firstStart, windowContaining(kpi.window, last).end);
     const first = windowAtOrAfter(kpi.window, dueFrom);
@@ -347,7 +350,22 @@ export async function runKpis(
       pending: [],
       written: [],
     };
-  });
+  };
+  let stored = await storedAsked;
+  let { run, plans } = planFrom(stored, await latestAsked);
+  if (plans.some((plan) => plan.adopted || plan.heldBack)) {
+    // A new definition is taken up only from what the state and the outputs say after the pointer
+    // answered, read in that order (one round trip more each, in a run that takes one up): the
+    // first reads went beside the pointer question and may be older than its answer. A run of
+    // another version opened its record before the pointer check it passed, so before the flip,
+    // so before this load: were it still running, its record is loaded now (held back); if it has
+    // ended, what it wrote landed before its record went, so before the outputs' latest datapoints
+    // are read again, and the recompute no longer reaches the output's end (review R9: an empty
+    // output's latest read before such a run's writes, a record taken over before the load).
+    stored = await load();
+    const latest = await ports.output.latest(selected.map((kpi) => kpi.series));
+    ({ run, plans } = planFrom(stored, latest));
+  }
   for (const plan of plans) {
     if (plan.skip && plan.rewrittenBy !== undefined) {
       const who =
@@ -551,21 +569,6 @@ export async function runKpis(
   const overlap = await (overlapping ??
     run.overlapped(plans.filter((plan) => plan.hashChanged).map((plan) => plan.kpi.key)));
   if (recompute !== undefined) return finishRecompute(ports, plans, report, run, overlap);
-  // A run of another version that this run's load did not see (answered before that run put its
-  // record) and that may have written a KPI this run took up: only a KPI whose output was empty
-  // can be taken up so (a progress row that counts was marked after the flip, after that run put
-  // its record). Its datapoints may be among the new definition's: the hash stays the stored one,
-  // and the runs leave the KPI to a backfill (the output no longer ends where the recompute did).
-  const foreignSince = overlap.others.filter((r) => r.by !== opts.self);
-  for (const plan of plans) {
-    if (!plan.adopted || !mayWrite(foreignSince, plan.kpi.key)) continue;
-    const { pending: _legacy, ...stored } = plan.stored!;
-    plan.state = { ...stored, lastRun: plan.summary };
-    plan.adopted = false;
-    plan.summary.error = HELD_BACK;
-    const entry = report.kpis.find((k) => k.key === plan.kpi.key);
-    if (entry !== undefined) delete entry.adoptedConfigHash;
-  }
   // The cursor must never be stored ahead of the pending spans, and a save may land in part: the
   // states and this run's pending record first, then the cursors, and only then are the pending
   // records this run loaded (now done or carried into its own) removed.
@@ -943,9 +946,20 @@ async function markRewrites(
       marked.map((plan) => plan.kpi.key),
       "",
     );
-    const rows = marked.map((plan) => markedProgress(plan, now, mark, fence.generation));
-    await ports.state.save({ recomputes: new Map(rows.map((row, i) => [marked[i]!.kpi.key, row])) });
-    marked.forEach((plan, i) => {
+    // A changed definition that a run took up since this call planned (its recompute finished
+    // meanwhile): the output is this definition's, and this call is a plain recompute of it. A
+    // mark now would make the runs take the row for a late one and ask for a repair (review R9).
+    const marking = marked.filter((plan) => {
+      const takenUp =
+        plan.stored!.configHash !== plan.kpi.configHash &&
+        now.kpis.get(plan.kpi.key)?.configHash === plan.kpi.configHash;
+      if (takenUp) plan.hashChanged = false;
+      return !takenUp;
+    });
+    const rows = marking.map((plan) => markedProgress(plan, now, mark, fence.generation));
+    if (rows.length > 0)
+      await ports.state.save({ recomputes: new Map(rows.map((row, i) => [marking[i]!.kpi.key, row])) });
+    marking.forEach((plan, i) => {
       plan.marked = rows[i];
     });
   } catch (error) {
@@ -1417,14 +1431,12 @@ function joined(spans: Span[], max: number): Span[] {
 interface Overlap {
   all: boolean;
   plans: ReadonlyArray<ReadonlyMap<string, Span[]>>;
-  /** The other runs' records the check found (not taken over at the start, not of dead runs). */
-  others: readonly PendingRecord[];
   /** The recompute progress rows of the KPIs asked for, as the check read them. */
   recomputes: ReadonlyMap<string, RecomputeProgress>;
 }
 
 /** An overlap with a run whose plan is not known: every window written counts. */
-const EVERY_WINDOW: Overlap = { all: true, plans: [], recomputes: new Map(), others: [] };
+const EVERY_WINDOW: Overlap = { all: true, plans: [], recomputes: new Map() };
 
 /**
  * The windows this run wrote that an overlapping run may also write: all of them when one's
@@ -1590,10 +1602,10 @@ class RunRecord {
     );
     const plans: Array<ReadonlyMap<string, Span[]>> = [];
     for (const r of others) {
-      if (r.planned === undefined) return { ...EVERY_WINDOW, recomputes, others };
+      if (r.planned === undefined) return { ...EVERY_WINDOW, recomputes };
       plans.push(r.planned);
     }
-    return { all: false, plans, recomputes, others };
+    return { all: false, plans, recomputes };
   }
 
   /** The records this run loaded and may remove once its own is saved. */

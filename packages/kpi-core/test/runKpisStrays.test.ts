@@ -1183,7 +1183,7 @@ describe("a progress row read before another definition's rewrite, or landing af
     await expectBackfilledThenClean(w);
   });
 
-  it("an old call whose record B's run did not load (its load answered first) undoes B's taking up an empty output (review R8-F3)", async () => {
+  it("an old call whose record B's run's first load missed (answered first) holds B back: it reads state and output again after the pointer answered (review R8-F3, R9)", async () => {
     const w = world();
     const pointer = w.ports.pointer as InMemoryVersionPointer;
     const clock = w.ports.clock as FixedClock;
@@ -1201,13 +1201,91 @@ describe("a progress row read before another definition's rewrite, or landing af
       save: (e) => w.ports.state.save(e),
     };
     const first = await runKpis([B], { ...w.ports, state }, v2);
-    expect(first.kpis[0]!.summary.due).toBeGreaterThan(0);
+    expect(first.kpis[0]!.summary.due).toBe(0);
     expect(first.kpis[0]!.adoptedConfigHash).toBeUndefined();
     expect(first.kpis[0]!.summary.error).toMatch(/a call of another version that may write it was running/);
     expect((await w.state.load([B.key], "")).kpis.get(B.key)!.configHash).toBe(A.configHash);
     write.release();
     expect((await old).fenced).toBe(true);
     expect(w.store.points(B.series).some((p) => p.timestamp % H !== 0)).toBe(true);
+    await expectBackfilledThenClean(w);
+  });
+
+  it("an empty output is not taken up on a latest answer older than the pointer's: an old call ran whole between them (review R9)", async () => {
+    const w = world();
+    await w.state.save({ kpis: new Map([[A.key, { configHash: A.configHash }]]) });
+    (w.ports.clock as FixedClock).set(NOW + 10 * M);
+    // B's run's question for the outputs' latest is answered first: nothing there.
+    const early = await w.store.latest([B.series]);
+    // A's call runs whole, its last pointer check before the flip; then B's pointer answer.
+    expect((await runKpis([A], w.ports, OPTIONS)).fenced).toBe(false);
+    (w.ports.pointer as InMemoryVersionPointer).flip("kpi-fn@2");
+    let asked = 0;
+    const output: RunPorts["output"] = {
+      latest: async (s) => (++asked === 1 ? early : w.store.latest(s)),
+      write: (x) => w.store.write(x),
+      remove: (x) => w.store.remove(x),
+    };
+    const first = await runKpis([B], { ...w.ports, output }, v2);
+    expect(first.kpis[0]!.adoptedConfigHash).toBeUndefined();
+    expect((await w.state.load([B.key], "")).kpis.get(B.key)!.configHash).toBe(A.configHash);
+    await expectBackfilledThenClean(w);
+  });
+
+  it("a backfill part that planned before B was taken up and marks after it is a plain recompute: the runs go on (review R9)", async () => {
+    const { w } = await bDoneToTen();
+    const { gate, call } = heldAtPointer(w, B, 2, { ...v2, recompute: { from: T0, to: T0 + 10 * H } });
+    await gate.arrival;
+    await runKpis([B], w.ports, { ...v2, recompute: { from: T0 + 10 * H, to: NOW } });
+    expect((await runKpis([B], w.ports, v2)).kpis[0]!.adoptedConfigHash).toBe(B.configHash);
+    gate.release();
+    const late = await call;
+    expect(late.fenced).toBe(false);
+    expect(late.kpis[0]!.recompute!.changedDefinition).toBeUndefined();
+    (w.ports.clock as FixedClock).set(NOW + 70 * M);
+    const next = await runKpis([B], w.ports, v2);
+    expect(next.kpis[0]!.summary.error).toBeUndefined();
+    expect(next.kpis[0]!.summary.due).toBe(1);
+    const points = w.store.points(B.series);
+    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
+    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+  });
+
+  it("an old call that ends, and whose record another run takes over, between B's state and output reads is seen in the output: state first, then output (review R9)", async () => {
+    const w = world();
+    await w.state.save({ kpis: new Map([[A.key, { configHash: A.configHash }]]) });
+    const early = await w.state.load([B.key], v2.subscription);
+    (w.ports.clock as FixedClock).set(NOW + 10 * M);
+    const write = held();
+    const old = runKpis([A], { ...w.ports, output: heldOutput(w.store, write) }, OPTIONS);
+    await write.arrival;
+    (w.ports.pointer as InMemoryVersionPointer).flip("kpi-fn@2");
+    // B's run: its first reads (beside the pointer question) see neither A's record nor datapoints;
+    // its second state load waits while A's write lands, A ends and another B run takes A's record over.
+    const gate = held();
+    let loads = 0;
+    let asked = 0;
+    const state: StateStore = {
+      load: async (k, s) => {
+        if (++loads === 1) return early;
+        if (loads === 2) await gate.wait();
+        return w.ports.state.load(k, s);
+      },
+      save: (e) => w.ports.state.save(e),
+    };
+    const output: RunPorts["output"] = {
+      latest: async (s) => (++asked === 1 ? [undefined] : w.store.latest(s)),
+      write: (x) => w.store.write(x),
+      remove: (x) => w.store.remove(x),
+    };
+    const run = runKpis([B], { ...w.ports, state, output }, v2);
+    await gate.arrival;
+    write.release();
+    expect((await old).fenced).toBe(true);
+    await runKpis([B], w.ports, v2);
+    expect((await w.state.load([], "")).pending.some((r) => r.by === OPTIONS.self)).toBe(false);
+    gate.release();
+    expect((await run).kpis[0]!.adoptedConfigHash).toBeUndefined();
     await expectBackfilledThenClean(w);
   });
 
