@@ -30,6 +30,21 @@ const report = fc.array(summary, { maxLength: 3_000 }).map(
   }),
 );
 
+/** A KPI's run summary with these windows written and nothing left. */
+function windowsWritten(due: number, dirty: number): KpiRunReport["summary"] {
+  return {
+    at: 0,
+    due,
+    dirty,
+    noValue: {},
+    backlog: 0,
+    pendingSpans: 0,
+    pointsRead: 9,
+    requests: 1,
+    durationMs: 1,
+  };
+}
+
 /** A call's context around its run's report. */
 const CALL = {
   version: "v",
@@ -88,17 +103,7 @@ it("says fenced and deadline as such", () => {
     "The active-version pointer does not name f@1, or was written during this call (a deploy or a rollback): nothing was written.",
   );
   // Fenced at a later pointer check, after a batch landed: the message does not say nothing was written.
-  const summary = {
-    at: 0,
-    due: 4,
-    dirty: 0,
-    noValue: {},
-    backlog: 0,
-    pendingSpans: 0,
-    pointsRead: 9,
-    requests: 1,
-    durationMs: 1,
-  };
+  const summary = windowsWritten(4, 0);
   const later = functionResult({
     ...base,
     report: {
@@ -122,17 +127,7 @@ it("says fenced and deadline as such", () => {
 it("a backfill that leaves a changed definition short of its whole history says it waits", () => {
   const kpi = (key: string, complete: boolean | undefined): KpiRunReport => ({
     key,
-    summary: {
-      at: 0,
-      due: 0,
-      dirty: 3,
-      noValue: {},
-      backlog: 0,
-      pendingSpans: 0,
-      pointsRead: 9,
-      requests: 1,
-      durationMs: 1,
-    },
+    summary: windowsWritten(0, 3),
     recompute: {
       from: 0,
       to: 3,

@@ -101,36 +101,25 @@ describe("RawStateStore", () => {
     await t.emulator.control.reset();
     const state = store();
     const keys = Array.from({ length: 250 }, (_, i) => `kpi:${i}`);
-    let before = cdf.requestCount;
-    await state.save({
-      kpis: new Map(keys.map((key) => [key, { configHash: key, pending: [{ from: 0, to: 1 }] }])),
-      recomputes: new Map([
-        [
-          keys[0]!,
-          {
-            configHash: "new",
-            replaces: "old",
-            done: [],
-            mark: "run-1",
-            afterSeal: "run-0",
-            generation: "1732000000000",
-          },
-        ],
-      ]),
-    });
-    expect(cdf.requestCount - before).toBe(1);
-    before = cdf.requestCount;
-    const loaded = await state.load(keys, "s");
-    expect(cdf.requestCount - before).toBe(1);
-    expect(loaded.kpis.size).toBe(250);
-    expect(loaded.recomputes.get(keys[0]!)).toEqual({
+    const progress = {
       configHash: "new",
       replaces: "old",
       done: [],
       mark: "run-1",
       afterSeal: "run-0",
       generation: "1732000000000",
+    };
+    let before = cdf.requestCount;
+    await state.save({
+      kpis: new Map(keys.map((key) => [key, { configHash: key, pending: [{ from: 0, to: 1 }] }])),
+      recomputes: new Map([[keys[0]!, progress]]),
     });
+    expect(cdf.requestCount - before).toBe(1);
+    before = cdf.requestCount;
+    const loaded = await state.load(keys, "s");
+    expect(cdf.requestCount - before).toBe(1);
+    expect(loaded.kpis.size).toBe(250);
+    expect(loaded.recomputes.get(keys[0]!)).toEqual(progress);
   });
 
   it("pages through a table of more rows than one list returns, and splits inserts at Raw's 10,000 rows", async () => {

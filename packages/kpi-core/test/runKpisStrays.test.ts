@@ -492,21 +492,27 @@ describe("a recompute of a changed definition", () => {
     expect(after.kpis[0]!.summary.error).toMatch(/^a backfill of another definition .* did not finish/);
   });
 
-  it("two calls of one backfill at once, over two parts, both count: the runs take the definition up after them", async () => {
+  /** 10-minute windows become hours; a backfill call of [from, to) marks the row and waits with its first write on the wire. */
+  async function backfillHeldAtWrite(from: number, to: number) {
     const before = definition({ every: "10m", startH: 0 });
     const after = definition({ every: "1h", startH: 0 });
     const w = world();
     await runKpis([before], w.ports, OPTIONS);
     (w.ports.clock as FixedClock).set(NOW + 10 * M);
-    // The first part's call marks the row, then waits with its first write on the wire; the second
-    // part's call marks the row after it (its own mark), writes and finishes; then the first does.
     const write = held();
-    const first = runKpis(
+    const call = runKpis(
       [after],
       { ...w.ports, output: heldOutput(w.store, write) },
-      { ...OPTIONS, recompute: { from: T0 - 40 * H, to: T0 + 12 * H } },
+      { ...OPTIONS, recompute: { from, to } },
     );
     await write.arrival;
+    return { after, w, write, call };
+  }
+
+  it("two calls of one backfill at once, over two parts, both count: the runs take the definition up after them", async () => {
+    // The first part's call marks the row, then waits with its first write on the wire; the second
+    // part's call marks the row after it (its own mark), writes and finishes; then the first does.
+    const { after, w, write, call: first } = await backfillHeldAtWrite(T0 - 40 * H, T0 + 12 * H);
     const second = await runKpis([after], w.ports, { ...OPTIONS, recompute: { from: T0 + 12 * H, to: NOW } });
     expect(second.kpis[0]!.recompute!.changedDefinition!.complete).toBe(false);
     write.release();
@@ -525,18 +531,7 @@ describe("a recompute of a changed definition", () => {
   ] as const)(
     "a call that finds the row of its pair marked under %s (a late save) counts nothing, and says so",
     async (_, field) => {
-      const before = definition({ every: "10m", startH: 0 });
-      const after = definition({ every: "1h", startH: 0 });
-      const w = world();
-      await runKpis([before], w.ports, OPTIONS);
-      (w.ports.clock as FixedClock).set(NOW + 10 * M);
-      const write = held();
-      const call = runKpis(
-        [after],
-        { ...w.ports, output: heldOutput(w.store, write) },
-        { ...OPTIONS, recompute: { from: T0 - 40 * H, to: NOW } },
-      );
-      await write.arrival;
+      const { after, w, write, call } = await backfillHeldAtWrite(T0 - 40 * H, NOW);
       // A save from before the pointer's last write, or before a seal, lands: the same pair, all done.
       const mine = (await w.state.load([after.key], "")).recomputes.get(after.key)!;
       const late = {
@@ -864,9 +859,23 @@ describe("a progress row read before another definition's rewrite, or landing af
     expect(next.kpis[0]!.adoptedConfigHash).toBe(B.configHash);
     // Every datapoint on B's hours; those up to truth's end (NOW) are B's values (one more hour
     // closed at the clock's NOW + 10m).
+    expectOnlyBsHours(w);
+  }
+
+  /** Every datapoint on B's hours; those up to truth's end (NOW) are B's values. */
+  function expectOnlyBsHours(w: ReturnType<typeof world>): void {
     const points = w.store.points(B.series);
     expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
     expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+  }
+
+  /** At `at`, B's run goes on: no error, its one due hour written, and only B's hours there. */
+  async function expectBRunsGoOn(w: ReturnType<typeof world>, at: number): Promise<void> {
+    (w.ports.clock as FixedClock).set(at);
+    const next = await runKpis([B], w.ports, v2);
+    expect(next.kpis[0]!.summary.error).toBeUndefined();
+    expect(next.kpis[0]!.summary.due).toBe(1);
+    expectOnlyBsHours(w);
   }
 
   /** A's output; then B deployed, and its first ten hours backfilled. */
@@ -956,9 +965,7 @@ describe("a progress row read before another definition's rewrite, or landing af
     const taken = await runKpis([B], w.ports, v2);
     expect(taken.kpis[0]!.adoptedConfigHash).toBe(B.configHash);
     expect(taken.kpis[0]!.summary.error).toBeUndefined();
-    const points = w.store.points(B.series);
-    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
-    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+    expectOnlyBsHours(w);
   });
 
   it("an output without datapoints takes a definition up over another pair's row, and its runs go on", async () => {
@@ -1012,14 +1019,7 @@ describe("a progress row read before another definition's rewrite, or landing af
 
   it("a B call's progress save slow on the wire across B -> C -> B counts nothing (review R7-F1)", async () => {
     const { w } = await bDoneToTen();
-    const gate = held();
-    const state: StateStore = {
-      load: (k, s) => w.ports.state.load(k, s),
-      save: async (e) => {
-        if (doneToTwenty(e)) await gate.wait();
-        await w.ports.state.save(e);
-      },
-    };
+    const { gate, state } = savesHeld(w, doneToTwenty);
     const slow = runKpis(
       [B],
       { ...w.ports, state },
@@ -1070,14 +1070,7 @@ describe("a progress row read before another definition's rewrite, or landing af
   it("a run that loaded the state before the backfill finished does not undo another run's taking B up (review R7-F4)", async () => {
     const { w } = await bDoneToTen();
     // A scheduled B run loads the state while B's backfill is short of the end; its save is slow.
-    const gate = held();
-    const state: StateStore = {
-      load: (k, s) => w.ports.state.load(k, s),
-      save: async (e) => {
-        if (e.kpis !== undefined) await gate.wait();
-        await w.ports.state.save(e);
-      },
-    };
+    const { gate, state } = savesHeld(w, (e) => e.kpis !== undefined);
     const slow = runKpis([B], { ...w.ports, state }, v2);
     await gate.arrival;
     // Meanwhile the backfill finishes and the next scheduled run takes B up and writes on.
@@ -1087,13 +1080,7 @@ describe("a progress row read before another definition's rewrite, or landing af
     gate.release();
     expect((await slow).kpis[0]!.summary.error).toMatch(/the definition changed/);
     expect((await w.state.load([B.key], "")).kpis.get(B.key)!.configHash).toBe(B.configHash);
-    (w.ports.clock as FixedClock).set(NOW + 130 * M);
-    const next = await runKpis([B], w.ports, v2);
-    expect(next.kpis[0]!.summary.error).toBeUndefined();
-    expect(next.kpis[0]!.summary.due).toBe(1);
-    const points = w.store.points(B.series);
-    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
-    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+    await expectBRunsGoOn(w, NOW + 130 * M);
   });
 
   it("a B mark that lands after B was taken up and C began to rewrite leaves B's runs to a repair (review R8)", async () => {
@@ -1242,13 +1229,7 @@ describe("a progress row read before another definition's rewrite, or landing af
     const late = await call;
     expect(late.fenced).toBe(false);
     expect(late.kpis[0]!.recompute!.changedDefinition).toBeUndefined();
-    (w.ports.clock as FixedClock).set(NOW + 70 * M);
-    const next = await runKpis([B], w.ports, v2);
-    expect(next.kpis[0]!.summary.error).toBeUndefined();
-    expect(next.kpis[0]!.summary.due).toBe(1);
-    const points = w.store.points(B.series);
-    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
-    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+    await expectBRunsGoOn(w, NOW + 70 * M);
   });
 
   it("an old call that ends, and whose record another run takes over, between B's state and output reads is seen in the output: state first, then output (review R9)", async () => {
@@ -1301,9 +1282,7 @@ describe("a progress row read before another definition's rewrite, or landing af
     expect(taken.kpis[0]!.adoptedConfigHash).toBe(B.configHash);
     clock.set(NOW + 190 * M);
     expect((await runKpis([B], w.ports, v2)).kpis[0]!.summary.error).toBeUndefined();
-    const points = w.store.points(B.series);
-    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
-    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+    expectOnlyBsHours(w);
   }
 
   /** B's next run leaves the KPI to a repair, which a backfill with B does; then only B's hours are there. */
@@ -1318,9 +1297,7 @@ describe("a progress row read before another definition's rewrite, or landing af
     (w.ports.clock as FixedClock).set(NOW + 130 * M);
     const taken = await runKpis([B], w.ports, v2);
     expect(taken.kpis[0]!.summary.error).toBeUndefined();
-    const points = w.store.points(B.series);
-    expect(points.filter((p) => p.timestamp % H !== 0)).toEqual([]);
-    expect(points.filter((p) => p.timestamp < T0 + 29 * H)).toEqual(truth(w.store, B));
+    expectOnlyBsHours(w);
   }
 
   /** The late save lands; B is deployed again and backfilled from 10:00, and still not taken up. */
@@ -1343,6 +1320,19 @@ describe("a progress row read before another definition's rewrite, or landing af
       /saving the recompute's progress before its first write failed/,
     );
     return late();
+  }
+
+  /** w's state store, whose saves that `pick` chooses wait at `gate` (slow on the wire). */
+  function savesHeld(w: ReturnType<typeof world>, pick: (e: StateSave) => boolean) {
+    const gate = held();
+    const state: StateStore = {
+      load: (k, s) => w.ports.state.load(k, s),
+      save: async (e) => {
+        if (pick(e)) await gate.wait();
+        await w.ports.state.save(e);
+      },
+    };
+    return { gate, state };
   }
 
   /** w's state store, whose first save that `pick` chooses times out at the call; `late()` is it, to land later. */
