@@ -58,6 +58,21 @@ describe("RawVersionPointer", () => {
     expect(new Set(readings.map((r) => r.generation)).size).toBe(4);
   });
 
+  it("refuses a pointer row that comes without a lastUpdatedTime (no CDF answers so), naming it", async () => {
+    const row = {
+      key: ACTIVE_VERSION_KEY,
+      columns: { document: { functionExternalId: "kpi-fn", epoch: 3 } },
+    };
+    const notCdf = {
+      call: (_: string, run: (client: unknown) => Promise<unknown>) =>
+        run({ raw: { retrieveRow: async () => row } }),
+    } as unknown as CdfConnection;
+    const pointer = new RawVersionPointer(new RawDocumentStore(notCdf, { db: "kpi_state", table: "state" }));
+    await expect(pointer.active()).rejects.toThrow(
+      "Raw row kpi_state/state/active-version came without a lastUpdatedTime, which CDF always sends: is CDF_BASE_URL a CDF API?",
+    );
+  });
+
   it("refuses a pointer row that is not one, naming it", async () => {
     await t.emulator.control.reset();
     const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
