@@ -166,7 +166,12 @@ export function dryRunPorts(
       output,
       pointer: {
         active: async () => {
-          generation ??= pointer.active().then((reading) => reading.generation);
+          // A pointer row that is missing or does not parse reads as no generation: the dry run
+          // does not depend on the pointer, and shows changed definitions as waiting for a backfill.
+          generation ??= pointer.active().then(
+            (reading) => reading.generation,
+            () => "",
+          );
           return { version: self, generation: await generation };
         },
       },

@@ -202,12 +202,12 @@ function messageOf(
   const work = `${totals.due} due and ${totals.dirty} recomputed windows over ${totals.total} KPIs`;
   switch (status) {
     case "fenced": {
-      // Fenced at the start, or at a later pointer check: by then some batches may have landed.
-      const some = totals.due + totals.dirty;
+      // Fenced at the start (no KPI reported), or at a later pointer check: by then batches, a
+      // backfill's deletes and its progress mark may have landed, even ones whose call failed.
       const what =
-        some === 0
+        totals.total === 0
           ? "nothing was written"
-          : `it stopped after ${work}, which the active version's next call checks again`;
+          : `it stopped after ${work}; what it wrote or deleted before that stays, for the active version's runs to check`;
       return `The active-version pointer does not name ${context.self}, or was written during this call (a deploy or a rollback): ${what}.`;
     }
     case "deadline":

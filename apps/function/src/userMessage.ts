@@ -10,7 +10,13 @@ export function userMessage(error: unknown): string {
   if (error instanceof FunctionInputError || error instanceof CdfConfigurationError) return error.message;
   if (error instanceof CdfRequestError) return error.message;
   if (error instanceof Error) {
-    if (error.name === "TokenRequestError" || error.name === "KpiConfigError") return error.message;
+    // Written for users: each names what is wrong and where (a Raw row: which, and what to do).
+    if (
+      error.name === "TokenRequestError" ||
+      error.name === "KpiConfigError" ||
+      error.name === "RawDocumentError"
+    )
+      return error.message;
     return `The function failed unexpectedly (${error.name}: ${error.message.slice(0, 500)}); the next scheduled call starts over, and nothing is checkpointed past what was written. Report this with the call's logs.`;
   }
   return `The function failed unexpectedly (${String(error).slice(0, 200)}); report this with the call's logs.`;

@@ -116,8 +116,20 @@ it("says fenced and deadline as such", () => {
   });
   expect(later.status).toBe("fenced");
   expect(later.message).toMatch(
-    /: it stopped after 4 due and 0 recomputed windows over 1 KPIs, which the active version's next call checks again\.$/,
+    /: it stopped after 4 due and 0 recomputed windows over 1 KPIs; what it wrote or deleted before that stays, for the active version's runs to check\.$/,
   );
+  // Fenced at its first batch: no window written, but a backfill may have deleted and marked already.
+  const first = functionResult({
+    ...base,
+    report: {
+      at: 0,
+      fenced: true,
+      cursorsCommitted: false,
+      kpis: [{ key: "k", summary: windowsWritten(0, 0) }],
+      read: { calls: 0, points: 0 },
+    },
+  });
+  expect(first.message).not.toMatch(/nothing was written/);
   expect(functionResult({ ...base, report: undefined })).toMatchObject({
     status: "deadline",
     cursorsCommitted: false,

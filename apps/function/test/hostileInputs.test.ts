@@ -68,6 +68,23 @@ function payload(fields: Record<string, unknown>): string {
 
 describe("refused calls", () => {
   it("empty stdin", () => expectRefused({ stdin: "" }, /^The function got no input on stdin/));
+  it("a pointer row that does not parse: named, with what to do; a dry run still completes", async () => {
+    const { db, table } = DEFAULT_STATE_LOCATION;
+    await site.t.client.raw.insertRows(db, table, [
+      { key: "active-version", columns: { document: { functionExternalId: "kpi-function", epoch: "1" } } },
+    ]);
+    try {
+      await expectRefused(
+        {},
+        /^Raw row kpi_state\/state\/active-version does not hold the expected document at epoch: .* It is the active-version pointer, which the deployer writes: restore it, or flip to a version again; until then no version writes\.$/,
+      );
+      const { code, result } = await site.call({ data: { mode: "dry-run" } });
+      expect(code).toBe(0);
+      expect(result).toMatchObject({ mode: "dry-run", kpis: { failed: 0 } });
+    } finally {
+      await site.point({ functionExternalId: "kpi-function", epoch: 1 });
+    }
+  });
   it("stdin that is not JSON, quoting none of it", () =>
     expectRefused(
       { stdin: `{"token": "${TOKEN}", ` },

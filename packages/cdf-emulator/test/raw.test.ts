@@ -126,6 +126,20 @@ describe("rows", () => {
     expect(row.lastUpdatedTime.getTime()).toBe(emulator.control.now());
   });
 
+  it("a row's lastUpdatedTime moves only when its contents change, as CDF's insert says", async () => {
+    const at = async () => (await client.raw.retrieveRow("db", "t2", "k")).lastUpdatedTime.getTime();
+    await client.raw.insertRows("db", "t2", [{ key: "k", columns: { a: 1 } }], true);
+    const first = await at();
+    await emulator.control.advanceClock("1s");
+    await client.raw.insertRows("db", "t2", [{ key: "k", columns: { a: 1 } }]);
+    expect(await at()).toBe(first);
+    await client.raw.insertRows("db", "t2", [{ key: "k", columns: { a: 2 } }]);
+    expect(await at()).toBe(first + 1000);
+    await emulator.control.advanceClock("1s");
+    await client.raw.insertRows("db", "t2", [{ key: "k", columns: { a: 1 } }]);
+    expect(await at()).toBe(first + 2000);
+  });
+
   it("an insert replaces all columns of an existing row", async () => {
     await client.raw.insertRows("db", "t", [{ key: "k", columns: { a: 1, b: 2 } }], true);
     await client.raw.insertRows("db", "t", [{ key: "k", columns: { c: 3 } }]);

@@ -61,13 +61,15 @@ export class RawDocumentStore {
   }
 
   /**
-   * The document at `key` with the time Raw last wrote its row (epoch ms; Raw sets it on every
-   * insert); undefined when there is none (or no table yet).
+   * The document at `key` with the time Raw last changed its row (epoch ms; Raw moves it when an
+   * insert changes the row's contents), undefined when the answer had no valid one; undefined when
+   * there is no row (or no table yet).
    */
   async getRow<T>(
     key: string,
     schema: z.ZodType<T>,
-  ): Promise<{ document: T; lastUpdatedTime: number } | undefined> {
+    advice?: string,
+  ): Promise<{ document: T; lastUpdatedTime: number | undefined } | undefined> {
     this.#checkKey(key);
     let row: { columns?: Record<string, unknown>; lastUpdatedTime?: Date | number };
     try {
@@ -82,15 +84,14 @@ export class RawDocumentStore {
       if (error instanceof CdfRequestError && error.status === 404) return undefined;
       throw error;
     }
-    const document = this.check(key, row.columns?.[COLUMN], schema);
+    const document = this.check(key, row.columns?.[COLUMN], schema, advice);
     const updated = row.lastUpdatedTime;
     const lastUpdatedTime = updated instanceof Date ? updated.getTime() : updated;
-    if (typeof lastUpdatedTime !== "number" || !Number.isFinite(lastUpdatedTime)) {
-      throw new RawDocumentError(
-        `Raw row ${this.#where(key)} came without a lastUpdatedTime, which CDF always sends: is CDF_BASE_URL a CDF API?`,
-      );
-    }
-    return { document, lastUpdatedTime };
+    return {
+      document,
+      lastUpdatedTime:
+        typeof lastUpdatedTime === "number" && Number.isFinite(lastUpdatedTime) ? lastUpdatedTime : undefined,
+    };
   }
 
   /**
@@ -124,14 +125,19 @@ export class RawDocumentStore {
   }
 
   /** `document`, read from the row at `key`, checked against `schema`; a RawDocumentError naming the row and field if it fails. */
-  check<T>(key: string, document: unknown, schema: z.ZodType<T>): T {
+  check<T>(
+    key: string,
+    document: unknown,
+    schema: z.ZodType<T>,
+    advice = "Delete the row to start that state afresh, or restore it.",
+  ): T {
     const parsed = schema.safeParse(document);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const at = issue === undefined || issue.path.length === 0 ? "" : ` at ${issue.path.join(".")}`;
       throw new RawDocumentError(
         `Raw row ${this.#where(key)} does not hold the expected document${at}: ${issue?.message ?? "invalid"}. ` +
-          "Delete the row to start that state afresh, or restore it.",
+          advice,
       );
     }
     return parsed.data;

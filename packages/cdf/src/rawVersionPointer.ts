@@ -1,6 +1,6 @@
 import type { PointerReading, VersionPointer } from "@kpi-pipeline/kpi-core";
 import { z } from "zod";
-import type { RawDocumentStore } from "./rawDocumentStore.js";
+import { RawDocumentError, type RawDocumentStore } from "./rawDocumentStore.js";
 
 // kpi-core's VersionPointer in Raw: the row the deployer writes when it makes a version live,
 // `{ functionExternalId, epoch, previous }` (design.md, "State, fencing"). A run writes only while
@@ -18,6 +18,10 @@ export const activeVersionSchema = z.object({
 });
 
 export type ActiveVersion = z.infer<typeof activeVersionSchema>;
+
+/** Deleting the pointer row would fence every call: what to do about one that does not parse. */
+const POINTER_ADVICE =
+  "It is the active-version pointer, which the deployer writes: restore it, or flip to a version again; until then no version writes.";
 
 /** The Raw row key of the active-version pointer. */
 export const ACTIVE_VERSION_KEY = "active-version";
@@ -37,13 +41,14 @@ export class RawVersionPointer implements VersionPointer {
   }
 
   /**
-   * The active version, and as the pointer's generation the time Raw last wrote the row: every
-   * write of the row, a rollback to `previous` (the same identity as before) included, gives a
-   * new one, whoever writes it (kpi-deploy, a script, the Raw explorer). Two writes of the row in
-   * one millisecond would share it; flips are minutes apart, with runs between them.
+   * The active version, and as the pointer's generation the time Raw last changed the row: every
+   * flip or rollback changes its contents (a rollback to `previous` names an identity seen before,
+   * but the row before it named another), so each gives a new one, whoever writes it (kpi-deploy,
+   * a script, the Raw explorer); a write of the same contents changes nothing, and keeps it. Two
+   * changes of the row in one millisecond would share it; flips are minutes apart.
    */
   async active(): Promise<PointerReading> {
-    const row = await this.#store.getRow(this.#key, activeVersionSchema);
+    const row = await this.#store.getRow(this.#key, activeVersionSchema, POINTER_ADVICE);
     // Ends in ")", so it never equals a versionIdentity (which ends in its epoch): every run is fenced.
     if (row === undefined) {
       return {
@@ -51,11 +56,16 @@ export class RawVersionPointer implements VersionPointer {
         generation: "",
       };
     }
+    if (row.lastUpdatedTime === undefined) {
+      throw new RawDocumentError(
+        `Raw row ${this.#store.db}/${this.#store.table}/${this.#key} came without a valid lastUpdatedTime, which CDF always sends: is CDF_BASE_URL a CDF API?`,
+      );
+    }
     return { version: versionIdentity(row.document), generation: String(row.lastUpdatedTime) };
   }
 
   /** The pointer as stored, for status displays and the deployer. */
-  read(): Promise<ActiveVersion | undefined> {
-    return this.#store.get(this.#key, activeVersionSchema);
+  async read(): Promise<ActiveVersion | undefined> {
+    return (await this.#store.getRow(this.#key, activeVersionSchema, POINTER_ADVICE))?.document;
   }
 }

@@ -30,7 +30,7 @@ describe("RawVersionPointer", () => {
     expect(version).not.toBe(versionIdentity({ functionExternalId: "kpi-fn-v1", epoch: 3 }));
   });
 
-  it("gives a new generation with every write of the row, a rollback to the same version included", async () => {
+  it("gives a new generation with every change of the row, a rollback to the same version included", async () => {
     await t.emulator.control.reset();
     const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
     const pointer = new RawVersionPointer(documents);
@@ -42,7 +42,7 @@ describe("RawVersionPointer", () => {
     };
     const readings = [];
     for (const row of [v1, v2, v1, v1]) {
-      // Raw stamps each write with its time in ms; the emulator's clock stands still unless moved.
+      // Raw stamps each change of a row with its time in ms; the emulator's clock stands still unless moved.
       await t.emulator.control.advanceClock("1s");
       await documents.put(ACTIVE_VERSION_KEY, row);
       const reading = await pointer.active();
@@ -55,7 +55,10 @@ describe("RawVersionPointer", () => {
       "kpi-fn-v1@1",
       "kpi-fn-v1@1",
     ]);
-    expect(new Set(readings.map((r) => r.generation)).size).toBe(4);
+    // Each change of the row a new generation; a write of the same contents is none (Raw keeps its
+    // lastUpdatedTime), and no version took over in between.
+    expect(new Set(readings.slice(0, 3).map((r) => r.generation)).size).toBe(3);
+    expect(readings[3]!.generation).toBe(readings[2]!.generation);
   });
 
   it("refuses a pointer row that comes without a lastUpdatedTime (no CDF answers so), naming it", async () => {
@@ -69,16 +72,19 @@ describe("RawVersionPointer", () => {
     } as unknown as CdfConnection;
     const pointer = new RawVersionPointer(new RawDocumentStore(notCdf, { db: "kpi_state", table: "state" }));
     await expect(pointer.active()).rejects.toThrow(
-      "Raw row kpi_state/state/active-version came without a lastUpdatedTime, which CDF always sends: is CDF_BASE_URL a CDF API?",
+      "Raw row kpi_state/state/active-version came without a valid lastUpdatedTime, which CDF always sends: is CDF_BASE_URL a CDF API?",
     );
   });
 
-  it("refuses a pointer row that is not one, naming it", async () => {
+  it("refuses a pointer row that is not one, naming it, and says not to delete it", async () => {
     await t.emulator.control.reset();
     const documents = new RawDocumentStore(cdf, { db: "kpi_state", table: "state" });
     await documents.put(ACTIVE_VERSION_KEY, { functionExternalId: "kpi-fn", epoch: "3" });
-    await expect(new RawVersionPointer(documents).active()).rejects.toThrow(
-      /^Raw row kpi_state\/state\/active-version does not hold the expected document at epoch/,
-    );
+    const pointer = new RawVersionPointer(documents);
+    for (const reading of [pointer.active(), pointer.read()]) {
+      await expect(reading).rejects.toThrow(
+        /^Raw row kpi_state\/state\/active-version does not hold the expected document at epoch: .* It is the active-version pointer, which the deployer writes: restore it, or flip to a version again; until then no version writes\.$/,
+      );
+    }
   });
 });

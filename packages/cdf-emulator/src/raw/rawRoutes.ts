@@ -185,7 +185,17 @@ export function registerRawRoutes(registry: RouteRegistry, ctx: EmulatorContext)
       const ensureParent = queryBoolean(req.query.get("ensureParent"), "ensureParent") ?? false;
       const t = store.table(db, table, ensureParent);
       const now = ctx.clock.now();
-      for (const row of items) t.upsert({ key: row.key, columns: row.columns, lastUpdatedTime: now });
+      for (const row of items) {
+        // CDF moves a row's lastUpdatedTime only when its contents change ("an identical JSON
+        // string should always be counted as the same contents"; openapi.json, insertRows).
+        const before = t.rows.get(row.key);
+        const same = before !== undefined && JSON.stringify(before.columns) === JSON.stringify(row.columns);
+        t.upsert({
+          key: row.key,
+          columns: row.columns,
+          lastUpdatedTime: same ? before.lastUpdatedTime : now,
+        });
+      }
       return { body: {} };
     },
   });

@@ -2,7 +2,7 @@ import type { PointerReading, VersionPointer } from "../ports.js";
 
 /**
  * The active-version pointer in memory; `flip` hands writing to another version (or the same one
- * again). Every flip is a new generation, as every write of the Raw row is.
+ * again). Every flip is a new generation, as every change of the Raw row is.
  */
 export class InMemoryVersionPointer implements VersionPointer {
   #writes = 0;
