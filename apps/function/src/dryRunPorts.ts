@@ -6,6 +6,7 @@ import {
   RawDocumentStore,
   RawStateStore,
   RawVersionPointer,
+  StoredRowError,
 } from "@kpi-pipeline/cdf";
 import {
   type ChangeSource,
@@ -166,11 +167,15 @@ export function dryRunPorts(
       output,
       pointer: {
         active: async () => {
-          // A pointer row that is missing or does not parse reads as no generation: the dry run
-          // does not depend on the pointer, and shows changed definitions as waiting for a backfill.
+          // A pointer row that is missing (no generation) or does not parse reads as no generation:
+          // the dry run does not depend on the pointer, and shows changed definitions as waiting for
+          // a backfill. A failed request fails the dry run, as any other read would.
           generation ??= pointer.active().then(
             (reading) => reading.generation,
-            () => "",
+            (error: unknown) => {
+              if (error instanceof StoredRowError) return "";
+              throw error;
+            },
           );
           return { version: self, generation: await generation };
         },

@@ -14,7 +14,7 @@ export function userMessage(error: unknown): string {
     if (
       error.name === "TokenRequestError" ||
       error.name === "KpiConfigError" ||
-      error.name === "RawDocumentError"
+      error.name === "StoredRowError"
     )
       return error.message;
     return `The function failed unexpectedly (${error.name}: ${error.message.slice(0, 500)}); the next scheduled call starts over, and nothing is checkpointed past what was written. Report this with the call's logs.`;

@@ -1,8 +1,9 @@
+import type { CdfConnection } from "@kpi-pipeline/cdf";
 import { type KpiDatapoint, STATUS_BAD } from "@kpi-pipeline/kpi-core";
 import { InMemoryDatapointStore } from "@kpi-pipeline/kpi-core/testing";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { DryRunOutput } from "../src/dryRunPorts.js";
+import { DryRunOutput, dryRunPorts } from "../src/dryRunPorts.js";
 
 // A dry run's comparison: for any stored series and any datapoints it would write, each datapoint
 // is new (no stored one at its timestamp), the same, or differing, and nothing is written.
@@ -64,4 +65,26 @@ it("classifies every datapoint as new, same or differing against what is stored,
       expect(JSON.stringify(store.points(SERIES))).toBe(before);
     }),
   );
+});
+
+it("a dry run reads a pointer row that does not parse as no generation, and fails on a failed read", async () => {
+  const answers: Record<string, () => Promise<unknown>> = {
+    malformed: async () => ({
+      key: "active-version",
+      columns: { document: { epoch: "1" } },
+      lastUpdatedTime: 5,
+    }),
+    failing: async () => {
+      throw new Error("the connection dropped");
+    },
+  };
+  const generationOf = (answer: () => Promise<unknown>) => {
+    const cdf = {
+      call: (_: string, run: (c: unknown) => Promise<unknown>) => run({ raw: { retrieveRow: answer } }),
+    };
+    const { ports } = dryRunPorts(cdf as unknown as CdfConnection, "kpi-fn@1", { now: () => 0 });
+    return ports.pointer.active();
+  };
+  expect(await generationOf(answers.malformed!)).toEqual({ version: "kpi-fn@1", generation: "" });
+  await expect(generationOf(answers.failing!)).rejects.toThrow("the connection dropped");
 });

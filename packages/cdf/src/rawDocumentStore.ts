@@ -28,7 +28,15 @@ const COLUMN = "document";
 
 /** A stored document is not what the reader expects, or cannot be stored; the message names db, table and key. */
 export class RawDocumentError extends Error {
-  override readonly name = "RawDocumentError";
+  override readonly name: string = "RawDocumentError";
+}
+
+/**
+ * A stored row is not what its reader expects (a hand edit, another tool's row): the message names
+ * the row, the field and what to do, for the user who can fix it.
+ */
+export class StoredRowError extends RawDocumentError {
+  override readonly name = "StoredRowError";
 }
 
 export class RawDocumentStore {
@@ -129,13 +137,13 @@ export class RawDocumentStore {
     key: string,
     document: unknown,
     schema: z.ZodType<T>,
-    advice = "Delete the row to start that state afresh, or restore it.",
+    advice = "Restore it (from a backup, or as the reader expects it).",
   ): T {
     const parsed = schema.safeParse(document);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const at = issue === undefined || issue.path.length === 0 ? "" : ` at ${issue.path.join(".")}`;
-      throw new RawDocumentError(
+      throw new StoredRowError(
         `Raw row ${this.#where(key)} does not hold the expected document${at}: ${issue?.message ?? "invalid"}. ` +
           advice,
       );

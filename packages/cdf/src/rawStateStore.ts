@@ -55,6 +55,20 @@ export const kpiStateSchema = z.object({
 
 const cursorSchema = z.object({ cursor: z.string() });
 
+/**
+ * What to do about a state row that does not parse. Deleting one loses what only it says, and
+ * the runs would go on without it: only a backfill puts that right.
+ */
+const ADVICE = {
+  kpi: "It is the KPI's state (the definition its datapoints were computed with): restore it. Deleted, the runs would trust the output as computed with the definition they run; delete it only with a backfill of the KPI's whole history.",
+  pending:
+    "It is a run's pending work (windows still to recompute): restore it. Deleted, those windows keep their old values; delete it only with a backfill of the KPIs it names over the time it covers.",
+  cursor:
+    "It is a subscription cursor: restore it. Deleted, the changes since it are skipped; delete it only with a backfill of the KPIs over the time since their last good run.",
+  recompute:
+    "It is a backfill's progress: deleting it is safe, and the backfill of that KPI then starts over.",
+};
+
 export const recomputeProgressSchema = z.object({
   configHash: z.string(),
   replaces: z.string(),
@@ -111,7 +125,7 @@ export class RawStateStore implements StateStore {
       const kpi = kpiOf.get(rowKey);
       const recomputed = recomputeOf.get(rowKey);
       if (rowKey.startsWith(PENDING_PREFIX)) {
-        const record = this.#store.check(rowKey, document, pendingRecordSchema);
+        const record = this.#store.check(rowKey, document, pendingRecordSchema, ADVICE.pending);
         pending.push({
           id: rowKey.slice(PENDING_PREFIX.length),
           kpis: new Map(record.kpis.map(({ key, spans }) => [key, spans])),
@@ -122,11 +136,17 @@ export class RawStateStore implements StateStore {
           ...(record.by === undefined ? {} : { by: record.by }),
         });
       } else if (kpi !== undefined) {
-        kpis.set(kpi, withoutUndefined(this.#store.check(rowKey, document, kpiStateSchema)));
+        kpis.set(kpi, withoutUndefined(this.#store.check(rowKey, document, kpiStateSchema, ADVICE.kpi)));
       } else if (recomputed !== undefined) {
-        recomputes.set(recomputed, this.#store.check(rowKey, document, recomputeProgressSchema));
+        recomputes.set(
+          recomputed,
+          this.#store.check(rowKey, document, recomputeProgressSchema, ADVICE.recompute),
+        );
       } else {
-        cursors.set(partitionOf(rowKey)!, this.#store.check(rowKey, document, cursorSchema).cursor);
+        cursors.set(
+          partitionOf(rowKey)!,
+          this.#store.check(rowKey, document, cursorSchema, ADVICE.cursor).cursor,
+        );
       }
     }
     return { kpis, recomputes, cursors, pending };

@@ -1,6 +1,6 @@
 import type { PointerReading, VersionPointer } from "@kpi-pipeline/kpi-core";
 import { z } from "zod";
-import { RawDocumentError, type RawDocumentStore } from "./rawDocumentStore.js";
+import { type RawDocumentStore, StoredRowError } from "./rawDocumentStore.js";
 
 // kpi-core's VersionPointer in Raw: the row the deployer writes when it makes a version live,
 // `{ functionExternalId, epoch, previous }` (design.md, "State, fencing"). A run writes only while
@@ -57,7 +57,7 @@ export class RawVersionPointer implements VersionPointer {
       };
     }
     if (row.lastUpdatedTime === undefined) {
-      throw new RawDocumentError(
+      throw new StoredRowError(
         `Raw row ${this.#store.db}/${this.#store.table}/${this.#key} came without a valid lastUpdatedTime, which CDF always sends: is CDF_BASE_URL a CDF API?`,
       );
     }

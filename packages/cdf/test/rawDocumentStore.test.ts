@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { CdfConnection } from "../src/cdfConnection.js";
 import { cdfSettingsFromEnvironment } from "../src/cdfSettings.js";
 import { connectCdf } from "../src/connectCdf.js";
-import { RawDocumentError, RawDocumentStore } from "../src/rawDocumentStore.js";
+import { RawDocumentStore, StoredRowError } from "../src/rawDocumentStore.js";
 import { RawLease } from "../src/rawLease.js";
 import type { RetryPolicy } from "../src/withRetries.js";
 import { environmentOf } from "./environmentOf.js";
@@ -68,9 +68,9 @@ describe("RawDocumentStore", () => {
     const store = new RawDocumentStore(cdf, { db: "kpi-state", table: "docs" });
     await store.put("cursor", { cursor: 42 });
     await expect(store.get("cursor", z.object({ cursor: z.string() }))).rejects.toThrow(
-      new RawDocumentError(
+      new StoredRowError(
         "Raw row kpi-state/docs/cursor does not hold the expected document at cursor: Invalid input: expected string, received number. " +
-          "Delete the row to start that state afresh, or restore it.",
+          "Restore it (from a backup, or as the reader expects it).",
       ),
     );
   });

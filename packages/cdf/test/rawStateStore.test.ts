@@ -168,8 +168,25 @@ describe("RawStateStore", () => {
     await documents.put("kpi:flow", { configHash: 42 });
     await expect(new RawStateStore(documents).load(["flow"], "s")).rejects.toThrow(RawDocumentError);
     await expect(new RawStateStore(documents).load(["flow"], "s")).rejects.toThrow(
-      /^Raw row kpi_state\/state\/kpi:flow does not hold the expected document at configHash: .* Delete the row/,
+      /^Raw row kpi_state\/state\/kpi:flow does not hold the expected document at configHash: .* It is the KPI's state .* delete it only with a backfill of the KPI's whole history\.$/,
     );
+    // The other rows say what deleting them costs, and none says to just delete it.
+    for (const [key, advice] of [
+      ["pending:run-1", /It is a run's pending work .* delete it only with a backfill of the KPIs it names/],
+      ["cursor:s:0", /It is a subscription cursor: restore it\. .* delete it only with a backfill/],
+      ["recompute:flow", /It is a backfill's progress: deleting it is safe/],
+    ] as const) {
+      await documents.put("kpi:flow", { configHash: "h" });
+      await documents.put(key, { kpis: 1, cursor: 2, configHash: 3 });
+      const error = await new RawStateStore(documents).load(["flow"], "s").then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(RawDocumentError);
+      expect(error?.message).toMatch(advice);
+      await documents.delete(key);
+    }
+    await documents.put("kpi:flow", { configHash: 42 });
     // A row of a KPI not asked for is not read, so it cannot stop a run of the others.
     expect((await new RawStateStore(documents).load(["other"], "s")).kpis.size).toBe(0);
   });

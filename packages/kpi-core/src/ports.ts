@@ -103,8 +103,9 @@ export interface PointerReading {
   /** The identity of the active function (its externalId and epoch, as the deployer wrote it). */
   version: string;
   /**
-   * Tells this write of the pointer from every other: it changes whenever the pointer is written,
-   * a write back to an earlier version (a rollback) included (CDF Raw: the row's lastUpdatedTime).
+   * Tells this state of the pointer from every other: it changes whenever the pointer's contents
+   * change, so with every flip, a flip back to an earlier version (a rollback) included (CDF Raw:
+   * the row's lastUpdatedTime, which moves when an insert changes the row's contents).
    * A run that finds it changed since its start is fenced; a recompute's progress counts only under
    * the generation its mark was saved under, so that work done before a flip away and back is not
    * trusted after it (another version's backfill may have rewritten the output in between).
