@@ -572,7 +572,7 @@ export async function runKpis(
   // The cursor must never be stored ahead of the pending spans, and a save may land in part: the
   // states and this run's pending record first, then the cursors, and only then are the pending
   // records this run loaded (now done or carried into its own) removed.
-  const own = pendingRecordOf(plans, stored.pending, runId, overlap, run.planned, opts.self);
+  const own = pendingRecordOf(plans, stored.pending, runId, overlap, run.planned, run.by);
   // This run's own record: replaced by what it leaves pending, or, when it leaves nothing, removed
   // in the same save (no overlap seen, so no run needs to find it any more).
   // The state of a KPI left to a backfill is not saved: this run changed nothing of it but its
